@@ -1,0 +1,138 @@
+"""Values that cross boundaries: pipeline stage inputs and outputs.
+
+Stage functions take and return these, never ORM rows, so stages can be tested and
+resumed (each stage's output is saved as JSON between stages).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TweetKind = Literal["tweet", "retweet", "quote", "reply", "like", "note"]
+FeedbackReason = Literal["too_basic", "too_advanced", "off_topic", "clickbait", "seen_it"]
+
+
+class Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Engagement(Value):
+    """One stored tweet/like/... as the pipeline sees it, with its recency weight."""
+
+    tweet_id: str
+    kind: TweetKind
+    text: str
+    created_at: datetime | None = None  # likes: estimated from the snowflake id
+    url: str | None = None
+    weight: float = 1.0
+
+
+class FeedbackSignal(Value):
+    """A past vote, reduced to what the next run needs."""
+
+    video_id: str
+    title: str
+    channel: str
+    interest: str
+    vote: Literal[-1, 1]
+    reason: FeedbackReason | None = None
+
+
+class Preferences(Value):
+    """What the user told us: custom instructions, feedback and exclusions."""
+
+    instructions: str = ""
+    feedback: list[FeedbackSignal] = Field(default_factory=list)
+    hidden_channels: list[str] = Field(default_factory=list)
+    seen_video_ids: list[str] = Field(default_factory=list)
+
+
+class Interest(Value):
+    name: str
+    description: str
+    weight: float
+    evidence_tweet_ids: list[str]
+    keywords: list[str] = Field(default_factory=list)
+
+
+class SearchQuery(Value):
+    interest: str  # Interest.name
+    query: str
+
+
+class Candidate(Value):
+    """A video found by a search, before screening."""
+
+    video_id: str
+    title: str
+    channel: str = ""
+    description: str = ""
+    published_at: date | None = None
+    duration_s: int | None = None
+    view_count: int | None = None
+    like_count: int | None = None
+    query: str = ""  # the query that found it
+    interest: str = ""  # the interest whose query found it
+
+
+class ScreenDecision(Value):
+    video_id: str
+    keep: bool
+    interest: str  # the interest the video serves (when kept)
+    reason: str
+    score: float = 0.0
+
+
+class Segment(Value):
+    """A timed transcript snippet, shaped like youtube-transcript-api's."""
+
+    text: str
+    start: float
+    duration: float
+
+
+class TranscriptData(Value):
+    video_id: str
+    language_code: str
+    is_generated: bool
+    segments: list[Segment]
+
+
+class Clip(Value):
+    video_id: str
+    interest: str
+    start_s: float
+    end_s: float
+    quote: str
+    score: float
+
+
+class Explanation(Value):
+    text: str
+    tweet_ids: list[str]
+
+
+class FeedItem(Value):
+    """One recommendation as stored and as printed by `openrec feed --json`."""
+
+    video_id: str
+    title: str
+    channel: str
+    start_s: float
+    end_s: float
+    explanation: str
+    quote: str
+    tweet_ids: list[str]
+    score: float
+    interest: str = ""
+
+
+class SkippedItem(Value):
+    """A candidate or item that was dropped, and why (shown in the run log)."""
+
+    stage: str
+    item: str
+    reason: str

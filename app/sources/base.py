@@ -1,0 +1,34 @@
+"""Protocols of the video and transcript providers, and the errors they raise."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from app.schemas import Candidate, TranscriptData
+
+
+class SourceError(Exception):
+    """A search provider failed as a whole (quota, bad key, network): the query is skipped."""
+
+
+class TranscriptUnavailable(Exception):
+    """No usable transcript for a video; `reason` is shown in the run log."""
+
+    def __init__(self, video_id: str, reason: str) -> None:
+        super().__init__(f"{video_id}: {reason}")
+        self.video_id = video_id
+        self.reason = reason
+
+
+class VideoSource(Protocol):
+    """Answers a search query with candidate videos, best first."""
+
+    name: str
+
+    def search(self, query: str, limit: int) -> list[Candidate]: ...
+
+
+class TranscriptSource(Protocol):
+    """Fetches the timed transcript of one video or raises TranscriptUnavailable."""
+
+    def fetch(self, video_id: str) -> TranscriptData: ...
