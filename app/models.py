@@ -267,9 +267,7 @@ class LLMCall(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = _user_fk()
-    run_id: Mapped[int | None] = mapped_column(
-        ForeignKey("pipeline_runs.id", ondelete="CASCADE"), index=True
-    )
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_runs.id", ondelete="CASCADE"), index=True)
     stage: Mapped[str] = mapped_column(String(20))
     model: Mapped[str] = mapped_column(String(100))
     prompt_version: Mapped[str] = mapped_column(String(20), default="")

@@ -1,0 +1,82 @@
+"""FastAPI dependencies as Annotated aliases: the database session and the current user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import get_sessionmaker
+from app.models import User
+from app.security import SESSION_COOKIE, unsign_session
+from app.services.users import api_token_user, session_user
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to /login."""
+
+
+def get_session() -> Iterator[Session]:
+    """One session per request; the handler commits what it changed."""
+    session = get_sessionmaker()()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def _resolve_user(request: Request, session: Session) -> User | None:
+    settings: Settings = request.app.state.settings
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        user = api_token_user(session, raw=authorization[7:].strip())
+        if user is not None:
+            session.commit()  # last_used_at
+        return user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    token = unsign_session(settings, cookie) if cookie else None
+    return session_user(session, token=token) if token else None
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    user = _resolve_user(request, session)
+    request.state.user = user
+    request.state.user_id = user.id if user else None
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def page_user(user: OptionalUser) -> User:
+    """The signed-in user of an HTML page; anonymous visitors are sent to sign in."""
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+def api_user(user: OptionalUser) -> User:
+    """The user of a JSON request, by session cookie or `Authorization: Bearer` token."""
+    if user is None:
+        raise HTTPException(
+            status_code=401, detail="Sign in or send an API token.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(page_user)]
+ApiUser = Annotated[User, Depends(api_user)]

@@ -1,0 +1,121 @@
+"""Turning tweets, titles and transcripts into comparable terms.
+
+Everything the local engine compares goes through `terms()`: links, @mentions, the
+`RT @user:` prefix, emoji and stop words (English, common European languages and
+social-media chatter) are dropped, hyphenated words are split, and a light suffix
+stemmer makes `indexes`/`index` and `parsing`/`parser`/`parse` meet.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\bt\.co/\S+", re.IGNORECASE)
+_RETWEET = re.compile(r"^\s*RT @\w+:\s*")
+_MENTION = re.compile(r"(?<!\w)@\w+")
+_WORD = re.compile(r"[^\W_](?:[\w']*[^\W_])?")
+_VOWEL = re.compile(r"[aeiouy]")
+
+ENGLISH_STOP_WORDS = frozenset(
+    """
+    a about above across after again against all almost along already also although always am among an and another
+    any anybody anyone anything anyway anywhere are aren't around as at away back be became because become been
+    before behind being below beside besides between beyond both but by came can can't cannot could couldn't did
+    didn't do does doesn't doing don't done down during each eg either else enough etc even ever every everybody
+    everyone everything few for from further get gets getting go goes going gone got gotten had hadn't has hasn't
+    have haven't having he he'd he'll he's her here here's hers herself him himself his how how's however i i'd
+    i'll i'm i've ie if in into is isn't it it'd it'll it's its itself just let let's like likely made make makes
+    making many may maybe me might mine more most mostly much must my myself neither never no nobody none nor not
+    nothing now of off often oh ok okay on once one ones only onto or other others otherwise ought our ours
+    ourselves out over own per perhaps please pretty quite rather really same shall she she'd she'll she's should
+    shouldn't since so some somebody someone something sometimes somewhat soon still such than that that's the
+    their theirs them themselves then there there's these they they'd they'll they're they've thing things this
+    those though through thus till to too toward towards under until up upon us very via was wasn't we we'd we'll
+    we're we've were weren't what what's whatever when whenever where whereas wherever whether which while who
+    who's whoever whole whom whose why will with within without won't would wouldn't yeah yes yet you you'd
+    you'll you're you've your yours yourself yourselves
+    lol lmao haha hahaha omg wow yay ugh hmm btw imo imho tbh fyi idk pls plz thx rt amp via
+    """.split()
+)
+# Words people wrap around a topic on social media ("wrote up my notes on", "short thread on",
+# "deep dive tonight", "anyone got a good resource"): they say how, not what, someone engages.
+SOCIAL_CHATTER = frozenset(
+    """
+    today tonight yesterday tomorrow week weeks day days month year years night morning time times ago
+    read reading reads wrote write writing written notes note thread threads short long post posts tweet tweets
+    bookmark bookmarking bookmarked later worth check checking look looking watch watching watched
+    til learned learn learning learnt explained explain properly proper finally actually literally totally
+    deep dive brain full mind blew blown small big thing things stuff good great best nice cool amazing awesome
+    love loved favorite favourite interesting fun funny exactly agree right true question questions newbie
+    beginner total resource resources anyone got need want wanted know knew think thought feel felt
+    new old first last next new way ways lot lots bit kind sort yes yes yes hey guys people someone everyone
+    say said says tell told ask asked asking mean means find found try tried trying use used using
+    """.split()
+)
+OTHER_STOP_WORDS = frozenset(
+    """
+    de la el los las un una unos unas y o que en con por para del al es son se su sus lo le les como mas pero
+    muy ya hoy este esta esto eso hay fue ser yo tu mi
+    der die das den dem des ein eine einer eines und oder ist sind nicht mit von zu im auf für noch nur jetzt
+    auch wie was ich du er sie wir ihr es am um so
+    le les une et ou est sont pas avec pour dans sur qui ce cette il elle nous vous ils je tu au aux du
+    il lo gli uno della delle che non per con una sono ma più
+    het een en van ik je dat niet met op te zijn wat ook maar
+    """.split()
+)
+STOP_WORDS = ENGLISH_STOP_WORDS | SOCIAL_CHATTER | OTHER_STOP_WORDS
+
+
+def clean_text(text: str) -> str:
+    """Readable text without links, mentions or the retweet prefix (kept for quoting and display)."""
+    text = _RETWEET.sub("", html.unescape(text))
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    return " ".join(text.split())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of a cleaned text: letters and digits of any script, hyphens split."""
+    cleaned = clean_text(text).lower().replace("#", " ").replace("’", "'")
+    found = []
+    for word in _WORD.findall(cleaned):
+        if word.endswith("'s"):
+            word = word[:-2]
+        found.append(word)
+    return found
+
+
+def stem(word: str) -> str:
+    """A light English suffix stemmer: plurals, -ing, -ed and -er/-ers, never below three letters."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            return word[: -len(suffix)] + replacement
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")):
+        word = word[:-1]
+    for suffix in ("ing", "ed", "er"):
+        base = word[: -len(suffix)]
+        if word.endswith(suffix) and len(base) >= 3 and _VOWEL.search(base):
+            if len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]
+            return base.rstrip("e") if base.endswith("e") and len(base) > 3 else base
+    return word.rstrip("e") if word.endswith("e") and len(word) > 4 else word
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content terms of a text, in order (stop words, numbers and one-letter words dropped)."""
+    out = []
+    for word in words(text):
+        if word in STOP_WORDS or len(word) < 2 or word.isdigit():
+            continue
+        out.append(stem(word))
+    return out
+
+
+def bigrams(tokens: Iterable[str]) -> list[str]:
+    """Adjacent term pairs ("hash join", "line length"), which name ideas better than single words."""
+    seq = list(tokens)
+    return [f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False) if a != b]

@@ -1,0 +1,36 @@
+"""Structured logging: key=value lines by default, JSON lines when asked.
+
+Log events carry ids and counts only: never tweet text, passwords, tokens or keys.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+from app.config import Settings
+
+
+def configure_logging(settings: Settings) -> None:
+    level = logging.getLevelNamesMapping().get(settings.openrec_log_level.upper(), logging.INFO)
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if settings.openrec_log_json
+        else structlog.processors.KeyValueRenderer(key_order=["event"])
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    # uvicorn's own access log would repeat our request line without the user id.
+    logging.getLogger("uvicorn.access").disabled = True

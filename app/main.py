@@ -1,0 +1,91 @@
+"""create_app(): routers, static files, templates, middleware and error pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from app.config import Settings, get_settings
+from app.db import get_engine
+from app.deps import LoginRequired
+from app.logs import configure_logging
+from app.security import LoginLimiter
+from app.web import api, auth, feed
+from app.web.middleware import CSRFMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
+from app.web.templating import ROOT, render
+
+STATUS_TITLES = {
+    400: "Bad request",
+    401: "Sign in required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Too many requests",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _error(request: Request, status: int, detail: object, headers: dict[str, str] | None = None) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    message = detail if isinstance(detail, str) else "Some of the submitted fields are invalid."
+    context = {"status": status, "title": STATUS_TITLES.get(status, "Error"), "message": message}
+    return render(request, "error.html", context, status_code=status)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    app = FastAPI(
+        title="openrec",
+        version="0.1.0",
+        description="An open recommendation system for YouTube clips. JSON API; authenticate with a session "
+        "cookie or a personal API token (`Authorization: Bearer orc_…`).",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.login_limiter = LoginLimiter(settings)
+
+    app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+    for router in (auth.router, feed.router, api.router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness and database reachability."""
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={target}" if target != "/" else "/login", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, exc.detail, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_input(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        return _error(request, 422, errors)
+
+    app.add_middleware(CSRFMiddleware, settings=settings)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(RequestLogMiddleware)
+    return app

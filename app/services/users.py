@@ -1,0 +1,97 @@
+"""Accounts: create users, find them, sign-in sessions and personal API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.models import ApiToken, AuthSession, User
+from app.security import API_TOKEN_PREFIX, hash_password, new_token, token_digest, verify_password
+
+
+class EmailTaken(Exception):
+    """Sign-up with an address that already has an account."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def user_by_email(session: Session, *, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def user_create(session: Session, *, email: str, password: str) -> User:
+    """Create an account; raises EmailTaken when the address is in use."""
+    email = normalize_email(email)
+    if user_by_email(session, email=email) is not None:
+        raise EmailTaken(email)
+    user = User(email=email, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def user_authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The user when email and password match; None otherwise, in uniform time."""
+    user = user_by_email(session, email=email)
+    if not verify_password(password, user.password_hash if user else None):
+        return None
+    return user
+
+
+def session_create(session: Session, *, user: User, days: int) -> str:
+    """Start a sign-in and return the raw token for the cookie (only its digest is stored)."""
+    token = new_token()
+    session.add(AuthSession(id=token_digest(token), user_id=user.id, expires_at=utcnow() + timedelta(days=days)))
+    session.flush()
+    return token
+
+
+def session_user(session: Session, *, token: str) -> User | None:
+    row = session.get(AuthSession, token_digest(token))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return session.get(User, row.user_id)
+
+
+def session_delete(session: Session, *, token: str) -> None:
+    session.execute(delete(AuthSession).where(AuthSession.id == token_digest(token)))
+
+
+def api_token_create(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; the raw token is returned once and never stored."""
+    raw = API_TOKEN_PREFIX + new_token()
+    row = ApiToken(user_id=user.id, name=name.strip()[:100] or "token", token_hash=token_digest(raw), prefix=raw[:10])
+    session.add(row)
+    session.flush()
+    return row, raw
+
+
+def api_token_list(session: Session, *, user: User) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id)
+        )
+    )
+
+
+def api_token_revoke(session: Session, *, user: User, token_id: int) -> bool:
+    """Revoke one of the user's tokens; False when it is not theirs or already revoked."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def api_token_user(session: Session, *, raw: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(raw)))
+    if row is None or row.revoked_at is not None:
+        return None
+    row.last_used_at = utcnow()
+    return session.get(User, row.user_id)

@@ -1,0 +1,45 @@
+"""Jinja2 environment (autoescaped) and the page-rendering helper every page uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from app.config import Settings
+from app.security import csrf_token_for
+
+ROOT = Path(__file__).resolve().parents[2]
+templates = Jinja2Templates(directory=str(ROOT / "templates"))
+
+
+def format_seconds(value: float | int | None) -> str:
+    """12:31 or 1:42:10, as video players show times."""
+    if value is None:
+        return ""
+    total = int(value)
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+templates.env.filters["clock"] = format_seconds
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    """Render a page or fragment with the signed-in user and the CSRF token in scope."""
+    settings: Settings = request.app.state.settings
+    csrf_cookie = getattr(request.state, "csrf_cookie", None) or ""
+    base = {
+        "user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token_for(settings, csrf_cookie),
+        "settings": settings,
+    }
+    return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)
