@@ -58,6 +58,35 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_archive(args: argparse.Namespace) -> int:
+    """Import an X archive for a user and print what was added per kind and what was skipped and why."""
+    from pathlib import Path
+
+    from app.services.imports import import_archive
+    from app.services.users import user_by_email
+    from app.sources.x_archive import ArchiveError
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}")
+    try:
+        with session_scope() as session:
+            user = user_by_email(session, email=args.email)
+            if user is None:
+                raise CommandError(f"no user with email {args.email}")
+            with path.open("rb") as handle:
+                job = import_archive(session, user=user, data=handle, filename=path.name)
+            account = f" (@{job.account_username})" if job.account_username else ""
+            print(f"imported {path.name}{account} for {user.email}: {sum(job.counts.values())} new")
+            for kind, count in job.counts.items():
+                print(f"  {kind:<8} {count:>7}")
+            for reason, count in job.skipped.items():
+                print(f"  skipped {count}: {reason}")
+    except ArchiveError as exc:
+        raise CommandError(f"{path.name}: {exc}") from exc
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openrec", description="openrec: clips from YouTube, chosen from your interests."
@@ -77,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("email", help="the account's email address")
     p.add_argument("--password", required=True, help="the password (8 to 1024 characters)")
     p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser(
+        "import-archive", help="import an X archive ZIP", description="Import a user's X data archive (ZIP)."
+    )
+    p.add_argument("email", help="the account's email address")
+    p.add_argument("path", help="the archive ZIP X sent")
+    p.set_defaults(func=cmd_import_archive)
 
     return parser
 

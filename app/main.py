@@ -15,7 +15,7 @@ from app.db import get_engine
 from app.deps import LoginRequired
 from app.logs import configure_logging
 from app.security import LoginLimiter
-from app.web import api, auth, feed
+from app.web import api, auth, feed, imports
 from app.web.middleware import CSRFMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.web.templating import ROOT, render
 
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_limiter = LoginLimiter(settings)
 
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
-    for router in (auth.router, feed.router, api.router):
+    for router in (auth.router, feed.router, api.router, imports.router, imports.api_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import struct
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 SNOWFLAKE_EPOCH_MS = 1288834974657
@@ -131,15 +134,19 @@ def archive_files(
     if account is not None:
         files["data/account.js"] = js_file("YTD.account.part0", [account])
     for part, chunk in enumerate(_split(tweets, tweet_parts)):
-        files["data/tweets.js" if part == 0 else f"data/tweets-part{part}.js"] = js_file(f"YTD.tweets.part{part}", chunk)
+        files[_part_name("tweets", part)] = js_file(f"YTD.tweets.part{part}", chunk)
     if likes:
         for part, chunk in enumerate(_split(likes, like_parts)):
-            files["data/like.js" if part == 0 else f"data/like-part{part}.js"] = js_file(f"YTD.like.part{part}", chunk)
+            files[_part_name("like", part)] = js_file(f"YTD.like.part{part}", chunk)
     return files
 
 
 def build_archive(tweets: Sequence[dict[str, Any]], likes: Sequence[dict[str, Any]] = (), **kwargs: Any) -> bytes:
     return zip_bytes(archive_files(tweets, likes, **kwargs))
+
+
+def _part_name(kind: str, part: int) -> str:
+    return f"data/{kind}.js" if part == 0 else f"data/{kind}-part{part}.js"
 
 
 def _split(items: Sequence[Any], parts: int) -> list[Sequence[Any]]:
@@ -172,3 +179,35 @@ def many_members_zip(count: int, *, declared: int | None = None) -> bytes:
         entries = 0xFFFF
     tail += struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, entries, entries, len(central), cd_offset, 0)
     return bytes(local + central + tail)
+
+
+def raw_list(archive: zipfile.ZipFile, name: str) -> list[dict[str, object]]:
+    text = archive.read(name).decode("utf-8")
+    return json.loads(text[text.index("=") + 1 :].strip().rstrip(";"))  # type: ignore[no-any-return]
+
+
+def raw_archive_counts(path: Path) -> tuple[Counter[str], set[str]]:
+    """Kinds and ids of an archive file computed straight from its raw JSON, by the documented rules."""
+    counts: Counter[str] = Counter()
+    ids: set[str] = set()
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if re.fullmatch(r"data/tweets?(-part\d+)?\.js", name):
+                for entry in raw_list(archive, name):
+                    tweet = entry["tweet"]
+                    assert isinstance(tweet, dict)
+                    ids.add(tweet["id_str"])
+                    links = [u["expanded_url"] for u in tweet["entities"]["urls"]]
+                    if tweet["full_text"].startswith("RT @"):
+                        counts["retweet"] += 1
+                    elif tweet.get("in_reply_to_status_id_str"):
+                        counts["reply"] += 1
+                    elif any(re.match(r"https://(twitter|x)\.com/\w+/status/\d+", link) for link in links):
+                        counts["quote"] += 1
+                    else:
+                        counts["tweet"] += 1
+            elif re.fullmatch(r"data/like(-part\d+)?\.js", name):
+                for entry in raw_list(archive, name):
+                    ids.add(entry["like"]["tweetId"])  # type: ignore[index]
+                    counts["like"] += 1
+    return counts, ids

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeGuard
 
 from app.schemas import TweetKind
 
@@ -18,6 +20,12 @@ _STATUS_URL = re.compile(
     re.IGNORECASE,
 )
 _RETWEET_PREFIX = re.compile(r"^RT @[A-Za-z0-9_]{1,50}:")
+
+SKIP_DUPLICATE = "item read twice (same post id)"
+
+
+class ImportInputError(Exception):
+    """What was given to import (archive, X account, pasted text) is refused; the message is for the user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +41,32 @@ class TweetRecord:
     lang: str | None = None
 
 
-def is_tweet_id(value: object) -> bool:
+@dataclass(slots=True)
+class RecordBatch:
+    """Records read from one source, each post id once, with the number skipped per reason."""
+
+    items: list[TweetRecord] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    _seen: set[str] = field(default_factory=set, repr=False)
+
+    def add(self, record: TweetRecord | str) -> bool:
+        """Keep a record, or count a skip reason (a string) or a post id already read; True when kept."""
+        if isinstance(record, str):
+            self.skipped[record] += 1
+            return False
+        if record.tweet_id in self._seen:
+            self.skipped[SKIP_DUPLICATE] += 1
+            return False
+        self._seen.add(record.tweet_id)
+        self.items.append(record)
+        return True
+
+    def counts(self) -> dict[str, int]:
+        """Items kept per kind."""
+        return dict(Counter(item.kind for item in self.items))
+
+
+def is_tweet_id(value: object) -> TypeGuard[str]:
     """Tweet ids are decimal strings; anything else would break links and de-duplication."""
     return isinstance(value, str) and 0 < len(value) <= MAX_TWEET_ID_DIGITS and value.isascii() and value.isdigit()
 
@@ -74,6 +107,14 @@ def classify(text: str, *, is_reply: bool, links: Iterable[object]) -> TweetKind
     if any(is_status_url(link) for link in links):
         return "quote"
     return "tweet"
+
+
+def entity_links(entities: object, key: str) -> list[tuple[object, object]]:
+    """(t.co link, expanded URL) pairs of one entity list (`urls`, `media`), tolerating odd entries."""
+    found = entities.get(key) if isinstance(entities, dict) else None
+    if not isinstance(found, list):
+        return []
+    return [(link.get("url"), link.get("expanded_url")) for link in found if isinstance(link, dict)]
 
 
 def readable_text(text: str, links: Iterable[tuple[object, object]]) -> str:

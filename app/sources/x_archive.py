@@ -25,8 +25,11 @@ from typing import BinaryIO
 
 from app.config import Settings, get_settings
 from app.sources.tweet_records import (
+    ImportInputError,
+    RecordBatch,
     TweetRecord,
     classify,
+    entity_links,
     is_tweet_id,
     readable_text,
     snowflake_time,
@@ -42,7 +45,13 @@ _MAX_TEXT_CHARS = 10_000
 _DATA_FILE = re.compile(r"^(?:[^/]+/)?data/(?P<kind>tweets?|like|account)(?:-part(?P<part>\d{1,4}))?\.js$")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
-_MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)}
+_ENDS_EARLY = "the file ends in the middle of the list"
+_MONTHS = {
+    month: number
+    for number, month in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1
+    )
+}
 
 SKIP_UNSAFE_PATH = "archive member with an unsafe path (../ or absolute) ignored"
 SKIP_TWEET_SHAPE = "tweet record that is not a tweet object"
@@ -50,10 +59,9 @@ SKIP_TWEET_ID = "tweet without a valid id"
 SKIP_TWEET_TEXT = "tweet without text"
 SKIP_LIKE_SHAPE = "like record that is not a like object"
 SKIP_LIKE_ID = "like without a valid tweet id"
-SKIP_DUPLICATE = "item read twice (same post id)"
 
 
-class ArchiveError(Exception):
+class ArchiveError(ImportInputError):
     """The archive cannot be imported; the message says why, in words meant for the user."""
 
 
@@ -83,17 +91,11 @@ class ArchiveAccount:
 
 
 @dataclass(slots=True)
-class ParsedArchive:
-    """Everything kept from one archive, with the number of records skipped per reason."""
+class ParsedArchive(RecordBatch):
+    """Everything kept from one archive: records, skip reasons, the owner's account and the files read."""
 
-    account: ArchiveAccount | None
-    items: list[TweetRecord]
-    skipped: Counter[str] = field(default_factory=Counter)
+    account: ArchiveAccount | None = None
     files: list[str] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        """Items kept per kind."""
-        return dict(Counter(item.kind for item in self.items))
 
 
 def parse_archive(data: bytes | BinaryIO, *, limits: ArchiveLimits | None = None) -> ParsedArchive:
@@ -114,33 +116,19 @@ def parse_archive(data: bytes | BinaryIO, *, limits: ArchiveLimits | None = None
         plan = _plan(members)
         _check_declared_sizes(plan.all(), limits)
         reader = _MemberReader(archive, limits)
-        parsed = ParsedArchive(account=None, items=[], skipped=plan.skipped, files=[m.filename for m in plan.all()])
+        parsed = ParsedArchive(skipped=plan.skipped, files=[m.filename for m in plan.all()])
         now = datetime.now(UTC)
-        seen: set[str] = set()
         for member in plan.tweets:
             for entry in reader.records(member):
-                _keep(parsed, seen, _tweet_record(entry, now))
+                parsed.add(_tweet_record(entry, now))
         like_order = 0
         for member in plan.likes:
             for entry in reader.records(member):
-                if _keep(parsed, seen, _like_record(entry, like_order, now)):
+                if parsed.add(_like_record(entry, like_order, now)):
                     like_order += 1
         if plan.account is not None:
             parsed.account = _account(reader.records(plan.account))
     return parsed
-
-
-def _keep(parsed: ParsedArchive, seen: set[str], record: TweetRecord | str) -> bool:
-    """Append a record unless it is a skip reason or a post id already read."""
-    if isinstance(record, str):
-        parsed.skipped[record] += 1
-        return False
-    if record.tweet_id in seen:
-        parsed.skipped[SKIP_DUPLICATE] += 1
-        return False
-    seen.add(record.tweet_id)
-    parsed.items.append(record)
-    return True
 
 
 # --- the ZIP container -------------------------------------------------------------------------
@@ -354,7 +342,11 @@ class _JsList:
                     self._pos += 1
                     break
                 if separator != ",":
-                    raise self._error("expected `,` or `]` after a record")
+                    raise self._error(
+                        "the file ends in the middle of the list"
+                        if separator == ""
+                        else "expected `,` or `]` after a record"
+                    )
                 self._pos += 1
         if self._peek() == ";":
             self._pos += 1
@@ -389,7 +381,7 @@ class _JsList:
 
     def _value(self) -> object:
         if self._peek() == "":
-            raise self._error("the file ends in the middle of the list")
+            raise self._error(_ENDS_EARLY)
         while True:
             try:
                 value, end = _DECODER.raw_decode(self._buf, self._pos)
@@ -424,8 +416,8 @@ def _tweet_record(entry: object, now: datetime) -> TweetRecord | str:
     if not isinstance(raw_text, str):
         return SKIP_TWEET_TEXT
     entities = tweet.get("entities")
-    links = _links(entities, "urls")
-    text = readable_text(raw_text, [*links, *((short, "") for short, _ in _links(entities, "media"))])
+    links = entity_links(entities, "urls")
+    text = readable_text(raw_text, [*links, *((short, "") for short, _ in entity_links(entities, "media"))])
     lang = tweet.get("lang")
     return TweetRecord(
         tweet_id=tweet_id,
@@ -439,14 +431,6 @@ def _tweet_record(entry: object, now: datetime) -> TweetRecord | str:
         url=status_url(tweet_id),
         lang=lang if isinstance(lang, str) and len(lang) <= 8 else None,
     )
-
-
-def _links(entities: object, key: str) -> list[tuple[object, object]]:
-    """(t.co link, expanded URL) pairs of one entity list, tolerating missing or odd entries."""
-    found = entities.get(key) if isinstance(entities, dict) else None
-    if not isinstance(found, list):
-        return []
-    return [(link.get("url"), link.get("expanded_url")) for link in found if isinstance(link, dict)]
 
 
 def _like_record(entry: object, order: int, now: datetime) -> TweetRecord | str:
