@@ -1,0 +1,305 @@
+"""YouTube search providers: yt-dlp (no key, the default) and the YouTube Data API v3 (key and quota).
+
+Both return long-form, playable videos in YouTube's relevance order. Live streams,
+premieres and Shorts are left out here because they cannot hold a clip; whether a
+video is long enough for one is decided by screening, the same way for every source.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import httpx
+import structlog
+import yt_dlp
+from yt_dlp.utils import YoutubeDLError
+
+from app.schemas import Candidate
+from app.sources.base import SourceError
+
+log = structlog.get_logger("openrec.sources")
+
+DEFAULT_TIMEOUT_S = 20.0
+LIVE_STATES = frozenset({"live", "upcoming", "is_live", "is_upcoming"})
+
+
+class YoutubeDL(Protocol):
+    """The part of `yt_dlp.YoutubeDL` a search uses."""
+
+    def extract_info(self, url: str, download: bool = ...) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+YoutubeDLFactory = Callable[[dict[str, Any]], YoutubeDL]
+
+
+class _YtDlpLog:
+    """Sends yt-dlp's console output to the structured log instead of stderr."""
+
+    def debug(self, message: str) -> None:
+        log.debug("ytdlp", message=message)
+
+    def info(self, message: str) -> None:
+        log.debug("ytdlp", message=message)
+
+    def warning(self, message: str) -> None:
+        log.warning("ytdlp_warning", message=message)
+
+    def error(self, message: str) -> None:
+        # The same failure is raised as DownloadError and reported by the caller.
+        log.debug("ytdlp_error", message=message)
+
+
+class YtDlpSource:
+    """Searches YouTube with yt-dlp's `ytsearchN:` in flat mode: one request per page, no key."""
+
+    name = "ytdlp"
+
+    def __init__(
+        self, *, timeout_s: float = DEFAULT_TIMEOUT_S, ydl_factory: YoutubeDLFactory = yt_dlp.YoutubeDL
+    ) -> None:
+        self._timeout_s = timeout_s
+        self._ydl_factory = ydl_factory
+
+    def _options(self) -> dict[str, Any]:
+        """yt-dlp parameters: metadata of the search page only, nothing downloaded, nothing printed."""
+        return {
+            "extract_flat": "in_playlist",
+            "skip_download": True,
+            "quiet": True,
+            "no_warnings": True,
+            "noprogress": True,
+            "cachedir": False,
+            "socket_timeout": self._timeout_s,
+            "logger": _YtDlpLog(),
+        }
+
+    def search(self, query: str, limit: int) -> list[Candidate]:
+        if limit < 1 or not query.strip():
+            return []
+        ydl = self._ydl_factory(self._options())
+        try:
+            info = ydl.extract_info(f"ytsearch{limit}:{query}", download=False)
+        except (YoutubeDLError, OSError) as exc:
+            lines = str(exc).removeprefix("ERROR: ").strip().splitlines()
+            raise SourceError(
+                f"yt-dlp search failed for {query!r}: {lines[0] if lines else type(exc).__name__}"
+            ) from exc
+        finally:
+            ydl.close()
+        entries = (info or {}).get("entries") or []
+        return candidates_from_flat_entries(entries, query=query)[:limit]
+
+
+def candidates_from_flat_entries(entries: Iterable[Mapping[str, Any] | None], *, query: str) -> list[Candidate]:
+    """Maps yt-dlp flat search entries to candidates, leaving out live streams, Shorts and non-videos."""
+    seen: set[str] = set()
+    found: list[Candidate] = []
+    for entry in entries:
+        if not entry or not _is_long_form_video(entry) or entry["id"] in seen:
+            continue
+        seen.add(entry["id"])
+        duration = entry.get("duration")
+        found.append(
+            Candidate(
+                video_id=entry["id"],
+                title=entry.get("title") or "",
+                channel=entry.get("channel") or entry.get("uploader") or "",
+                description=entry.get("description") or "",
+                duration_s=round(duration) if isinstance(duration, int | float) else None,
+                view_count=_int_or_none(entry.get("view_count")),
+                query=query,
+            )
+        )
+    return found
+
+
+def _is_long_form_video(entry: Mapping[str, Any]) -> bool:
+    video_id = entry.get("id")
+    return (
+        isinstance(video_id, str)
+        and bool(video_id)
+        and entry.get("ie_key", "Youtube") == "Youtube"
+        and entry.get("live_status") not in LIVE_STATES
+        and "/shorts/" not in (entry.get("url") or "")
+    )
+
+
+class YouTubeApiSource:
+    """YouTube Data API v3: search.list (100 quota units) then videos.list (1 unit) for durations and counts.
+
+    One search.list with any duration, filtered afterwards, rather than one per duration
+    band: `videoDuration=medium|long` would drop 1–4 minute explainers that hold a clip,
+    and each extra search.list costs 100 of the default 10,000 daily units.
+    """
+
+    name = "api"
+    base_url = "https://www.googleapis.com/youtube/v3"
+    max_results = 50  # the most search.list returns in one page
+
+    def __init__(
+        self, api_key: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, relevance_language: str | None = "en"
+    ) -> None:
+        if not api_key:
+            raise ValueError("the YouTube Data API source needs an API key")
+        self._api_key = api_key
+        self._timeout_s = timeout_s
+        self._relevance_language = relevance_language
+
+    def search(self, query: str, limit: int) -> list[Candidate]:
+        if limit < 1 or not query.strip():
+            return []
+        params: dict[str, str | int] = {
+            "part": "snippet",
+            "type": "video",
+            "q": query,
+            "maxResults": min(limit, self.max_results),
+            "safeSearch": "moderate",
+            "videoEmbeddable": "true",  # clips play in the embedded player
+        }
+        if self._relevance_language:
+            params["relevanceLanguage"] = self._relevance_language
+        # The key travels in a header so that it never appears in a URL, a log line or an error.
+        headers = {"X-Goog-Api-Key": self._api_key}
+        with httpx.Client(base_url=self.base_url, timeout=self._timeout_s, headers=headers) as client:
+            hits = _search_hits(self._get(client, "search", params))
+            if not hits:
+                return []
+            details = self._get(client, "videos", {"part": "contentDetails,statistics,snippet", "id": ",".join(hits)})
+        by_id = {item.get("id"): item for item in details.get("items") or [] if isinstance(item, dict)}
+        found = []
+        for video_id, snippet in hits.items():
+            # A video missing from videos.list went private or was removed since the search.
+            candidate = _candidate(video_id, snippet, by_id[video_id], query) if video_id in by_id else None
+            if candidate is not None:
+                found.append(candidate)
+        return found
+
+    def _get(self, client: httpx.Client, resource: str, params: Mapping[str, str | int]) -> dict[str, Any]:
+        try:
+            response = client.get(f"/{resource}", params=params)
+        except httpx.TimeoutException as exc:
+            raise SourceError(f"YouTube Data API {resource}.list timed out after {self._timeout_s:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise SourceError(f"could not reach the YouTube Data API ({type(exc).__name__})") from exc
+        if response.is_error:
+            raise SourceError(api_error_message(resource, response))
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise SourceError(f"YouTube Data API {resource}.list answered with a body that is not JSON") from exc
+        if not isinstance(body, dict):
+            raise SourceError(f"YouTube Data API {resource}.list answered with an unexpected body")
+        return body
+
+
+QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "API_KEY_INVALID"})
+
+
+def api_error_message(resource: str, response: httpx.Response) -> str:
+    """A readable message for a YouTube Data API error body, naming what the operator can do."""
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    if not isinstance(error, dict):
+        error = {}
+    reasons = {
+        item.get("reason")
+        for item in [*(error.get("errors") or []), *(error.get("details") or [])]
+        if isinstance(item, dict)
+    }
+    if reasons & QUOTA_REASONS:
+        return (
+            "YouTube Data API quota exceeded: no more searches until the daily quota resets "
+            "(midnight Pacific time); set OPENREC_VIDEO_SOURCE=ytdlp to search without the API"
+        )
+    if reasons & KEY_REASONS:
+        return (
+            "YouTube Data API rejected YOUTUBE_API_KEY (invalid key): "
+            "check the key and that YouTube Data API v3 is enabled for it"
+        )
+    detail = re.sub(r"<[^>]+>", "", str(error.get("message") or "")).strip()
+    reason = ", ".join(sorted(r for r in reasons if isinstance(r, str)))
+    extra = ": ".join(part for part in (reason, detail) if part)
+    return f"YouTube Data API {resource}.list failed with HTTP {response.status_code}" + (
+        f" ({extra})" if extra else ""
+    )
+
+
+def _search_hits(body: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Video ids of a search.list answer, in order, with their snippets; live and upcoming left out."""
+    hits: dict[str, Mapping[str, Any]] = {}
+    for item in body.get("items") or []:
+        ids = item.get("id") if isinstance(item, dict) else None
+        video_id = ids.get("videoId") if isinstance(ids, dict) else None
+        snippet = item.get("snippet") or {}
+        if isinstance(video_id, str) and video_id and snippet.get("liveBroadcastContent") not in LIVE_STATES:
+            hits.setdefault(video_id, snippet)
+    return hits
+
+
+def _candidate(video_id: str, found: Mapping[str, Any], video: Mapping[str, Any], query: str) -> Candidate | None:
+    """Joins a search snippet (HTML-escaped) with the videos.list resource (plain text, full description)."""
+    snippet = video.get("snippet") or {}
+    if snippet.get("liveBroadcastContent") in LIVE_STATES:
+        return None
+    duration = iso8601_duration_s((video.get("contentDetails") or {}).get("duration"))
+    if duration == 0:  # "P0D": a live stream or a premiere that has not aired
+        return None
+    statistics = video.get("statistics") or {}
+    return Candidate(
+        video_id=video_id,
+        title=html.unescape(found.get("title") or snippet.get("title") or ""),
+        channel=html.unescape(found.get("channelTitle") or snippet.get("channelTitle") or ""),
+        description=snippet.get("description") or html.unescape(found.get("description") or ""),
+        published_at=_date_or_none(snippet.get("publishedAt") or found.get("publishedAt")),
+        duration_s=duration,
+        view_count=_int_or_none(statistics.get("viewCount")),
+        like_count=_int_or_none(statistics.get("likeCount")),
+        query=query,
+    )
+
+
+_ISO_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+)
+_SECONDS_PER = {"weeks": 604_800, "days": 86_400, "hours": 3_600, "minutes": 60, "seconds": 1}
+
+
+def iso8601_duration_s(value: object) -> int | None:
+    """Seconds of an ISO 8601 duration as the Data API writes it (`PT21M7S`, `P1DT2H`, `P0D`); None if unreadable."""
+    match = _ISO_DURATION.fullmatch(value) if isinstance(value, str) and not value.endswith("T") else None
+    amounts = {unit: float(amount) for unit, amount in match.groupdict().items() if amount} if match else {}
+    if not amounts:
+        return None
+    return round(sum(amount * _SECONDS_PER[unit] for unit, amount in amounts.items()))
+
+
+def _int_or_none(value: object) -> int | None:
+    """Counts arrive as ints (yt-dlp) or digit strings (Data API); anything else is unknown."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return round(value)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _date_or_none(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value).date()
+    except ValueError:
+        return None
