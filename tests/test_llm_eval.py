@@ -1,0 +1,151 @@
+"""The pipeline evaluation through the LLM path, end to end: archive import, the real runner
+with the engine `build_llm` picks for a configured endpoint, the catalog source, the stored
+feed and the evaluation set's own scorer. The loopback server answers as a perfect model
+(an oracle over the labels), so the score proves the plumbing: every stage done by the
+model, every call recorded, nothing falling back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import delete, select
+
+from app.config import Settings
+from app.db import get_sessionmaker
+from app.llm.base import STAGES
+from app.llm.prompts import load_prompt
+from app.models import LLMCacheEntry, LLMCall, PipelineRun, User
+from app.pipeline.runner import execute_run
+from app.services.imports import import_archive
+from app.services.preferences import instructions_set
+from app.services.recommendations import feed_items
+from app.services.runs import run_create
+from app.services.users import user_create
+from tests.eval_harness import labels, scorer
+from tests.fake_openai_server import FakeOpenAI, fixture, run_fake_openai
+from tests.llm_pipeline import DEV_SET, EVAL_DIR, LIMITS, Oracle
+
+PERSONAS = ("lena", "omar", "rosa")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeOpenAI]:
+    assert (EVAL_DIR / "score.py").is_file(), f"the evaluation scorer is missing at {EVAL_DIR}"
+    assert (DEV_SET / "labels.json").is_file(), f"the evaluation set is missing at {DEV_SET}"
+    with run_fake_openai() as fake:
+        yield fake
+
+
+def start_run(persona: str, server: FakeOpenAI, **overrides: object) -> tuple[int, int, Settings]:
+    """A user with the persona's archive and instructions, a queued run, and settings for the server."""
+    spec = labels(DEV_SET)["personas"][persona]
+    options: dict[str, object] = {
+        "openai_api_key": "sk-test",
+        "openai_base_url": server.base_url,
+        "openrec_llm_max_retries": 0,
+        "openrec_video_source": "catalog",
+        "openrec_catalog": str(DEV_SET / "catalog.json"),
+    }
+    settings = Settings(**{**options, **overrides})  # type: ignore[arg-type]
+    with get_sessionmaker().begin() as session:
+        session.execute(delete(LLMCacheEntry))  # every test starts with a cold cache
+        user = user_create(session, email=f"{persona}-{uuid.uuid4().hex[:8]}@example.com", password="x" * 16)
+        import_archive(session, user=user, data=(DEV_SET / spec["archive"]).read_bytes(), limits=LIMITS)
+        if spec["instructions"]:
+            instructions_set(session, user=user, text=spec["instructions"])
+        run_id, user_id = run_create(session, user=user)[0].id, user.id
+    return run_id, user_id, settings
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_llm_path_meets_the_quality_targets_with_a_perfect_model(server: FakeOpenAI, persona: str) -> None:
+    server.reset()
+    server.answer(Oracle(persona))
+    run_id, user_id, settings = start_run(persona, server)
+    sessions = get_sessionmaker()  # the engine's cache and the runner use short sessions of their own
+
+    execute_run(run_id, settings=settings, sessions=sessions)
+
+    with sessions() as session:
+        run = session.get(PipelineRun, run_id)
+        assert run is not None and run.status == "succeeded", run and run.error
+        feed = feed_items(session, user=session.get_one(User, user_id))
+        calls = session.scalars(select(LLMCall).where(LLMCall.run_id == run_id)).all()
+        assert run.engine == "openai"
+        assert run.tokens_in == sum(c.tokens_in for c in calls) > 0
+        assert run.cost_usd == pytest.approx(sum(c.cost_usd for c in calls)) and run.cost_usd > 0
+    assert server.problems == []
+    metrics = scorer(DEV_SET).score(labels(DEV_SET), persona, [item.model_dump(mode="json") for item in feed])
+    assert metrics["p@10"] >= 0.8
+    assert metrics["clip_hit"] >= 0.7
+    assert metrics["grounded"] == 1.0
+    assert metrics["excluded"] == 0
+    assert metrics["stale"] <= 1
+    assert {c.stage for c in calls} == set(STAGES) - {"explain"}  # explanations come with the clips
+    assert {c.outcome for c in calls} == {"ok"}
+    assert len(calls) == len(server.requests)
+    assert all(c.prompt_version == load_prompt(c.stage).version for c in calls)
+    assert all(item.explanation.startswith("You keep writing about") for item in feed)  # the model's, not local
+
+
+def test_at_the_budget_the_run_finishes_with_the_local_engine_and_says_so(server: FakeOpenAI) -> None:
+    server.reset()
+    server.answer(Oracle("lena"))
+    run_id, user_id, settings = start_run("lena", server, openrec_run_budget_usd=0.0)
+    sessions = get_sessionmaker()
+
+    execute_run(run_id, settings=settings, sessions=sessions)
+
+    with sessions() as session:
+        run = session.get_one(PipelineRun, run_id)
+        feed = feed_items(session, user=session.get_one(User, user_id))
+        calls = session.scalars(select(LLMCall).where(LLMCall.run_id == run_id)).all()
+        assert run.status == "succeeded", run.error
+        assert any("budget" in str(entry) for entry in run.log)
+        assert run.cost_usd == 0
+    assert server.requests == []
+    assert calls and {c.outcome for c in calls} == {"budget"}
+    metrics = scorer(DEV_SET).score(labels(DEV_SET), "lena", [item.model_dump(mode="json") for item in feed])
+    assert metrics["items"] > 0 and metrics["grounded"] == 1.0
+
+
+def test_a_rejected_key_fails_the_run_with_a_clear_reason(server: FakeOpenAI) -> None:
+    server.reset()
+    server.answer(lambda request: fixture("error_401_invalid_api_key.json", status=401))
+    run_id, _user_id, settings = start_run("lena", server)
+    sessions = get_sessionmaker()
+
+    execute_run(run_id, settings=settings, sessions=sessions)
+
+    with sessions() as session:
+        run = session.get_one(PipelineRun, run_id)
+        assert run.status == "failed"
+        assert "rejected the API key" in (run.error or "")
+    assert len(server.requests) == 1
+
+
+def test_identical_requests_of_a_second_run_are_answered_from_the_cache(server: FakeOpenAI) -> None:
+    server.reset()
+    server.answer(Oracle("rosa"))
+    run_id, user_id, settings = start_run("rosa", server)
+    sessions = get_sessionmaker()
+    execute_run(run_id, settings=settings, sessions=sessions)
+    first = {(r.schema_name, r.user) for r in server.requests}
+    server.requests.clear()
+    with sessions.begin() as session:
+        second = run_create(session, user=session.get_one(User, user_id))[0].id
+
+    execute_run(second, settings=settings, sessions=sessions)
+
+    with sessions() as session:
+        run = session.get_one(PipelineRun, second)
+        calls = session.scalars(select(LLMCall).where(LLMCall.run_id == second)).all()
+        assert run.status == "succeeded", run.error
+    outcomes = {(c.stage, c.outcome) for c in calls}
+    # The same posts give the same interests and queries; the videos shown by the first run
+    # are not repeated, so the later stages ask about other videos.
+    assert {("interests", "cached"), ("queries", "cached")} <= outcomes
+    assert not {(r.schema_name, r.user) for r in server.requests} & first
+    assert sum(c.outcome == "cached" for c in calls) + len(server.requests) == len(calls)
