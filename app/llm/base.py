@@ -1,6 +1,6 @@
 """The LLM Protocol: the five stage operations every engine implements.
 
-Engines: the local engine (no network, `app/llm/local.py`), the OpenAI-compatible
+Engines: the local engine (no network, `app/llm/local/`), the OpenAI-compatible
 adapter (`app/llm/openai_client.py`) and a scripted fake for tests. The pipeline only
 sees this Protocol, so an engine can be swapped per run or per item (fallback).
 """

@@ -25,7 +25,6 @@ KIND_WEIGHTS: dict[str, float] = {
     "retweet": 0.8,
     "like": 0.7,
 }
-_KINDS: frozenset[str] = frozenset(get_args(TweetKind))
 
 
 class EngagementInput(Protocol):
@@ -72,16 +71,24 @@ def build_engagement(rows: Sequence[EngagementInput], *, now: datetime | None = 
     values = [
         Engagement(
             tweet_id=row.tweet_id,
-            kind=row.kind if row.kind in _KINDS else "tweet",  # type: ignore[arg-type]
+            kind=_kind(row.kind),
             text=row.text,
             created_at=created,
             url=row.url,
-            weight=round(KIND_WEIGHTS.get(row.kind, 1.0) * recency_weight(created, reference), 6),
+            weight=KIND_WEIGHTS.get(row.kind, 1.0) * recency_weight(created, reference),
         )
         for row, created in dated
     ]
     oldest = datetime.min.replace(tzinfo=UTC)
     return sorted(values, key=lambda e: e.created_at or reference or oldest, reverse=True)
+
+
+def _kind(kind: str) -> TweetKind:
+    """Unknown kinds (a newer archive, a bad row) count as plain posts."""
+    for known in get_args(TweetKind):
+        if kind == known:
+            return known  # type: ignore[no-any-return]
+    return "tweet"
 
 
 def _aware(moment: datetime) -> datetime:

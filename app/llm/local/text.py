@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from functools import lru_cache
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bt\.co/\S+", re.IGNORECASE)
 _RETWEET = re.compile(r"^\s*RT @\w+:\s*")
@@ -18,7 +18,13 @@ _MENTION = re.compile(r"(?<!\w)@\w+")
 _WORD = re.compile(r"[^\W_](?:[\w']*[^\W_])?")
 _VOWEL = re.compile(r"[aeiouy]")
 
-ENGLISH_STOP_WORDS = frozenset(
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a literal, as a set (keeps long word lists readable)."""
+    return frozenset(text.split())
+
+
+ENGLISH_STOP_WORDS = word_set(
     """
     a about above across after again against all almost along already also although always am among an and another
     any anybody anyone anything anyway anywhere are aren't around as at away back be became because become been
@@ -37,11 +43,11 @@ ENGLISH_STOP_WORDS = frozenset(
     who's whoever whole whom whose why will with within without won't would wouldn't yeah yes yet you you'd
     you'll you're you've your yours yourself yourselves
     lol lmao haha hahaha omg wow yay ugh hmm btw imo imho tbh fyi idk pls plz thx rt amp via
-    """.split()
+    """
 )
 # Words people wrap around a topic on social media ("wrote up my notes on", "short thread on",
 # "deep dive tonight", "anyone got a good resource"): they say how, not what, someone engages.
-SOCIAL_CHATTER = frozenset(
+SOCIAL_CHATTER = word_set(
     """
     today tonight yesterday tomorrow week weeks day days month year years night morning time times ago
     read reading reads wrote write writing written notes note thread threads short long post posts tweet tweets
@@ -52,9 +58,11 @@ SOCIAL_CHATTER = frozenset(
     beginner total resource resources anyone got need want wanted know knew think thought feel felt
     new old first last next new way ways lot lots bit kind sort yes yes yes hey guys people someone everyone
     say said says tell told ask asked asking mean means find found try tried trying use used using
-    """.split()
+    vs versus show shows showed shown give gives gave take takes took make made keep keeps kept put puts come comes
+    came seem seems seemed turn turns turned call calls called work works worked start starts started
+    """
 )
-OTHER_STOP_WORDS = frozenset(
+OTHER_STOP_WORDS = word_set(
     """
     de la el los las un una unos unas y o que en con por para del al es son se su sus lo le les como mas pero
     muy ya hoy este esta esto eso hay fue ser yo tu mi
@@ -63,7 +71,7 @@ OTHER_STOP_WORDS = frozenset(
     le les une et ou est sont pas avec pour dans sur qui ce cette il elle nous vous ils je tu au aux du
     il lo gli uno della delle che non per con una sono ma più
     het een en van ik je dat niet met op te zijn wat ook maar
-    """.split()
+    """
 )
 STOP_WORDS = ENGLISH_STOP_WORDS | SOCIAL_CHATTER | OTHER_STOP_WORDS
 
@@ -87,8 +95,9 @@ def words(text: str) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light English suffix stemmer: plurals, -ing, -ed and -er/-ers, never below three letters."""
+    """A light English suffix stemmer: plurals, -ing and -ed, never below three letters."""
     if len(word) <= 3 or not word.isalpha():
         return word
     for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh")):
@@ -96,7 +105,7 @@ def stem(word: str) -> str:
             return word[: -len(suffix)] + replacement
     if word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")):
         word = word[:-1]
-    for suffix in ("ing", "ed", "er"):
+    for suffix in ("ing", "ed"):
         base = word[: -len(suffix)]
         if word.endswith(suffix) and len(base) >= 3 and _VOWEL.search(base):
             if len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
@@ -105,17 +114,19 @@ def stem(word: str) -> str:
     return word.rstrip("e") if word.endswith("e") and len(word) > 4 else word
 
 
+def term_forms(text: str) -> list[tuple[str, str]]:
+    """(stemmed term, word as written) for each content word of a text, in order."""
+    return [
+        (stem(word), word) for word in words(text) if word not in STOP_WORDS and len(word) >= 2 and not word.isdigit()
+    ]
+
+
 def terms(text: str) -> list[str]:
     """Stemmed content terms of a text, in order (stop words, numbers and one-letter words dropped)."""
-    out = []
-    for word in words(text):
-        if word in STOP_WORDS or len(word) < 2 or word.isdigit():
-            continue
-        out.append(stem(word))
-    return out
+    return list(_terms(text))
 
 
-def bigrams(tokens: Iterable[str]) -> list[str]:
-    """Adjacent term pairs ("hash join", "line length"), which name ideas better than single words."""
-    seq = list(tokens)
-    return [f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False) if a != b]
+@lru_cache(maxsize=1 << 14)
+def _terms(text: str) -> tuple[str, ...]:
+    """Cached: the same posts are compared with every candidate and every transcript of a run."""
+    return tuple(term for term, _ in term_forms(text))

@@ -1,0 +1,157 @@
+"""Custom instructions, read without a model.
+
+The local engine understands exclusions ("no more videos about chess", "nothing
+about crypto", "no X"), level ("I'm a beginner", "advanced only"), clip length
+("short clips", "longer clips") and preferences ("prefer talks over podcasts").
+Every clause it cannot act on is reported back, so the run log can say what was
+applied and what was not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from app.llm.local.text import terms
+
+Level = Literal["beginner", "advanced"]
+ClipLength = Literal["short", "long"]
+
+_CLAUSES = re.compile(r"[.;!?\n]+|\s[—–-]\s|,\s*(?:but|and|also)\s+|\s+but\s+", re.IGNORECASE)
+_MEDIA = r"(?:videos?|clips?|content|stuff|recommendations?|things|talks?|posts?)"
+_EXCLUSION = re.compile(
+    rf"""(?:
+        \b(?:no|nothing|none|zero)\s+(?:more\s+|further\s+)?(?:{_MEDIA}\s+)?(?:about|on|of|regarding|related\s+to|with)?\s*
+      | \b(?:stop|quit)\s+(?:showing|recommending|suggesting|sending)\s+(?:me\s+)?(?:any\s+)?(?:more\s+)?
+            (?:{_MEDIA}\s+)?(?:about|on|of)?\s*
+      | \b(?:don'?t|do\s+not|never)\s+(?:show|recommend|suggest|send|give|want)\s+(?:me\s+)?(?:any\s+)?(?:more\s+)?
+            (?:{_MEDIA}\s+)?(?:about|on|of)?\s*
+      | \b(?:avoid|skip|exclude|without|block)\s+(?:any\s+)?(?:{_MEDIA}\s+)?(?:about|on|of)?\s*
+      | \bnot\s+interested\s+in\s+(?:{_MEDIA}\s+(?:about|on|of)\s+)?
+      | \b(?:a\s+)?break\s+from\s+
+      | \b(?:i'?m|i\s+am)\s+(?:done|tired|sick|bored)\s+(?:with|of)\s+
+    )(?P<topic>[^,]+)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Words that end a topic phrase: "chess for a while", "crypto anymore", "politics please".
+_TOPIC_TAIL = re.compile(
+    rf"\s+(?:{_MEDIA}|for\s+(?:a\s+while|now|the\s+moment|some\s+time|a\s+bit)|any\s*more|please|right\s+now|these\s+days|"
+    r"at\s+the\s+moment|at\s+all|again|thanks?|thank\s+you|because\b.*|since\b.*|as\b.*|so\b.*|i'?m\b.*)$",
+    re.IGNORECASE,
+)
+_TOPIC_LEAD = re.compile(rf"^(?:the|any|more|{_MEDIA}|about|on|of)\s+", re.IGNORECASE)
+_NOT_BEGINNER = re.compile(
+    r"\b(?:not\s+(?:a\s+)?(?:beginner|newbie|novice)|no\s+(?:basics|beginner)|skip\s+the\s+basics)"
+)
+_ADVANCED = re.compile(r"\b(?:advanced|expert|in[- ]depth|deep[- ]dives?|experienced|technical\s+depth|graduate)")
+_BEGINNER = re.compile(
+    r"\b(?:beginners?|beginner[- ]friendly|newbie|novice|new\s+to|just\s+starting|starting\s+out|gentle|introduct\w*|"
+    r"intro\b|basics|fundamentals|101|eli5|easy|simple|not\s+too\s+technical)"
+)
+_SHORT = re.compile(
+    r"\b(?:short(?:er)?|brief|quick|bite[- ]sized)\s+(?:clips?|videos?|segments?|ones)"
+    r"|\bkeep\s+(?:it|them|clips)\s+short"
+)
+_LONG = re.compile(r"\b(?:long(?:er)?|full|extended)\s+(?:clips?|segments?|ones)|\bkeep\s+(?:it|them|clips)\s+long")
+_PREFER = re.compile(
+    r"\b(?:prefer|favou?r|more)\s+(?P<liked>[^,]+?)(?:\s+(?:over|to|than|instead\s+of)\s+(?P<other>[^,]+))?$"
+)
+# Clauses that only explain ("I'm burned out on it") carry no request of their own.
+_REQUEST = re.compile(
+    r"\b(?:no|nothing|none|stop|don'?t|do\s+not|never|avoid|skip|exclude|without|prefer|more|less|only|please|want|"
+    r"show|give|focus|keep|make|beginner|advanced|short|long|break)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class InstructionPlan:
+    """What the local engine will do with a user's custom instructions."""
+
+    exclusions: tuple[str, ...] = ()
+    level: Level | None = None
+    clip_length: ClipLength | None = None
+    preferred: tuple[str, ...] = ()
+    avoided: tuple[str, ...] = ()
+    applied: list[str] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+
+    def exclusion_terms(self) -> list[list[str]]:
+        """Each exclusion as the stemmed terms a text must all contain to be about it."""
+        return [t for t in (terms(phrase) for phrase in self.exclusions) if t]
+
+    def excludes(self, tokens: set[str]) -> str | None:
+        """The exclusion phrase a text's terms fall under, or None."""
+        for phrase, needed in zip(self.exclusions, self.exclusion_terms(), strict=False):
+            if needed and all(t in tokens for t in needed):
+                return phrase
+        return None
+
+
+@lru_cache(maxsize=256)
+def parse_instructions(text: str) -> InstructionPlan:
+    """Split instructions into clauses and read each one; nothing here ever raises."""
+    exclusions: list[str] = []
+    preferred: list[str] = []
+    avoided: list[str] = []
+    level: Level | None = None
+    clip_length: ClipLength | None = None
+    applied: list[str] = []
+    unsupported: list[str] = []
+    for raw in _CLAUSES.split(text or ""):
+        clause = " ".join(raw.split()).strip(" ,")
+        if not clause:
+            continue
+        lowered = clause.lower()
+        understood = False
+        for match in _EXCLUSION.finditer(_NOT_BEGINNER.sub(" ", clause)):
+            topic = _topic(match.group("topic"))
+            if topic and topic not in exclusions:
+                exclusions.append(topic)
+                applied.append(f'excluding videos about "{topic}"')
+            understood = understood or bool(topic)
+        if _NOT_BEGINNER.search(lowered) or _ADVANCED.search(lowered):
+            if level != "advanced":
+                applied.append("preferring advanced, in-depth videos")
+            level, understood = "advanced", True
+        elif _BEGINNER.search(lowered):
+            if level != "beginner":
+                applied.append("preferring beginner-friendly introductions")
+            level, understood = "beginner", True
+        if _SHORT.search(lowered):
+            clip_length, understood = "short", True
+            applied.append("keeping clips short (30-60 s)")
+        elif _LONG.search(lowered):
+            clip_length, understood = "long", True
+            applied.append("allowing longer clips (up to 3 minutes)")
+        preference = _PREFER.search(lowered) if not understood else None
+        if preference:
+            liked, other = _topic(preference.group("liked")), _topic(preference.group("other") or "")
+            if liked:
+                preferred.append(liked)
+                applied.append(f'preferring "{liked}"' + (f' over "{other}"' if other else ""))
+                understood = True
+            if other:
+                avoided.append(other)
+        if not understood and _REQUEST.search(clause):
+            unsupported.append(clause)
+    return InstructionPlan(
+        exclusions=tuple(exclusions),
+        level=level,
+        clip_length=clip_length,
+        preferred=tuple(preferred),
+        avoided=tuple(avoided),
+        applied=applied,
+        unsupported=unsupported,
+    )
+
+
+def _topic(phrase: str) -> str:
+    """The topic words of a captured phrase, without trailing politeness or leading filler."""
+    topic = " ".join(phrase.split()).strip(" .,'\"").lower()
+    for _ in range(3):
+        topic = _TOPIC_TAIL.sub("", topic).strip()
+        topic = _TOPIC_LEAD.sub("", topic).strip()
+    return topic if terms(topic) else ""

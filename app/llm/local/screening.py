@@ -1,0 +1,222 @@
+"""Screening candidates without a model: substance over entertainment, each tied to an interest.
+
+Clickbait is recognised by the tropes it is built from, not by topic: shouting
+(all-caps words, "!!!", "?!"), emoji, stunt formats ("24 hours", "I tried", "*it
+attacked me*"), and the vocabulary of pranks, reactions, drama, gossip, challenges and
+mukbang. Words of teaching (lecture, talk, course, explained, interview) count against
+it. A kept video is tied to the interest whose words it shares most, and its score says
+how well it fits; recency is deliberately not part of it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.llm.local.instructions import InstructionPlan
+from app.llm.local.text import terms
+from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf
+from app.schemas import Candidate, FeedbackSignal, Interest, Preferences, ScreenDecision
+
+MIN_DURATION_S = 40  # a 30 s clip needs a little room around it
+CLICKBAIT_THRESHOLD = 2.0
+MIN_RELEVANCE = 0.03
+
+_STUNT = [
+    (re.compile(r"\bpranks?\b|\bprank(?:ed|ing)\b", re.I), 2.0, "prank"),
+    (re.compile(r"\breact(?:s|ion|ing)?\b", re.I), 1.5, "reaction"),
+    (
+        re.compile(r"\bdrama\b|\bgossip\b|\bstorytime\b|\btea\s+spill|\bspill(?:ing)?\s+the\s+tea\b|\bexposed\b", re.I),
+        2.0,
+        "drama or gossip",
+    ),
+    (re.compile(r"\bmukbang\b|\beating\s+(?:a|an|the)?\s*(?:giant|huge|entire)\b", re.I), 2.0, "mukbang"),
+    (re.compile(r"\bchallenge\b", re.I), 1.5, "challenge"),
+    (re.compile(r"\bvlog\b|\bunboxing\b|\bhaul\b", re.I), 1.5, "vlog"),
+    (
+        re.compile(r"\b(?:24|48|72)\s+hours?\b|\bfor\s+(?:a|one)\s+(?:whole\s+)?(?:week|day|month)\b", re.I),
+        1.0,
+        "stunt",
+    ),
+    (
+        re.compile(
+            r"gone\s+(?:horribly\s+|terribly\s+)?wrong|you\s+won'?t\s+believe|shocking|insane|\bcrazy\b|"
+            r"what\s+happens|\bomg\b|\bwtf\b|\bcried\b",
+            re.I,
+        ),
+        1.5,
+        "clickbait phrasing",
+    ),
+    (re.compile(r"most\s+expensive|\$\d{3,}|\bmillion\s+dollar", re.I), 1.0, "money stunt"),
+    (re.compile(r"^\s*i\s+(?!am\b|'m\b)[a-z]+(?:ed|ght|ote|ew|ayed|ought|ilt)\b", re.I), 1.0, "first-person stunt"),
+    (re.compile(r"\*[^*]{2,60}\*"), 1.5, "*action*"),
+    (re.compile(r"!{2,}|\?!|!\?"), 1.0, "!!!"),
+    (re.compile(r"\bsubscribe\b.*\bbell\b|\bsmash\b.*\blike\b", re.I), 0.5, "engagement bait"),
+]
+_TEACHING = re.compile(
+    r"\b(?:lectures?|talks?|conference|course|lessons?|explained|explainer|tutorial|interview|seminar|workshop|"
+    r"podcast|episode|ep\.|introduction|guide|how\s+\w+\s+works|in\s+practice|keynote|session|masterclass|"
+    r"the\s+evidence|from\s+scratch)\b",
+    re.I,
+)
+_BEGINNER = re.compile(
+    r"\b(?:beginners?|introduction|intro|basics|101|fundamentals|getting\s+started|step\s+by\s+step|explained|"
+    r"lesson\s+1|first\s+steps|primer|for\s+everyone|made\s+easy)\b",
+    re.I,
+)
+_ADVANCED = re.compile(
+    r"\b(?:advanced|deep\s+dive|internals|in[- ]depth|expert|masterclass|research|under\s+the\s+hood)\b", re.I
+)
+_CAPS = re.compile(r"\b[A-Z]{4,}\b")
+
+
+@dataclass(frozen=True)
+class Substance:
+    """How much a video's metadata looks like entertainment, and what it looked like."""
+
+    clickbait: float
+    signals: tuple[str, ...]
+    teaching: float
+
+    @property
+    def is_entertainment(self) -> bool:
+        return self.clickbait - self.teaching >= CLICKBAIT_THRESHOLD
+
+    @property
+    def factor(self) -> float:
+        """Ranking multiplier: teaching formats up, every clickbait trope down."""
+        return max(0.2, 1.0 + 0.1 * self.teaching - 0.15 * self.clickbait)
+
+
+def substance(candidate: Candidate) -> Substance:
+    """Clickbait tropes in the title (full weight) and description (half weight), and teaching words."""
+    score = 0.0
+    signals: list[str] = []
+    for text, scale in ((candidate.title, 1.0), (candidate.description, 0.5)):
+        for pattern, weight, label in _STUNT:
+            if pattern.search(text):
+                score += weight * scale
+                signals.append(label)
+        emoji = sum(1 for ch in text if unicodedata.category(ch) == "So")
+        if emoji:
+            score += min(2, emoji) * 0.75 * scale
+            signals.append("emoji")
+        shouted = len(_CAPS.findall(text))
+        if shouted:
+            score += min(2, shouted) * 0.5 * scale
+            signals.append("all caps")
+    teaching = min(1.5, 0.75 * len(_TEACHING.findall(f"{candidate.title} {candidate.description}")))
+    return Substance(clickbait=score, signals=tuple(dict.fromkeys(signals)), teaching=teaching)
+
+
+def level_factor(candidate: Candidate, plan: InstructionPlan) -> float:
+    """Nudges toward introductions for beginners and toward depth for advanced users."""
+    if plan.level is None:
+        return 1.0
+    text = f"{candidate.title} {candidate.description}"
+    wanted, unwanted = (_BEGINNER, _ADVANCED) if plan.level == "beginner" else (_ADVANCED, _BEGINNER)
+    return 1.0 + 0.15 * bool(wanted.search(text)) - 0.15 * bool(unwanted.search(text))
+
+
+def screen_candidates(
+    candidates: Sequence[Candidate], interests: Sequence[Interest], prefs: Preferences, plan: InstructionPlan
+) -> list[ScreenDecision]:
+    """One decision per candidate, in the order given."""
+    documents = {c.video_id: _candidate_terms(c) for c in candidates}
+    profiles = [_interest_terms(i) for i in interests]
+    idf = idf_table([*documents.values(), *profiles], soft=True)
+    screen = _Screen(
+        interests=interests,
+        interest_vectors=[tf_idf(p, idf) for p in profiles],
+        idf=idf,
+        plan=plan,
+        hidden={h.strip().lower() for h in prefs.hidden_channels},
+        seen=set(prefs.seen_video_ids),
+        liked=_feedback_vectors(prefs.feedback, idf, vote=1),
+        disliked=_feedback_vectors(prefs.feedback, idf, vote=-1),
+    )
+    return [screen.decide(c, documents[c.video_id]) for c in candidates]
+
+
+@dataclass(frozen=True)
+class _Screen:
+    """What every decision of one screening batch is taken against."""
+
+    interests: Sequence[Interest]
+    interest_vectors: list[Vector]
+    idf: Vector
+    plan: InstructionPlan
+    hidden: set[str]
+    seen: set[str]
+    liked: list[Vector]
+    disliked: list[Vector]
+
+    def decide(self, candidate: Candidate, tokens: list[str]) -> ScreenDecision:
+        vector = tf_idf(tokens, self.idf)
+        fits = [cosine(vector, iv) for iv in self.interest_vectors]
+        names = [i.name for i in self.interests]
+        best = max(range(len(fits)), key=lambda i: (fits[i], names[i] == candidate.interest)) if fits else -1
+        interest = names[best] if best >= 0 else candidate.interest
+
+        def drop(reason: str) -> ScreenDecision:
+            return ScreenDecision(video_id=candidate.video_id, keep=False, interest=interest, reason=reason)
+
+        if candidate.video_id in self.seen:
+            return drop("already shown to you")
+        if candidate.channel.strip().lower() in self.hidden:
+            return drop(f"channel {candidate.channel!r} is hidden")
+        if candidate.duration_s is not None and candidate.duration_s < MIN_DURATION_S:
+            return drop(f"too short for a clip ({candidate.duration_s} s)")
+        excluded = self.plan.excludes(set(tokens))
+        if excluded:
+            return drop(f'about "{excluded}", which your instructions exclude')
+        quality = substance(candidate)
+        if quality.is_entertainment:
+            return drop("looks like entertainment or clickbait (" + ", ".join(quality.signals) + ")")
+        if best < 0 or fits[best] < MIN_RELEVANCE:
+            return drop("does not match any of your interests")
+        score = fits[best] * (0.5 + 0.5 * self.interests[best].weight) * quality.factor
+        score *= level_factor(candidate, self.plan) * self._preference(tokens) * self._feedback(vector)
+        reason = f"matches your interest in {interest}"
+        if quality.teaching:
+            reason += "; a talk, lecture or explainer"
+        return ScreenDecision(
+            video_id=candidate.video_id, keep=True, interest=interest, reason=reason, score=round(score, 4)
+        )
+
+    def _preference(self, tokens: list[str]) -> float:
+        """Formats or subjects the instructions prefer ("talks over podcasts") move the score 15%."""
+        factor = 1.0
+        for phrases, step in ((self.plan.preferred, 1.15), (self.plan.avoided, 0.85)):
+            for phrase in phrases:
+                if all(t in tokens for t in terms(phrase)):
+                    factor *= step
+        return factor
+
+    def _feedback(self, vector: Vector) -> float:
+        """Up to +30% for likeness to liked videos, down to -50% for likeness to disliked ones."""
+        up = max((cosine(vector, v) for v in self.liked), default=0.0)
+        down = max((cosine(vector, v) for v in self.disliked), default=0.0)
+        return (1.0 + 0.3 * up) * (1.0 - 0.5 * down)
+
+
+def _candidate_terms(candidate: Candidate) -> list[str]:
+    return terms(candidate.title) * 2 + terms(candidate.description) + terms(candidate.channel)
+
+
+def _interest_terms(interest: Interest) -> list[str]:
+    """Name words three times, then keywords with the top ones repeated."""
+    tokens = terms(interest.name) * 3
+    for rank, keyword in enumerate(interest.keywords):
+        tokens += terms(keyword) * (2 if rank < 4 else 1)
+    return tokens
+
+
+def _feedback_vectors(feedback: Sequence[FeedbackSignal], idf: Vector, *, vote: int) -> list[Vector]:
+    vectors = []
+    for signal in feedback:
+        if signal.vote == vote:
+            vectors.append(add(tf_idf(terms(signal.title), idf), tf_idf(terms(signal.channel), idf), 0.5))
+    return vectors

@@ -1,0 +1,478 @@
+"""The local engine's five stage operations, on engagement and transcripts built here."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.llm.base import LLM
+from app.llm.local import LocalEngine, parse_instructions
+from app.llm.local.sentences import split_sentences
+from app.llm.local.text import terms
+from app.pipeline.engagement import build_engagement
+from app.pipeline.validate import validate_clip, validate_explanation
+from app.schemas import (
+    Candidate,
+    Engagement,
+    FeedbackSignal,
+    Interest,
+    Preferences,
+    ScreenDecision,
+    Segment,
+    TranscriptData,
+)
+from app.sources.tweet_records import TweetRecord
+
+NEWEST = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+BAKING = [
+    "Sourdough starter finally doubled overnight, the levain smells sweet and yeasty",
+    "Autolyse for an hour before adding salt makes the sourdough dough so much more extensible",
+    "High hydration sourdough at 80 percent water is sticky but the crumb gets open and glossy",
+    "Stretch and folds during bulk fermentation build gluten strength without kneading #sourdough",
+    "Cold retard of the shaped sourdough loaf overnight gives a tangier crumb and better oven spring",
+    "Levain peak timing matters: mix the sourdough dough when the levain has doubled and domed",
+]
+TELESCOPES = [
+    "Collimation of the dobsonian telescope mirror took an hour but Saturn is razor sharp now",
+    "Focal ratio explained: a slow f/10 telescope gives more magnification per eyepiece than a fast f/5",
+    "Bought a 10 mm eyepiece, the dobsonian telescope finally shows Jupiter cloud bands",
+    "Aperture rules everything in a telescope: the dobsonian mirror gathers light, the eyepiece only magnifies",
+    "Cooling the telescope mirror for 30 minutes before observing fixes the wobbly image of Saturn",
+]
+BEES = [
+    "Inspected the hive today, the queen is laying a solid brood pattern on five frames #beekeeping",
+    "Varroa mites count after the sugar roll: three mites per hundred bees, time to treat the hive",
+    "Added a honey super to the hive because the nectar flow started and the brood box is full",
+    "Oxalic acid treatment for varroa mites works best when the hive has no capped brood",
+    "Spotted the queen with her green dot, the hive is calm and the nectar flow is strong",
+]
+KNITTING = [  # stale: three years before the newest post
+    "Cable stitch pattern on the sweater finally clicked, the cable needle trick is magic",
+    "Gauge swatch first, always: my sweater came out two sizes too big without a gauge swatch",
+    "Purl stitch tension is looser than my knit stitch, the sweater fabric looks uneven",
+]
+NOISE = ["lol", "mood", "Pizza night with friends 🍕", "¡Qué día tan bonito hoy!", "this.", "👀", "Game night was fun"]
+
+
+def record(tweet_id: int, text: str, *, days_ago: float, kind: str = "tweet") -> TweetRecord:
+    return TweetRecord(
+        tweet_id=str(tweet_id),
+        kind=kind,  # type: ignore[arg-type]
+        text=text,
+        created_at=NEWEST - timedelta(days=days_ago),
+        url=None,
+    )
+
+
+def user_records() -> list[TweetRecord]:
+    records: list[TweetRecord] = []
+    next_id = 1000
+
+    def add(texts: list[str], first_day: float, step: float, kind: str = "tweet") -> None:
+        nonlocal next_id
+        for i, text in enumerate(texts):
+            records.append(record(next_id, text, days_ago=first_day + i * step, kind=kind))
+            next_id += 1
+
+    add(BAKING, 1, 6)
+    add(TELESCOPES, 2, 7)
+    add(BEES[:3], 3, 9)
+    add(BEES[3:], 5, 9, kind="like")
+    add(KNITTING, 3 * 365, 20)
+    add(NOISE, 4, 5)
+    records.append(record(next_id, "", days_ago=2, kind="like"))  # a like without text
+    return records
+
+
+@pytest.fixture
+def engine() -> LocalEngine:
+    return LocalEngine()
+
+
+@pytest.fixture
+def engagement() -> list[Engagement]:
+    return build_engagement(user_records())
+
+
+def interest_about(interests: list[Interest], word: str) -> Interest:
+    matches = [i for i in interests if any(word in k.lower() for k in [i.name, *i.keywords])]
+    assert matches, f"no interest about {word!r} in {[i.name for i in interests]}"
+    return matches[0]
+
+
+# --- interests -------------------------------------------------------------------------------
+
+
+def test_engine_satisfies_the_llm_protocol(engine: LocalEngine) -> None:
+    backend: LLM = engine
+    assert backend.name == "local"
+
+
+def test_interests_are_the_current_topics_with_grounded_evidence(
+    engine: LocalEngine, engagement: list[Engagement]
+) -> None:
+    interests = engine.infer_interests(engagement, Preferences())
+    assert 3 <= len(interests) <= 8
+    by_id = {e.tweet_id: e for e in engagement}
+    for word in ("sourdough", "telescope", "hive"):
+        interest_about(interests, word)
+    for interest in interests:
+        assert interest.name and interest.description and interest.keywords
+        assert 2 <= len(interest.evidence_tweet_ids) <= 5
+        assert all(by_id[t].text.strip() for t in interest.evidence_tweet_ids)
+        assert 0 < interest.weight <= 1
+        assert "\n" not in interest.description
+    assert [i.weight for i in interests] == sorted((i.weight for i in interests), reverse=True)
+    everything = " ".join(k.lower() for i in interests for k in [i.name, *i.keywords])
+    assert "knit" not in everything and "sweater" not in everything  # stale
+    assert "pizza" not in everything and "lol" not in everything  # noise
+
+
+def test_likes_count_as_evidence(engine: LocalEngine, engagement: list[Engagement]) -> None:
+    bees = interest_about(engine.infer_interests(engagement, Preferences()), "hive")
+    kinds = {e.tweet_id: e.kind for e in engagement}
+    assert "like" in {kinds[t] for t in bees.evidence_tweet_ids}
+
+
+def test_recent_engagement_outweighs_stale_engagement(engine: LocalEngine) -> None:
+    """The same topic is current or stale depending only on when it was posted (against the newest post)."""
+    records = [record(1 + i, t, days_ago=400 + i) for i, t in enumerate(BAKING)]
+    records += [record(100 + i, t, days_ago=5 + i) for i, t in enumerate(TELESCOPES)]
+    interests = engine.infer_interests(build_engagement(records), Preferences())
+    assert "telescope" in " ".join(interests[0].keywords).lower()
+    if len(interests) > 1:  # kept only to reach the minimum, and far lighter
+        assert interests[1].weight < 0.2
+
+
+def test_an_exclusion_removes_the_topic(engine: LocalEngine, engagement: list[Engagement]) -> None:
+    prefs = Preferences(instructions="Please, no more videos about beekeeping for a while.")
+    interests = engine.infer_interests(engagement, prefs)
+    everything = " ".join(k.lower() for i in interests for k in [i.name, *i.keywords])
+    assert "hive" not in everything and "varroa" not in everything
+    interest_about(interests, "sourdough")
+
+
+def test_instructions_that_exclude_every_current_topic_leave_none_of_them(
+    engine: LocalEngine, engagement: list[Engagement]
+) -> None:
+    prefs = Preferences(instructions="no sourdough. nothing about telescopes. no more beekeeping")
+    interests = engine.infer_interests(engagement, prefs)
+    everything = " ".join(k.lower() for i in interests for k in [i.name, *i.keywords])
+    assert not {"sourdough", "levain", "telescope", "eyepiece", "hive", "varroa"} & set(everything.split())
+
+
+def test_feedback_moves_weights(engine: LocalEngine, engagement: list[Engagement]) -> None:
+    before = interest_about(engine.infer_interests(engagement, Preferences()), "hive")
+    liked = FeedbackSignal(
+        video_id="v1", title="Beekeeping: the hive through the season", channel="Bees", interest=before.name, vote=1
+    )
+    disliked = liked.model_copy(update={"vote": -1, "reason": "off_topic"})
+    up = interest_about(engine.infer_interests(engagement, Preferences(feedback=[liked] * 2)), "hive")
+    down = interest_about(engine.infer_interests(engagement, Preferences(feedback=[disliked] * 2)), "hive")
+    assert down.weight < before.weight < up.weight or (before.weight == 1.0 and down.weight < 1.0 == up.weight)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [[], ["lol"], ["Sourdough starter bubbling", "sourdough starter smells great", "lol"]],
+    ids=["empty", "one-word", "three-posts"],
+)
+def test_too_little_data_gives_few_interests_and_no_error(engine: LocalEngine, texts: list[str]) -> None:
+    interests = engine.infer_interests(
+        build_engagement([record(i + 1, t, days_ago=i) for i, t in enumerate(texts)]), Preferences()
+    )
+    assert len(interests) <= 1
+    for interest in interests:
+        assert 2 <= len(interest.evidence_tweet_ids) <= 5
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+def test_two_to_four_queries_per_interest_from_its_terms(engine: LocalEngine, engagement: list[Engagement]) -> None:
+    interests = engine.infer_interests(engagement, Preferences())
+    queries = engine.write_queries(interests, Preferences())
+    for interest in interests:
+        own = [q.query for q in queries if q.interest == interest.name]
+        assert 2 <= len(own) <= 4, own
+        vocabulary = " ".join([interest.name, *interest.keywords]).lower()
+        for query in own:
+            assert set(query.lower().split()) <= set(re.findall(r"[\w']+", vocabulary))
+
+
+def test_beginner_level_shapes_queries(engine: LocalEngine, engagement: list[Engagement]) -> None:
+    interests = engine.infer_interests(engagement, Preferences())
+    queries = engine.write_queries(interests, Preferences(instructions="I'm a beginner"))
+    assert any("beginners" in q.query for q in queries)
+
+
+# --- screening -------------------------------------------------------------------------------
+
+
+def bread_interest() -> Interest:
+    return Interest(
+        name="Sourdough levain",
+        description="Posts about sourdough.",
+        weight=1.0,
+        evidence_tweet_ids=["1", "2"],
+        keywords=["sourdough levain", "sourdough", "levain", "hydration", "autolyse", "crumb", "gluten"],
+    )
+
+
+def candidate(video_id: str, title: str, **fields: object) -> Candidate:
+    defaults: dict[str, object] = {"channel": "Bread Lab", "description": "", "duration_s": 900}
+    defaults.update(fields)
+    return Candidate(video_id=video_id, title=title, **defaults)  # type: ignore[arg-type]
+
+
+def decisions_by_id(engine: LocalEngine, candidates: list[Candidate], prefs: Preferences) -> dict[str, ScreenDecision]:
+    decisions = engine.screen(candidates, [bread_interest()], prefs)
+    assert [d.video_id for d in decisions] == [c.video_id for c in candidates]
+    return {d.video_id: d for d in decisions}
+
+
+def test_screen_keeps_substance_and_drops_clickbait_with_reasons(engine: LocalEngine) -> None:
+    candidates = [
+        candidate("lecture", "Sourdough Hydration and Autolyse Explained (Lecture 3)"),
+        candidate("talk", "The science of the levain: a talk on sourdough fermentation"),
+        candidate("bait", "I Ate ONLY Sourdough for 24 Hours *my stomach exploded* 😱", description="CHALLENGE!!!"),
+        candidate("prank", "Sourdough PRANK on my roommate (gone wrong) 😂"),
+        candidate("react", "Baker reacts to the WORST sourdough fails!!!"),
+        candidate("gossip", "Sourdough drama: the bakery gossip storytime 🍿"),
+        candidate("short", "Sourdough levain hydration in 20 seconds", duration_s=20),
+        candidate("hidden", "Sourdough crumb and hydration", channel="Loud Bakes"),
+        candidate("seen", "Sourdough autolyse basics"),
+        candidate("offtopic", "Changing the oil of a motorcycle engine"),
+    ]
+    prefs = Preferences(hidden_channels=["loud bakes"], seen_video_ids=["seen"])
+    decisions = decisions_by_id(engine, candidates, prefs)
+    kept = {vid for vid, d in decisions.items() if d.keep}
+    assert kept == {"lecture", "talk"}
+    for decision in decisions.values():
+        assert decision.reason
+    assert decisions["lecture"].interest == "Sourdough levain"
+    assert decisions["lecture"].score > 0
+    assert "hidden" in decisions["hidden"].reason
+    assert "shown" in decisions["seen"].reason
+    assert "short" in decisions["short"].reason
+    assert "clickbait" in decisions["bait"].reason
+
+
+def test_screen_does_not_favour_recency(engine: LocalEngine) -> None:
+    old = candidate("old", "Sourdough hydration explained", published_at=datetime(2012, 1, 1).date())
+    new = candidate("new", "Sourdough hydration explained", published_at=datetime(2025, 1, 1).date())
+    decisions = decisions_by_id(engine, [old, new], Preferences())
+    assert decisions["old"].score == decisions["new"].score
+
+
+def test_screen_applies_exclusions_and_preferences(engine: LocalEngine) -> None:
+    candidates = [
+        candidate("rye", "Rye sourdough hydration and levain"),
+        candidate("talk", "Sourdough levain hydration, a conference talk"),
+        candidate("podcast", "Sourdough levain hydration, a podcast episode"),
+    ]
+    prefs = Preferences(instructions="No more rye videos. I prefer talks over podcasts.")
+    decisions = decisions_by_id(engine, candidates, prefs)
+    assert not decisions["rye"].keep and "rye" in decisions["rye"].reason
+    assert decisions["talk"].score > decisions["podcast"].score
+
+
+def test_disliked_videos_pull_similar_ones_down(engine: LocalEngine) -> None:
+    candidates = [candidate("a", "Sourdough hydration explained"), candidate("b", "Sourdough levain explained")]
+    feedback = [
+        FeedbackSignal(
+            video_id="x", title="Sourdough hydration", channel="Bread Lab", interest="", vote=-1, reason=None
+        )
+    ]
+    plain = decisions_by_id(engine, candidates, Preferences())
+    judged = decisions_by_id(engine, candidates, Preferences(feedback=feedback))
+    assert judged["a"].score < plain["a"].score
+
+
+# --- clips -----------------------------------------------------------------------------------
+
+FILLER = [
+    "Hello and welcome back to the channel, sourdough friends.",
+    "Sourdough is my favourite thing to bake, honestly sourdough is life.",
+    "Before we start, this video is brought to you by our sponsor, use the code in the description.",
+    "Smash that like button and subscribe for more sourdough videos.",
+    "My cat knocked a bag of flour off the counter this morning, so the kitchen is white.",
+    "A question from the chat: where did I buy this bowl? The link is below.",
+    "People always ask me about sourdough, and I love talking about sourdough.",
+    "Funny story, I once dropped a whole sourdough loaf on the train.",
+    "We will get to the sourdough part in a minute, first some news about the channel.",
+    "I got a new oven last month and it is fine, just fine.",
+]
+GOLDEN = [
+    "The autolyse is a rest where only flour and water sit together before the salt and levain go in.",
+    "During that rest the enzymes break starch into sugars and the gluten network starts forming on its own.",
+    "That is why an autolyse makes a high hydration dough more extensible and easier to stretch.",
+    "Hydration is simply the weight of water divided by the weight of flour in the dough.",
+    "At eighty percent hydration the dough is sticky, but the crumb turns open and glossy after baking.",
+    "If the dough tears during stretch and folds, give the autolyse more time rather than adding flour.",
+    "Higher hydration also needs a stronger levain, so mix when the levain has doubled and domed.",
+]
+
+
+def lecture(*, auto: bool) -> tuple[list[Segment], tuple[float, float]]:
+    """About eleven minutes: filler (naming the topic often), the dense passage about what the user wrote, filler."""
+    sentences = FILLER * 3 + GOLDEN + list(reversed(FILLER)) * 3
+    segments: list[Segment] = []
+    clock = 0.0
+    golden_start = golden_end = 0.0
+    words_per_segment = 7
+    for index, sentence in enumerate(sentences):
+        if index == len(FILLER) * 3:
+            golden_start = clock
+        text = re.sub(r"[^\w\s']", "", sentence.lower()) if auto else sentence
+        words = text.split()
+        chunks = (
+            [words[i : i + words_per_segment] for i in range(0, len(words), words_per_segment)] if not auto else [words]
+        )
+        for chunk in chunks:
+            duration = round(len(chunk) * 0.45, 3)
+            segments.append(Segment(text=" ".join(chunk), start=round(clock, 3), duration=duration))
+            clock = round(clock + duration, 3)
+        if index == len(FILLER) * 3 + len(GOLDEN) - 1:
+            golden_end = clock
+    if auto:  # re-cut the word stream mid-sentence, as auto captions do
+        words = [(w, s) for s in segments for w in s.text.split()]
+        segments = []
+        clock = 0.0
+        for i in range(0, len(words), words_per_segment):
+            chunk = [w for w, _ in words[i : i + words_per_segment]]
+            duration = round(len(chunk) * 0.45, 3)
+            segments.append(Segment(text=" ".join(chunk), start=round(clock, 3), duration=duration))
+            clock = round(clock + duration, 3)
+    return segments, (golden_start, golden_end)
+
+
+def sourdough_user() -> list[Engagement]:
+    return build_engagement([record(i + 1, t, days_ago=i * 3) for i, t in enumerate(BAKING)])
+
+
+@pytest.mark.parametrize("auto", [False, True], ids=["manual-captions", "auto-captions"])
+def test_clip_holds_the_passage_matching_what_the_user_wrote(engine: LocalEngine, auto: bool) -> None:
+    segments, (g0, g1) = lecture(auto=auto)
+    transcript = TranscriptData(video_id="vid", language_code="en", is_generated=auto, segments=segments)
+    video = candidate("vid", "Sourdough, start to finish", duration_s=int(segments[-1].start + segments[-1].duration))
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    clip = engine.choose_clip(video, interest, transcript, users, Preferences())
+    assert clip is not None
+    assert validate_clip(clip, transcript, duration_s=video.duration_s) == []
+    overlap = max(0.0, min(clip.end_s, g1) - max(clip.start_s, g0))
+    assert overlap >= 0.5 * (clip.end_s - clip.start_s), (clip, (g0, g1))
+    sentences = split_sentences(segments)
+    assert clip.start_s in {round(s.start, 2) for s in sentences}
+    assert clip.end_s in {round(s.end, 2) for s in sentences}
+    assert clip.interest == interest.name and clip.score > 0
+
+
+@pytest.mark.parametrize(("instructions", "low", "high"), [("short clips please", 30, 60), ("longer clips", 60, 180)])
+def test_clip_length_follows_instructions(engine: LocalEngine, instructions: str, low: float, high: float) -> None:
+    segments, _ = lecture(auto=False)
+    transcript = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=segments)
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    prefs = Preferences(instructions=instructions)
+    clip = engine.choose_clip(candidate("vid", "Sourdough"), interest, transcript, users, prefs)
+    assert clip is not None
+    assert low <= clip.end_s - clip.start_s <= high
+
+
+def test_no_clip_from_a_video_that_keeps_naming_an_excluded_topic(engine: LocalEngine) -> None:
+    segments, _ = lecture(auto=False)
+    transcript = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=segments)
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    prefs = Preferences(instructions="nothing about my cat")  # "cat" is said in the filler, every few minutes
+    assert engine.choose_clip(candidate("vid", "Bread"), interest, transcript, users, prefs) is None
+
+
+def test_no_clip_from_a_transcript_too_short_or_off_topic(engine: LocalEngine) -> None:
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    one = TranscriptData(
+        video_id="v",
+        language_code="en",
+        is_generated=True,
+        segments=[Segment(text="sourdough levain", start=0, duration=4)],
+    )
+    assert engine.choose_clip(candidate("v", "Short"), interest, one, users, Preferences()) is None
+    unrelated = [
+        Segment(text=f"the engine oil needs changing part {i}.", start=i * 4.0, duration=4.0) for i in range(60)
+    ]
+    other = TranscriptData(video_id="v", language_code="en", is_generated=False, segments=unrelated)
+    assert engine.choose_clip(candidate("v", "Oil"), interest, other, users, Preferences()) is None
+
+
+# --- explanations ----------------------------------------------------------------------------
+
+
+def test_explanation_names_the_interest_cites_the_closest_posts_and_quotes_the_clip(engine: LocalEngine) -> None:
+    segments, _ = lecture(auto=False)
+    transcript = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=segments)
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    video = candidate("vid", "Sourdough, start to finish")
+    clip = engine.choose_clip(video, interest, transcript, users, Preferences())
+    assert clip is not None
+    explanation = engine.explain(clip, video, interest, users, Preferences())
+    assert validate_explanation(explanation, user_tweet_ids={e.tweet_id for e in users}) == []
+    assert 1 <= len(explanation.tweet_ids) <= 3
+    assert interest.name in explanation.text
+    assert clip.quote in explanation.text
+    cited = {e.tweet_id: e for e in users}[explanation.tweet_ids[0]]
+    assert len(set(terms(cited.text)) & set(terms(clip.quote))) >= 2, (cited.text, clip.quote)
+    assert len(re.findall(r"[.!?](?:\s|$)", explanation.text.replace(clip.quote, ""))) <= 3
+
+
+# --- instructions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "exclusions", "level", "length"),
+    [
+        ("Please, no more videos about chess for a while — I'm burned out on it.", ("chess",), None, None),
+        ("nothing about crypto", ("crypto",), None, None),
+        ("no politics please", ("politics",), None, None),
+        ("Stop showing me videos about celebrity gossip.", ("celebrity gossip",), None, None),
+        ("I'm a beginner in statistics", (), "beginner", None),
+        ("beginner-friendly videos please, I like gentle introductions", (), "beginner", None),
+        ("advanced only", (), "advanced", None),
+        ("I'm not a beginner, skip the basics", (), "advanced", None),
+        ("short clips", (), None, "short"),
+        ("I'd like longer clips", (), None, "long"),
+    ],
+)
+def test_parse_instructions(text: str, exclusions: tuple[str, ...], level: str | None, length: str | None) -> None:
+    plan = parse_instructions(text)
+    assert plan.exclusions == exclusions
+    assert plan.level == level
+    assert plan.clip_length == length
+    assert plan.applied and not plan.unsupported
+
+
+def test_unsupported_instructions_are_reported() -> None:
+    plan = parse_instructions("No crypto. Only show videos in French. Make the feed purple.")
+    assert plan.exclusions == ("crypto",)
+    assert plan.applied == ['excluding videos about "crypto"']
+    assert plan.unsupported == ["Only show videos in French", "Make the feed purple"]
+
+
+def test_engine_exposes_the_plan_it_applies(engine: LocalEngine) -> None:
+    plan = engine.plan(Preferences(instructions="no more videos about chess; prefer talks over podcasts"))
+    assert plan.exclusions == ("chess",)
+    assert plan.preferred == ("talks",) and plan.avoided == ("podcasts",)
+
+
+def test_repeated_too_basic_votes_set_an_advanced_level(engine: LocalEngine) -> None:
+    vote = FeedbackSignal(video_id="v", title="Intro", channel="c", interest="x", vote=-1, reason="too_basic")
+    plan = engine.plan(Preferences(feedback=[vote, vote.model_copy(update={"video_id": "w"})]))
+    assert plan.level == "advanced"
+    assert any("feedback" in line for line in plan.applied)
+    assert engine.plan(Preferences(instructions="I'm a beginner", feedback=[vote, vote])).level == "beginner"
