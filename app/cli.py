@@ -9,9 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
+
+from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db import session_scope
+from app.models import User
 
 
 class CommandError(Exception):
@@ -87,6 +91,203 @@ def cmd_import_archive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user(session: Session, email: str) -> User:
+    from app.services.users import user_by_email
+
+    user = user_by_email(session, email=email)
+    if user is None:
+        raise CommandError(f"no user with email {email}")
+    return user
+
+
+def _run_in_foreground(run_id: int) -> int:
+    """Execute a run here with a progress bar, then print its summary; 0 when it succeeded."""
+    from rich.console import Console
+
+    from app.cli_runs import print_summary, run_in_foreground
+
+    console = Console()
+    summary = run_in_foreground(run_id, console)
+    print_summary(console, summary)
+    return 0 if summary["status"] == "succeeded" else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """One pipeline run for a user, in the foreground; a run left behind by a vanished process is resumed."""
+    from app.services.runs import run_create, run_is_stale
+
+    if args.queue:
+        return _queue_run(args.email)
+    settings = get_settings()
+    with session_scope() as session:
+        user = _user(session, args.email)
+        run, created = run_create(session, user=user, trigger="cli")
+        if not created and not run_is_stale(run, heartbeat_s=settings.openrec_run_heartbeat_s):
+            raise CommandError(
+                f"run #{run.id} of {user.email} is already {run.status}; see `openrec runs {user.email}`"
+            )
+        if not created:
+            print(f"resuming run #{run.id}, which stopped making progress")
+        run_id = run.id
+    return _run_in_foreground(run_id)
+
+
+def _queue_run(email: str) -> int:
+    """Hand a run to the workers and print its id (the user's active run, when there is one)."""
+    from app.pipeline.dispatch import dispatch_run
+    from app.services.runs import run_create
+
+    settings = get_settings()
+    if not settings.service_mode:
+        raise CommandError(
+            "--queue needs REDIS_URL (service mode, where `openrec worker` executes runs); "
+            "without it, `openrec run EMAIL` runs in the foreground"
+        )
+    with session_scope() as session:
+        run, created = run_create(session, user=_user(session, email), trigger="cli")
+        run_id, status = run.id, run.status
+    if not created:
+        print(f"run #{run_id} of {email} is already {status}", file=sys.stderr)
+    elif not dispatch_run(run_id, settings):
+        print(f"the queue is unreachable: run #{run_id} stays queued and is sent when it is back", file=sys.stderr)
+    print(run_id)
+    return 0
+
+
+def _celery(command: str, *options: str) -> NoReturn:
+    """Become the Celery program for the worker app (so signals reach Celery directly); needs REDIS_URL."""
+    import os
+
+    if not get_settings().service_mode:
+        raise CommandError(
+            f"openrec {command} needs REDIS_URL, the Redis broker (e.g. redis://127.0.0.1:6379/0); "
+            "without it, `openrec serve` executes runs in its own process"
+        )
+    argv = [sys.executable, "-m", "celery", "-A", "worker.celery_app:celery_app", command, *options]
+    os.execv(sys.executable, argv)  # noqa: S606 - a fixed program with our own arguments
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """A Celery worker executing pipeline runs (one run per process at a time)."""
+    options = ["--pool=prefork", "--without-mingle", "--without-gossip", f"--loglevel={_loglevel(args)}"]
+    if args.concurrency:
+        options.append(f"--concurrency={args.concurrency}")
+    _celery("worker", *options)
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    """Celery beat: sends the stale-run reaper every minute and the scheduled-refresh check every five."""
+    _celery("beat", f"--loglevel={_loglevel(args)}")
+
+
+def _loglevel(args: argparse.Namespace) -> str:
+    level: str = args.loglevel or get_settings().openrec_log_level
+    return level.upper()
+
+
+def cmd_feed(args: argparse.Namespace) -> int:
+    """The user's feed (the newest successful run's clips), in order."""
+    import json
+
+    from rich.console import Console
+
+    from app.cli_runs import feed_json, print_feed
+    from app.services.recommendations import feed_items
+
+    with session_scope() as session:
+        items = feed_items(session, user=_user(session, args.email))
+    if args.json:
+        print(json.dumps(feed_json(items), ensure_ascii=False, indent=2))
+    else:
+        print_feed(Console(), items)
+    return 0
+
+
+def cmd_instructions(args: argparse.Namespace) -> int:
+    """Set custom instructions; with the local engine, say which of them it will apply."""
+    from app.llm.local import parse_instructions
+    from app.services.preferences import InstructionsTooLong, instructions_set
+
+    with session_scope() as session:
+        user = _user(session, args.email)
+        try:
+            row = instructions_set(session, user=user, text=args.text)
+        except InstructionsTooLong as exc:
+            raise CommandError(str(exc)) from exc
+        text = row.text
+    if not text:
+        print(f"custom instructions of {args.email} cleared")
+        return 0
+    print(f"custom instructions of {args.email} saved; the next run applies them")
+    if not get_settings().llm_configured:
+        plan = parse_instructions(text)
+        for applied in plan.applied:
+            print(f"  the local engine will apply: {applied}")
+        for unsupported in plan.unsupported:
+            print(f"  the local engine cannot apply: {unsupported}")
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """The user's runs, newest first: status, stage timings and counts, LLM calls, tokens and cost."""
+    import json
+
+    from rich.console import Console
+
+    from app.cli_runs import print_runs
+    from app.services.runs import run_summary, runs_list
+
+    with session_scope() as session:
+        user = _user(session, args.email)
+        summaries = [run_summary(session, run=run) for run in runs_list(session, user=user, limit=args.limit)]
+    if args.json:
+        print(json.dumps(summaries, ensure_ascii=False, indent=2))
+    else:
+        print_runs(Console(), summaries)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """A demo account with the bundled sample archive and one run; running it again adds nothing."""
+    import secrets
+
+    from app.demo import DEMO_EMAIL, SAMPLE_ARCHIVE
+    from app.migrate import upgrade_to_head
+    from app.services.imports import engagement_counts, import_archive
+    from app.services.recommendations import feed_run
+    from app.services.runs import run_create, run_is_stale
+    from app.services.users import user_by_email, user_create
+
+    settings = get_settings()
+    upgrade_to_head()
+    password = None
+    run_id = None
+    with session_scope() as session:
+        user = user_by_email(session, email=DEMO_EMAIL)
+        if user is not None and args.once:
+            print(f"demo account {DEMO_EMAIL} already set up")
+            return 0
+        if user is None:
+            password = args.password or secrets.token_urlsafe(12)
+            user = user_create(session, email=DEMO_EMAIL, password=password)
+            print(f"created demo account {DEMO_EMAIL}")
+        if not engagement_counts(session, user=user):
+            with SAMPLE_ARCHIVE.open("rb") as handle:
+                job = import_archive(session, user=user, data=handle, filename=SAMPLE_ARCHIVE.name)
+            print(f"imported the sample archive: {sum(job.counts.values())} posts and likes")
+        if feed_run(session, user=user) is None:
+            run, created = run_create(session, user=user, trigger="demo")
+            if created or run_is_stale(run, heartbeat_s=settings.openrec_run_heartbeat_s):
+                run_id = run.id
+            else:
+                print(f"the demo run #{run.id} is already {run.status}")
+    code = _run_in_foreground(run_id) if run_id is not None else 0
+    print(f"sign in at http://{settings.openrec_host}:{settings.openrec_port}/login as {DEMO_EMAIL}")
+    if password is not None and args.password is None:
+        print(f"password (shown once): {password}")
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openrec", description="openrec: clips from YouTube, chosen from your interests."
@@ -113,6 +314,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("email", help="the account's email address")
     p.add_argument("path", help="the archive ZIP X sent")
     p.set_defaults(func=cmd_import_archive)
+
+    p = sub.add_parser("run", help="run the pipeline for a user", description="One pipeline run, in the foreground.")
+    p.add_argument("email", help="the account's email address")
+    p.add_argument("--queue", action="store_true", help="hand the run to the workers (service mode), print its id")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("feed", help="print a user's feed", description="The user's feed, in order.")
+    p.add_argument("email", help="the account's email address")
+    p.add_argument("--json", action="store_true", help="print a JSON list (video_id, title, channel, start_s, …)")
+    p.set_defaults(func=cmd_feed)
+
+    p = sub.add_parser("instructions", help="set custom instructions", description="Set a user's custom instructions.")
+    p.add_argument("email", help="the account's email address")
+    p.add_argument("text", help='the instructions in plain language, e.g. "no crypto, I\'m a beginner" ("" clears)')
+    p.set_defaults(func=cmd_instructions)
+
+    p = sub.add_parser("runs", help="list a user's runs", description="A user's runs, newest first.")
+    p.add_argument("email", help="the account's email address")
+    p.add_argument("--json", action="store_true", help="print JSON: status, timings, counts, LLM calls, tokens, cost")
+    p.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser(
+        "demo",
+        help="set up a demo account",
+        description="Create a demo account with a sample archive and run the pipeline once (idempotent).",
+    )
+    p.add_argument("--password", default=None, help="the demo account's password (default: a random one, shown once)")
+    p.add_argument("--once", action="store_true", help="do nothing when the demo account already exists")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("worker", help="run a Celery worker", description="Execute queued runs (needs REDIS_URL).")
+    p.add_argument("--concurrency", type=int, default=None, help="worker processes (default: one per CPU)")
+    p.add_argument("--loglevel", default=None, help="log level (default from OPENREC_LOG_LEVEL)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser(
+        "beat", help="run the scheduler", description="Schedule refreshes and stale-run recovery (run exactly one)."
+    )
+    p.add_argument("--loglevel", default=None, help="log level (default from OPENREC_LOG_LEVEL)")
+    p.set_defaults(func=cmd_beat)
 
     return parser
 

@@ -1,0 +1,56 @@
+"""The feed's diversity rule: one clip per video, and no more than three clips of one
+interest among the first ten, unless the user has only one interest.
+
+The rule is kept even when it leaves the top ten short: a feed of nine varied clips
+beats ten where one interest crowds out the rest. Past the top ten there is no cap.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
+TOP = 10
+PER_INTEREST = 3
+
+
+class Placed(Protocol):
+    @property
+    def video_id(self) -> str: ...
+
+    @property
+    def interest(self) -> str: ...
+
+
+ItemT = TypeVar("ItemT", bound=Placed)
+
+
+def diversify(
+    ranked: Sequence[ItemT],
+    *,
+    limit: int,
+    single_interest: bool,
+    top: int = TOP,
+    per_interest: int = PER_INTEREST,
+) -> list[ItemT]:
+    """The feed from items ranked best first: at most `limit` items, the rule above applied."""
+    unique: list[ItemT] = []
+    videos: set[str] = set()
+    for item in ranked:
+        if item.video_id not in videos:
+            videos.add(item.video_id)
+            unique.append(item)
+    head: list[ItemT] = []
+    per: Counter[str] = Counter()
+    for item in unique:
+        if len(head) >= min(top, limit):
+            break
+        if single_interest or per[item.interest] < per_interest:
+            head.append(item)
+            per[item.interest] += 1
+    if len(head) < top:
+        return head
+    chosen = {id(item) for item in head}
+    tail = [item for item in unique if id(item) not in chosen]
+    return [*head, *tail][:limit]

@@ -1,0 +1,492 @@
+"""One pipeline run: the stages in order, idempotent and resumable, with progress recorded as it goes.
+
+The same `execute_run` serves the CLI, the in-process executor and the worker task.
+Each finished stage's output is saved (`RunStageResult`, unique per run and stage),
+so a redelivered run continues after the last finished stage; the feed is saved in
+the same transaction as the last stage and is unique per run in the database.
+
+Transactions are short and never span engine calls or network fetches: the run is
+read, the stage computes with no session open, and its progress, log lines, model
+calls and result are written in small commits. Cancellation is checked at each
+checkpoint. Database errors propagate (the caller retries or fails the run); any
+other error fails the run with a readable reason.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from pydantic import TypeAdapter
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings, get_settings
+from app.db import get_sessionmaker
+from app.demo import DEMO_EMAIL, SAMPLE_CATALOG
+from app.llm.base import LLM, CallRecord, CallRecorder
+from app.llm.local import LocalEngine
+from app.models import Interest as InterestRow
+from app.models import PipelineRun, User
+from app.pipeline import stages
+from app.pipeline.engines import KeepsNotes, PlansInstructions, build_llm
+from app.pipeline.stages import STAGES, Engines, StageError
+from app.schemas import (
+    Candidate,
+    Clip,
+    Engagement,
+    FeedItem,
+    Interest,
+    Preferences,
+    SearchQuery,
+    TranscriptData,
+)
+from app.services.preferences import preferences_build
+from app.services.recommendations import recommendations_save
+from app.services.runs import (
+    LogEntry,
+    RunEnd,
+    StoredTweet,
+    run_finish,
+    run_heartbeat,
+    run_mark_running,
+    run_progress,
+    run_record_calls,
+    run_stage_begin,
+    run_stage_done,
+    run_stage_results,
+    run_tweets,
+)
+from app.services.videos import transcript_cached, transcript_save, videos_upsert
+from app.sources.base import TranscriptSource, TranscriptUnavailable, VideoSource
+from app.sources.catalog import CatalogSource
+from app.sources.providers import get_transcript_source, get_video_source
+
+log = structlog.get_logger("openrec.runs")
+PROGRESS_INTERVAL_S = 0.5  # most frequent progress commit within a stage
+TRANSCRIPT_WORKERS = 4
+
+EMPTY_NOTES = {
+    "interests": "No interests could be inferred from your {n} posts and likes{because}.",
+    "queries": "No search queries could be written for your interests.",
+    "search": "The video source found no videos for your interests.",
+    "screen": "Every video found was screened out (the skipped items say why).",
+    "transcripts": "None of the videos kept has a usable transcript.",
+    "clip": "No passage in the videos kept matches your interests well enough for a clip.",
+    "rank": "No clip could be explained with your own posts.",
+}
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    "engagement": TypeAdapter(list[Engagement]),
+    "interests": TypeAdapter(list[Interest]),
+    "queries": TypeAdapter(list[SearchQuery]),
+    "search": TypeAdapter(list[Candidate]),
+    "screen": TypeAdapter(list[Candidate]),
+    "transcripts": TypeAdapter(list[TranscriptData]),
+    "clip": TypeAdapter(list[Clip]),
+    "rank": TypeAdapter(list[FeedItem]),
+}
+
+
+class RunCancelled(Exception):
+    """The user cancelled the run; raised at a checkpoint."""
+
+
+@dataclass
+class StageOutputs:
+    """Each stage's output, by stage name (the field names are the stage names)."""
+
+    engagement: list[Engagement] = field(default_factory=list)
+    interests: list[Interest] = field(default_factory=list)
+    queries: list[SearchQuery] = field(default_factory=list)
+    search: list[Candidate] = field(default_factory=list)
+    screen: list[Candidate] = field(default_factory=list)
+    transcripts: list[TranscriptData] = field(default_factory=list)
+    clip: list[Clip] = field(default_factory=list)
+    rank: list[FeedItem] = field(default_factory=list)
+
+    def get(self, stage: str) -> list[Any]:
+        value: list[Any] = getattr(self, stage)
+        return value
+
+    def set(self, stage: str, value: list[Any]) -> None:
+        setattr(self, stage, value)
+
+    def load(self, stage: str, payload: Any) -> None:
+        setattr(self, stage, _ADAPTERS[stage].validate_python(payload))
+
+    def dump(self, stage: str) -> Any:
+        return _ADAPTERS[stage].dump_python(self.get(stage), mode="json")
+
+
+class CallBuffer:
+    """The run's CallRecorder: engines may call it from several threads; the runner drains it into the database."""
+
+    def __init__(self) -> None:
+        self._records: list[CallRecord] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, record: CallRecord) -> None:
+        with self._lock:
+            self._records.append(record)
+
+    def drain(self) -> list[CallRecord]:
+        with self._lock:
+            records, self._records = self._records, []
+        return records
+
+
+def execute_run(
+    run_id: int,
+    *,
+    llm: LLM | Callable[[CallRecorder], LLM] | None = None,
+    fallback: LLM | None = None,
+    video_source: VideoSource | None = None,
+    transcript_source: TranscriptSource | None = None,
+    settings: Settings | None = None,
+    sessions: sessionmaker[Session] | None = None,
+) -> None:
+    """Run (or resume) one pipeline run to its end: succeeded, failed with a reason, or cancelled.
+
+    Without `llm` the engine comes from the settings (`build_llm`), with the local
+    engine as fallback behind a model; a given `llm` (an engine, or a function that
+    builds one around the run's call recorder) gets only the given `fallback`.
+    Without sources, they come from the settings (the demo account reads the bundled
+    sample catalog unless a catalog or API source is configured).
+    """
+    settings = settings or get_settings()
+    sessions = sessions or get_sessionmaker()
+    with sessions.begin() as session:
+        run = run_mark_running(session, run_id=run_id)
+        if run is None:
+            return
+        if run.cancel_requested:
+            run_finish(session, run=run, status="cancelled")
+            return
+        if run.attempts > settings.openrec_run_max_attempts:
+            reason = f"The run was started {run.attempts - 1} times without finishing; it was given up."
+            run_finish(session, run=run, status="failed", error=reason)
+            return
+        user = session.get(User, run.user_id)
+        email = user.email if user is not None else ""
+        prefs = preferences_build(session, user_id=run.user_id, run_id=run_id)
+        tweets = run_tweets(session, user_id=run.user_id)
+        saved = run_stage_results(session, run_id=run_id)
+    execution = _Execution(run_id, settings, sessions, prefs, tweets)
+    try:
+        execution.engines = _engines(settings, sessions, execution.calls, llm, fallback)
+        execution.sources = _sources(settings, email, video_source, transcript_source)
+    except Exception as exc:
+        execution.finish("failed", error=f"The run could not start: {exc}")
+        return
+    with _Heartbeat(run_id, sessions, interval_s=settings.openrec_run_heartbeat_s / 3):
+        execution.run(saved)
+
+
+def fail_run(run_id: int, reason: str, *, sessions: sessionmaker[Session] | None = None) -> None:
+    """Mark a run that is still active as failed (its execution died with an error outside the stages)."""
+    with (sessions or get_sessionmaker()).begin() as session:
+        run = session.get(PipelineRun, run_id)
+        if run is not None and run.status in ("queued", "running"):
+            run_finish(session, run=run, status="failed", error=reason)
+
+
+def _engines(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    calls: CallBuffer,
+    llm: LLM | Callable[[CallRecorder], LLM] | None,
+    fallback: LLM | None,
+) -> Engines:
+    if callable(llm):
+        llm = llm(calls)
+    if llm is None:
+        llm = build_llm(settings, recorder=calls, sessions=sessions)
+        fallback = None if llm.name == "local" else LocalEngine()
+    workers = 1 if llm.name == "local" else settings.openrec_llm_concurrency
+    return Engines(primary=llm, fallback=fallback, workers=workers)
+
+
+@dataclass(frozen=True)
+class _Sources:
+    videos: VideoSource
+    transcripts: TranscriptSource
+    note: str = ""
+
+
+def _sources(
+    settings: Settings, email: str, videos: VideoSource | None, transcripts: TranscriptSource | None
+) -> _Sources:
+    if videos is not None and transcripts is not None:
+        return _Sources(videos, transcripts)
+    if email == DEMO_EMAIL and settings.openrec_video_source == "ytdlp":
+        sample = CatalogSource.from_path(SAMPLE_CATALOG)
+        note = "Demo account: videos come from the bundled sample catalog, not from YouTube."
+        return _Sources(videos or sample, transcripts or sample, note)
+    return _Sources(videos or get_video_source(settings), transcripts or get_transcript_source(settings))
+
+
+class _Execution:
+    """The state of one execution of a run: its inputs, the outputs so far and how it reports."""
+
+    engines: Engines
+    sources: _Sources
+
+    def __init__(
+        self,
+        run_id: int,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        prefs: Preferences,
+        tweets: list[StoredTweet],
+    ) -> None:
+        self.run_id = run_id
+        self.settings = settings
+        self.sessions = sessions
+        self.prefs = prefs
+        self.tweets = tweets
+        self.user_tweet_ids = frozenset(t.tweet_id for t in tweets)
+        self.outputs = StageOutputs()
+        self.calls = CallBuffer()
+
+    def run(self, saved: dict[str, Any]) -> None:
+        stage = ""
+        try:
+            for stage in STAGES:
+                if stage in saved:
+                    self.outputs.load(stage, saved[stage])
+                else:
+                    self._stage(stage)
+                if stage == "engagement" and not self.outputs.engagement:
+                    raise StageError(
+                        "There is nothing to learn from yet: import your X archive or paste some posts first."
+                    )
+        except RunCancelled:
+            self.finish("cancelled")
+        except SQLAlchemyError:
+            raise
+        except StageError as exc:
+            self.finish("failed", error=str(exc))
+        except Exception as exc:
+            self.finish("failed", error=f"The {stage} stage failed: {type(exc).__name__}: {exc}")
+        else:
+            self.finish("succeeded", notes=self._closing_notes())
+
+    def _stage(self, stage: str) -> None:
+        with self.sessions.begin() as session:
+            run = self._run(session)
+            if run.cancel_requested:
+                raise RunCancelled
+            run_stage_begin(session, run=run, stage=stage)
+            run.engine = self.engines.primary.name[:20]
+        progress = _StageProgress(self, stage)
+        started = time.perf_counter()
+        self.outputs.set(stage, self._compute(stage, progress))
+        consumed = len(self.tweets) if stage == STAGES[0] else len(self.outputs.get(STAGES[STAGES.index(stage) - 1]))
+        produced = len(self.outputs.get(stage))
+        if consumed and not produced and stage in EMPTY_NOTES:
+            because = " with your custom instructions" if self.prefs.instructions else ""
+            progress.note(EMPTY_NOTES[stage].format(n=consumed, because=because))
+        counts = {"in": consumed, "out": produced, "skipped": progress.skipped}
+        self._save(stage, time.perf_counter() - started, counts, progress)
+
+    def _compute(self, stage: str, progress: _StageProgress) -> list[Any]:
+        out, engines, prefs = self.outputs, self.engines, self.prefs
+        match stage:
+            case "engagement":
+                return stages.engagement(self.tweets)
+            case "interests":
+                for message in self._instruction_notes():
+                    progress.note(message)
+                return stages.interests(engines, out.engagement, prefs, progress, user_tweet_ids=self.user_tweet_ids)
+            case "queries":
+                return stages.queries(engines, out.interests, prefs, progress)
+            case "search":
+                if self.sources.note:
+                    progress.note(self.sources.note)
+                return stages.search(self.sources.videos, out.queries, progress)
+            case "screen":
+                max_kept = self.settings.openrec_feed_size * stages.CLIP_CANDIDATES_PER_FEED_ITEM
+                return stages.screen(engines, out.search, out.interests, prefs, progress, max_kept=max_kept)
+            case "transcripts":
+                cache = _TranscriptCache(self.sessions)
+                return stages.transcripts(
+                    out.screen, self.sources.transcripts, cache, progress, workers=TRANSCRIPT_WORKERS
+                )
+            case "clip":
+                return stages.clips(
+                    engines, out.screen, out.transcripts, out.interests, out.engagement, prefs, progress
+                )
+            case "rank":
+                return stages.rank(
+                    engines,
+                    out.clip,
+                    out.screen,
+                    out.interests,
+                    out.engagement,
+                    prefs,
+                    progress,
+                    user_tweet_ids=self.user_tweet_ids,
+                    feed_size=self.settings.openrec_feed_size,
+                )
+        raise ValueError(f"unknown stage {stage}")
+
+    def _save(self, stage: str, seconds: float, counts: dict[str, int], progress: _StageProgress) -> None:
+        """Write the stage's result with its side tables in one transaction; a concurrent twin's result wins."""
+        try:
+            with self.sessions.begin() as session:
+                run = self._run(session)
+                progress.flush_into(session, run)
+                run_stage_done(
+                    session, run=run, stage=stage, payload=self.outputs.dump(stage), seconds=seconds, counts=counts
+                )
+                if stage == "interests":
+                    _save_interests(session, run, self.outputs.interests)
+                elif stage == "screen":
+                    videos_upsert(session, candidates=self.outputs.screen)
+                elif stage == "rank":
+                    recommendations_save(session, run=run, items=self.outputs.rank)
+        except IntegrityError:
+            with self.sessions() as session:
+                saved = run_stage_results(session, run_id=self.run_id)
+            if stage not in saved:
+                raise
+            self.outputs.load(stage, saved[stage])
+
+    def _instruction_notes(self) -> list[str]:
+        if not self.prefs.instructions:
+            return []
+        engine = self.engines.primary
+        if not isinstance(engine, PlansInstructions):
+            return [f"Your custom instructions were given to the {engine.name} engine at every stage."]
+        plan = engine.plan(self.prefs)
+        notes = [f"Instructions applied: {'; '.join(plan.applied)}."] if plan.applied else []
+        if plan.unsupported:
+            notes.append(f"Instructions the {engine.name} engine could not apply: {'; '.join(plan.unsupported)}.")
+        return notes
+
+    def _closing_notes(self) -> list[LogEntry]:
+        engine = self.engines.primary
+        said = engine.notes if isinstance(engine, KeepsNotes) else []
+        notes = [_note("rank", message) for message in dict.fromkeys(said)]
+        size, wanted = len(self.outputs.rank), self.settings.openrec_feed_size
+        if 0 < size < wanted:
+            notes.append(_note("rank", f"{size} of {wanted} clips met the bar this time."))
+        return notes
+
+    def _run(self, session: Session) -> PipelineRun:
+        run = session.get(PipelineRun, self.run_id)
+        if run is None:
+            raise RunCancelled  # deleted with its user meanwhile
+        return run
+
+    def finish(self, status: RunEnd, *, error: str | None = None, notes: Sequence[LogEntry] = ()) -> None:
+        with self.sessions.begin() as session:
+            run = session.get(PipelineRun, self.run_id)
+            if run is None:
+                return
+            run_record_calls(session, run=run, records=self.calls.drain())
+            run_finish(session, run=run, status=status, error=error, notes=notes)
+
+
+class _StageProgress:
+    """A stage's `Progress`: log lines and model calls are written with progress, at most every half second."""
+
+    def __init__(self, execution: _Execution, stage: str) -> None:
+        self._execution = execution
+        self._stage = stage
+        self._pending: list[LogEntry] = []
+        self._last_commit = time.monotonic()
+        self.skipped = 0
+
+    def skip(self, item: str, reason: str) -> None:
+        self.skipped += 1
+        self._pending.append({"kind": "skipped", "stage": self._stage, "item": item, "message": reason})
+
+    def note(self, message: str) -> None:
+        self._pending.append(_note(self._stage, message))
+
+    def step(self, done: int, total: int) -> None:
+        if done < total and time.monotonic() - self._last_commit < PROGRESS_INTERVAL_S:
+            return
+        with self._execution.sessions.begin() as session:
+            run = self._execution._run(session)
+            run_progress(session, run=run, done=done, total=total)
+            self.flush_into(session, run)
+            cancelled = run.cancel_requested
+        self._last_commit = time.monotonic()
+        if cancelled:
+            raise RunCancelled
+
+    def flush_into(self, session: Session, run: PipelineRun) -> None:
+        """Write pending log lines and model calls in the caller's transaction."""
+        if self._pending:
+            run_progress(session, run=run, done=run.progress_done, total=run.progress_total, log=self._pending)
+            self._pending = []
+        run_record_calls(session, run=run, records=self._execution.calls.drain())
+
+
+class _Heartbeat:
+    """Keeps the heartbeat fresh while one engine call or fetch takes long, so the run is not taken for dead."""
+
+    def __init__(self, run_id: int, sessions: sessionmaker[Session], *, interval_s: float) -> None:
+        self._run_id = run_id
+        self._sessions = sessions
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"run-{run_id}-heartbeat", daemon=True)
+
+    def __enter__(self) -> None:
+        self._thread.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            try:
+                with self._sessions.begin() as session:
+                    run_heartbeat(session, run_id=self._run_id)
+            except SQLAlchemyError:
+                log.warning("run_heartbeat_failed", run_id=self._run_id)
+
+
+class _TranscriptCache:
+    """The shared transcript cache, each lookup and store in a short transaction of its own."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def lookup(self, video_id: str) -> TranscriptData | TranscriptUnavailable | None:
+        with self._sessions() as session:
+            return transcript_cached(session, video_id=video_id)
+
+    def store(self, video_id: str, outcome: TranscriptData | TranscriptUnavailable) -> None:
+        with self._sessions.begin() as session:
+            transcript_save(session, video_id=video_id, outcome=outcome)
+
+
+def _save_interests(session: Session, run: PipelineRun, found: Sequence[Interest]) -> None:
+    session.execute(delete(InterestRow).where(InterestRow.run_id == run.id))
+    for position, interest in enumerate(found):
+        session.add(
+            InterestRow(
+                user_id=run.user_id,
+                run_id=run.id,
+                name=interest.name[:120],
+                description=interest.description,
+                weight=interest.weight,
+                evidence_tweet_ids=list(interest.evidence_tweet_ids),
+                position=position,
+            )
+        )
+
+
+def _note(stage: str, message: str) -> LogEntry:
+    return {"kind": "note", "stage": stage, "item": "", "message": message}

@@ -1,0 +1,481 @@
+"""The eight stages of a run, as functions over typed values (PRODUCT.md, "The pipeline").
+
+Stages know nothing of the database: the runner hands each one its inputs, a
+`Progress` to report items done and skipped (where the run's checkpoints are), and
+gets the stage's output back to save. A failed item is skipped with its reason; an
+exception that escapes a stage fails the run.
+
+Engine answers are checked here, whichever engine gave them: interests cite only the
+user's tweets, clips pass `validate_clip`, explanations pass `validate_explanation`.
+An answer that fails is repaired where that is safe, else asked of the fallback
+engine (the local engine behind a model), else dropped, never stored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from app.llm.base import LLM
+from app.llm.openai_client import LLMAuthError
+from app.pipeline.diversity import diversify
+from app.pipeline.engagement import EngagementInput, build_engagement
+from app.pipeline.validate import MIN_CLIP_S, repair_explanation, validate_clip, validate_explanation
+from app.schemas import (
+    Candidate,
+    Clip,
+    Engagement,
+    Explanation,
+    FeedItem,
+    Interest,
+    Preferences,
+    SearchQuery,
+    TranscriptData,
+)
+from app.sources.base import SourceError, TranscriptSource, TranscriptUnavailable, VideoSource
+
+STAGES = ("engagement", "interests", "queries", "search", "screen", "transcripts", "clip", "rank")
+MAX_INTERESTS = 8
+MAX_EVIDENCE = 5
+MAX_QUERIES_PER_INTEREST = 4
+SEARCH_LIMIT = 8
+CLIP_CANDIDATES_PER_FEED_ITEM = 3  # videos screened in per feed slot, for clips that fail or score low
+FATAL = (LLMAuthError,)  # engine errors that no fallback can fix: the run stops
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class StageError(Exception):
+    """A stage could not do its work at all; the message is shown as the run's error."""
+
+
+class Progress(Protocol):
+    """Where a stage reports; `step` is a checkpoint that raises when the run was cancelled."""
+
+    def skip(self, item: str, reason: str) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+    def step(self, done: int, total: int) -> None: ...
+
+
+class TranscriptCache(Protocol):
+    def lookup(self, video_id: str) -> TranscriptData | TranscriptUnavailable | None: ...
+
+    def store(self, video_id: str, outcome: TranscriptData | TranscriptUnavailable) -> None: ...
+
+
+@dataclass(frozen=True)
+class Engines:
+    """The engine of the run, the engine that stands in when its answer is unusable, and concurrency."""
+
+    primary: LLM
+    fallback: LLM | None = None
+    workers: int = 1
+
+    def chain(self) -> list[LLM]:
+        return [self.primary] if self.fallback is None else [self.primary, self.fallback]
+
+
+# -- 1. engagement -------------------------------------------------------------------
+
+
+def engagement(rows: Sequence[EngagementInput]) -> list[Engagement]:
+    """Stored tweets, likes, retweets and quotes, recency-weighted, most recent first."""
+    return build_engagement(rows)
+
+
+# -- 2. interests --------------------------------------------------------------------
+
+
+def interests(
+    engines: Engines,
+    items: Sequence[Engagement],
+    prefs: Preferences,
+    progress: Progress,
+    *,
+    user_tweet_ids: Collection[str],
+) -> list[Interest]:
+    """3-8 interests, each citing only the user's own tweets."""
+    if not items:
+        return []
+    inferred = _whole(engines, progress, "interests", lambda llm: llm.infer_interests(items, prefs))
+    kept: list[Interest] = []
+    names: set[str] = set()
+    for interest in inferred:
+        name = " ".join(interest.name.split())[:120]
+        evidence = list(dict.fromkeys(t for t in interest.evidence_tweet_ids if t in user_tweet_ids))[:MAX_EVIDENCE]
+        if not name or name.casefold() in names:
+            progress.skip(interest.name or "(unnamed interest)", "duplicate or empty interest name")
+        elif not evidence:
+            progress.skip(name, "the interest cites none of your tweets")
+        else:
+            names.add(name.casefold())
+            kept.append(interest.model_copy(update={"name": name, "evidence_tweet_ids": evidence}))
+    return kept[:MAX_INTERESTS]
+
+
+# -- 3. queries ----------------------------------------------------------------------
+
+
+def queries(engines: Engines, found: Sequence[Interest], prefs: Preferences, progress: Progress) -> list[SearchQuery]:
+    """2-4 search queries per interest; queries for unknown interests and repeats are dropped."""
+    if not found:
+        return []
+    written = _whole(engines, progress, "queries", lambda llm: llm.write_queries(found, prefs))
+    names = {i.name for i in found}
+    seen: set[tuple[str, str]] = set()
+    per_interest: dict[str, int] = {}
+    kept: list[SearchQuery] = []
+    for query in written:
+        text = " ".join(query.query.split())
+        key = (query.interest, text.casefold())
+        if query.interest not in names or not text or key in seen:
+            continue
+        if per_interest.get(query.interest, 0) >= MAX_QUERIES_PER_INTEREST:
+            continue
+        seen.add(key)
+        per_interest[query.interest] = per_interest.get(query.interest, 0) + 1
+        kept.append(query.model_copy(update={"query": text}))
+    return kept
+
+
+# -- 4. search -----------------------------------------------------------------------
+
+
+def search(source: VideoSource, written: Sequence[SearchQuery], progress: Progress) -> list[Candidate]:
+    """Candidates of every query, each video once, tied to the interest whose query found it first."""
+    found: dict[str, Candidate] = {}
+    failures: list[str] = []
+    for done, query in enumerate(written, start=1):
+        try:
+            results = source.search(query.query, SEARCH_LIMIT)
+        except Exception as exc:  # a failed query is skipped; SourceError says why in words
+            reason = str(exc) if isinstance(exc, SourceError) else f"search failed ({type(exc).__name__}: {exc})"
+            failures.append(reason)
+            progress.skip(f"query “{query.query}”", reason)
+        else:
+            for candidate in results:
+                found.setdefault(
+                    candidate.video_id,
+                    candidate.model_copy(update={"query": query.query, "interest": query.interest}),
+                )
+        progress.step(done, len(written))
+    if written and len(failures) == len(written):
+        raise StageError(f"every search failed: {failures[0]}")
+    return list(found.values())
+
+
+# -- 5. screen -----------------------------------------------------------------------
+
+
+def screen(
+    engines: Engines,
+    candidates: Sequence[Candidate],
+    found: Sequence[Interest],
+    prefs: Preferences,
+    progress: Progress,
+    *,
+    max_kept: int,
+) -> list[Candidate]:
+    """The candidates worth reading, best first, each tied to an interest.
+
+    Hidden channels, videos already shown and videos too short for a clip are ruled out
+    before the engine judges the rest; at most `max_kept` go on, shared out between
+    interests so one interest cannot take every transcript.
+    """
+    hidden = {c.casefold() for c in prefs.hidden_channels}
+    seen = set(prefs.seen_video_ids)
+    eligible: list[Candidate] = []
+    for candidate in candidates:
+        if candidate.channel.casefold() in hidden:
+            progress.skip(candidate.video_id, f"channel “{candidate.channel}” is hidden")
+        elif candidate.video_id in seen:
+            progress.skip(candidate.video_id, "already shown to you")
+        elif candidate.duration_s is not None and candidate.duration_s < MIN_CLIP_S:
+            progress.skip(candidate.video_id, f"too short for a clip ({candidate.duration_s} s)")
+        else:
+            eligible.append(candidate)
+    if not eligible:
+        return []
+    decisions = {
+        d.video_id: d for d in _whole(engines, progress, "screen", lambda llm: llm.screen(eligible, found, prefs))
+    }
+    names = {i.name for i in found}
+    kept: list[tuple[float, Candidate]] = []
+    for candidate in eligible:
+        decision = decisions.get(candidate.video_id)
+        if decision is None:
+            progress.skip(candidate.video_id, "the engine gave no screening decision")
+        elif not decision.keep:
+            progress.skip(candidate.video_id, decision.reason or "screened out")
+        else:
+            interest = decision.interest if decision.interest in names else candidate.interest
+            if interest not in names:
+                progress.skip(candidate.video_id, "not tied to any of your interests")
+            else:
+                kept.append((decision.score, candidate.model_copy(update={"interest": interest})))
+    kept.sort(key=lambda pair: -pair[0])
+    chosen = _share_out([c for _, c in kept], max_kept)
+    for _, candidate in kept:
+        if candidate.video_id not in chosen:
+            progress.skip(candidate.video_id, f"not among the {max_kept} most promising videos")
+    return [c for _, c in kept if c.video_id in chosen]
+
+
+def _share_out(ranked: Sequence[Candidate], limit: int) -> set[str]:
+    """Up to `limit` ids taken round-robin across interests, each interest's best first."""
+    queues: dict[str, list[Candidate]] = {}
+    for candidate in ranked:
+        queues.setdefault(candidate.interest, []).append(candidate)
+    chosen: list[str] = []
+    while len(chosen) < limit and any(queues.values()):
+        for queue in queues.values():
+            if queue and len(chosen) < limit:
+                chosen.append(queue.pop(0).video_id)
+    return set(chosen)
+
+
+# -- 6. transcripts ------------------------------------------------------------------
+
+
+def transcripts(
+    kept: Sequence[Candidate],
+    source: TranscriptSource,
+    cache: TranscriptCache,
+    progress: Progress,
+    *,
+    workers: int,
+) -> list[TranscriptData]:
+    """Timed transcripts of the kept videos, from the shared cache or the source; a video without one is skipped."""
+    got: dict[str, TranscriptData] = {}
+    missing: list[str] = []
+    for candidate in kept:
+        hit = cache.lookup(candidate.video_id)
+        if isinstance(hit, TranscriptData):
+            got[candidate.video_id] = hit
+        elif hit is not None:
+            progress.skip(candidate.video_id, f"no transcript: {hit.reason}")
+        else:
+            missing.append(candidate.video_id)
+    done = len(kept) - len(missing)
+    for video_id, outcome in _each(lambda vid: _fetch(source, vid), missing, workers):
+        if isinstance(outcome, str):
+            progress.skip(video_id, outcome)
+        else:
+            cache.store(video_id, outcome)
+            if isinstance(outcome, TranscriptUnavailable):
+                progress.skip(video_id, f"no transcript: {outcome.reason}")
+            else:
+                got[video_id] = outcome
+        done += 1
+        progress.step(done, len(kept))
+    usable = []
+    for candidate in kept:
+        transcript = got.get(candidate.video_id)
+        if transcript is not None and not any(s.text.strip() for s in transcript.segments):
+            progress.skip(candidate.video_id, "the transcript is empty")
+        elif transcript is not None:
+            usable.append(transcript.model_copy(update={"video_id": candidate.video_id}))
+    return usable
+
+
+def _fetch(source: TranscriptSource, video_id: str) -> TranscriptData | TranscriptUnavailable | str:
+    """The transcript, the source's reason there is none, or (for an unexpected error) a reason not to cache."""
+    try:
+        return source.fetch(video_id)
+    except TranscriptUnavailable as exc:
+        return exc
+    except Exception as exc:
+        return f"transcript fetch failed ({type(exc).__name__}: {exc})"
+
+
+# -- 7. clip -------------------------------------------------------------------------
+
+
+def clips(
+    engines: Engines,
+    kept: Sequence[Candidate],
+    texts: Sequence[TranscriptData],
+    found: Sequence[Interest],
+    items: Sequence[Engagement],
+    prefs: Preferences,
+    progress: Progress,
+) -> list[Clip]:
+    """The best valid clip of each video that has a transcript (videos without one are skipped)."""
+    by_name = {i.name: i for i in found}
+    by_video = {t.video_id: t for t in texts}
+    work = [
+        (c, by_name[c.interest], by_video[c.video_id]) for c in kept if c.video_id in by_video and c.interest in by_name
+    ]
+    chosen: list[Clip] = []
+
+    def choose(job: tuple[Candidate, Interest, TranscriptData]) -> Clip | str:
+        return _clip_for(engines, *job, items, prefs)
+
+    for done, (job, outcome) in enumerate(_each(choose, work, engines.workers), start=1):
+        if isinstance(outcome, str):
+            progress.skip(job[0].video_id, outcome)
+        else:
+            chosen.append(outcome)
+        progress.step(done, len(work))
+    return chosen
+
+
+def _clip_for(
+    engines: Engines,
+    candidate: Candidate,
+    interest: Interest,
+    transcript: TranscriptData,
+    items: Sequence[Engagement],
+    prefs: Preferences,
+) -> Clip | str:
+    """A clip that passes validation, or the reason there is none."""
+    problems: list[str] = []
+    for llm in engines.chain():
+        try:
+            clip = llm.choose_clip(candidate, interest, transcript, items, prefs)
+        except FATAL:
+            raise
+        except Exception as exc:
+            problems.append(f"{llm.name} engine failed: {exc}")
+            continue
+        if clip is None:
+            return "; ".join([*problems, "no passage matches the interest well enough"])
+        clip = clip.model_copy(update={"interest": interest.name})
+        invalid = validate_clip(clip, transcript, duration_s=candidate.duration_s)
+        if not invalid:
+            return clip
+        problems.append(f"{llm.name} engine's clip is invalid: {'; '.join(invalid)}")
+    return "; ".join(problems)
+
+
+# -- 8. rank & explain ---------------------------------------------------------------
+
+
+def rank(
+    engines: Engines,
+    chosen: Sequence[Clip],
+    kept: Sequence[Candidate],
+    found: Sequence[Interest],
+    items: Sequence[Engagement],
+    prefs: Preferences,
+    progress: Progress,
+    *,
+    user_tweet_ids: Collection[str],
+    feed_size: int,
+) -> list[FeedItem]:
+    """The feed: clips best first under the diversity rule, each with a valid explanation.
+
+    A clip whose explanation cannot be made valid leaves the feed and the next clip
+    the rule allows takes its place.
+    """
+    by_video = {c.video_id: c for c in kept}
+    by_name = {i.name: i for i in found}
+    ranked = sorted(
+        (c for c in chosen if c.video_id in by_video and c.interest in by_name),
+        key=lambda c: (-_finite(c.score), c.video_id),
+    )
+    single = len(found) == 1
+    explained: dict[str, FeedItem] = {}
+    dropped: set[str] = set()
+
+    def explain(clip: Clip) -> FeedItem | str:
+        candidate, interest = by_video[clip.video_id], by_name[clip.interest]
+        outcome = _explanation_for(engines, clip, candidate, interest, items, prefs, user_tweet_ids)
+        if isinstance(outcome, str):
+            return outcome
+        return FeedItem(
+            video_id=clip.video_id,
+            title=candidate.title,
+            channel=candidate.channel,
+            start_s=clip.start_s,
+            end_s=clip.end_s,
+            explanation=outcome.text.strip(),
+            quote=clip.quote,
+            tweet_ids=outcome.tweet_ids,
+            score=round(_finite(clip.score), 6),
+            interest=clip.interest,
+        )
+
+    while True:
+        feed = diversify([c for c in ranked if c.video_id not in dropped], limit=feed_size, single_interest=single)
+        todo = [c for c in feed if c.video_id not in explained]
+        if not todo:
+            return [explained[c.video_id] for c in feed]
+        for clip, outcome in _each(explain, todo, engines.workers):
+            if isinstance(outcome, str):
+                dropped.add(clip.video_id)
+                progress.skip(clip.video_id, outcome)
+            else:
+                explained[clip.video_id] = outcome
+            progress.step(len(explained), len(feed))
+
+
+def _explanation_for(
+    engines: Engines,
+    clip: Clip,
+    candidate: Candidate,
+    interest: Interest,
+    items: Sequence[Engagement],
+    prefs: Preferences,
+    user_tweet_ids: Collection[str],
+) -> Explanation | str:
+    """A valid explanation (foreign or surplus citations removed), or the reason there is none."""
+    problems: list[str] = []
+    for llm in engines.chain():
+        try:
+            explanation = llm.explain(clip, candidate, interest, items, prefs)
+        except FATAL:
+            raise
+        except Exception as exc:
+            problems.append(f"{llm.name} engine failed: {exc}")
+            continue
+        invalid = validate_explanation(explanation, user_tweet_ids=user_tweet_ids)
+        repaired = repair_explanation(explanation, user_tweet_ids=user_tweet_ids) if invalid else explanation
+        if repaired is not None:
+            return repaired
+        problems.append(f"{llm.name} engine's explanation is invalid: {'; '.join(invalid)}")
+    return "; ".join(problems)
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _whole(engines: Engines, progress: Progress, stage: str, call: Callable[[LLM], list[T]]) -> list[T]:
+    """A whole-stage engine call; when the engine fails and a fallback exists, the fallback answers."""
+    try:
+        return call(engines.primary)
+    except FATAL:
+        raise
+    except Exception as exc:
+        if engines.fallback is None:
+            raise
+        progress.note(
+            f"The {engines.primary.name} engine failed at {stage} ({exc}); the {engines.fallback.name} engine did it."
+        )
+        return call(engines.fallback)
+
+
+def _each(func: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[tuple[T, R]]:
+    """(item, result) in item order; with several workers the calls overlap while the caller records results."""
+    if workers <= 1 or len(items) <= 1:
+        for item in items:
+            yield item, func(item)
+        return
+    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="run-item") as pool:
+        futures = [pool.submit(func, item) for item in items]
+        try:
+            for item, future in zip(items, futures, strict=True):
+                yield item, future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else 0.0
