@@ -1,0 +1,81 @@
+"""What the run pages show beyond the run row: clips per run, models used, interests with their evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Interest, LLMCall, PipelineRun, Recommendation, Tweet, User
+from app.sources.tweet_records import is_tweet_id, status_url
+
+
+@dataclass(frozen=True)
+class EvidenceTweet:
+    tweet_id: str
+    kind: str
+    text: str
+
+    @property
+    def url(self) -> str | None:
+        """The post on X; None for pasted notes, which exist only here."""
+        return status_url(self.tweet_id) if is_tweet_id(self.tweet_id) else None
+
+
+@dataclass(frozen=True)
+class InterestView:
+    """An interest of a run and the user's own tweets that show it."""
+
+    name: str
+    description: str
+    weight: float
+    evidence: list[EvidenceTweet]
+
+
+def run_clip_counts(session: Session, *, user: User, run_ids: Sequence[int]) -> dict[int, int]:
+    """How many clips each of the user's runs put in the feed."""
+    if not run_ids:
+        return {}
+    rows = session.execute(
+        select(Recommendation.run_id, func.count(Recommendation.id))
+        .where(Recommendation.user_id == user.id, Recommendation.run_id.in_(run_ids))
+        .group_by(Recommendation.run_id)
+    )
+    return dict(rows.all())
+
+
+def run_models(session: Session, *, run: PipelineRun) -> list[str]:
+    """The model names a run called (empty when the local engine did everything)."""
+    rows = session.scalars(
+        select(LLMCall.model).where(LLMCall.run_id == run.id, LLMCall.user_id == run.user_id).distinct()
+    ).all()
+    return sorted(rows)
+
+
+def run_interests(session: Session, *, run: PipelineRun) -> list[InterestView]:
+    """The run's interests in order, each with the text of its evidence tweets (the user's own only)."""
+    interests = session.scalars(
+        select(Interest)
+        .where(Interest.run_id == run.id, Interest.user_id == run.user_id)
+        .order_by(Interest.position, Interest.id)
+    ).all()
+    wanted = {tweet_id for interest in interests for tweet_id in interest.evidence_tweet_ids}
+    tweets: dict[str, EvidenceTweet] = {}
+    if wanted:
+        rows = session.execute(
+            select(Tweet.tweet_id, Tweet.kind, Tweet.text).where(
+                Tweet.user_id == run.user_id, Tweet.tweet_id.in_(wanted)
+            )
+        )
+        tweets = {tweet_id: EvidenceTweet(tweet_id, kind, text) for tweet_id, kind, text in rows}
+    return [
+        InterestView(
+            name=interest.name,
+            description=interest.description,
+            weight=interest.weight,
+            evidence=[tweets[t] for t in interest.evidence_tweet_ids if t in tweets],
+        )
+        for interest in interests
+    ]
