@@ -3,12 +3,14 @@
 .venv/bin/python bench/llm_run.py [--latency 0.3] [--concurrency N]
 
 The server answers from the evaluation labels (an oracle), so quality figures show the
-plumbing, not a model. Per run it prints: model calls, tokens sent (the server counts one
-token per four characters of the messages), the tokens a design without pre-filters
-would send (every post, every candidate, every candidate's full transcript), their ratio,
-the estimated cost at the default model's prices, and wall time next to the critical path
-(the stages that call the model, one after another, one call's latency each).
-Goals: tokens <= 10% of naive; <= $0.02 per run of 10 clips; wall <= 2x the critical path.
+plumbing, not a model. Per run it prints: model calls, clips the local engine chose without
+one, tokens sent (the server counts one token per four characters of the messages), the
+tokens a design without pre-filters would send in the same prompts and format (every post,
+every candidate, and one clip call per screened candidate with its whole transcript), their
+ratio, the estimated cost at the default model's prices, and wall time next to the critical
+path (the stages that call the model, one after another, one call's latency each); then
+tokens sent and naive per stage. Goals: tokens <= 10% of naive; <= $0.02 per run of 10
+clips; wall <= 2x the critical path.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ def main(argv: list[str]) -> int:
     header = (
         "persona",
         "calls",
+        "local",
         "sent",
         "naive",
         "ratio",
@@ -70,12 +73,13 @@ def main(argv: list[str]) -> int:
             sent = sum(r.tokens_in for r in run.records)
             cost = run_cost(run.records, prices, model)
             items = len(run.feed)
-            stages_called = len({r.stage for r in run.records if r.outcome != "cached"})
+            stages_called = len({r.stage for r in run.records if r.outcome in {"ok", "invalid", "error"}})
             critical = stages_called * args.latency
             m = run.metrics
             row = (
                 persona,
                 f"{len(fake.requests)}",
+                f"{sum(r.outcome == 'local' for r in run.records)}",
                 f"{sent}",
                 f"{run.naive_tokens}",
                 f"{sent / run.naive_tokens:.1%}",
@@ -92,8 +96,15 @@ def main(argv: list[str]) -> int:
             print(" ".join(f"{v:>9}" for v in row))
             by_stage: dict[str, list[int]] = {}
             for record in run.records:
-                by_stage.setdefault(record.stage, []).append(record.tokens_in)
-            print("          " + ", ".join(f"{k}: {len(v)} calls {sum(v)} tokens" for k, v in by_stage.items()))
+                if record.outcome != "local":
+                    by_stage.setdefault(record.stage, []).append(record.tokens_in)
+            print(
+                "          "
+                + ", ".join(
+                    f"{stage}: {len(by_stage.get(stage, []))} calls {sum(by_stage.get(stage, []))}/{naive} tokens"
+                    for stage, naive in run.naive.items()
+                )
+            )
     return 0
 
 

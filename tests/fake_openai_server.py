@@ -47,8 +47,9 @@ class DataBlock:
     lines: list[str]
 
     def items(self) -> list[dict[str, Any]]:
-        """The block's lines parsed as JSON objects."""
-        return [json.loads(line) for line in self.lines if line]
+        """The block's records, each line a JSON array under the block's `columns`."""
+        columns = self.attrs["columns"].split(",")
+        return [dict(zip(columns, json.loads(line), strict=True)) for line in self.lines if line]
 
 
 def data_blocks(text: str, name: str) -> list[DataBlock]:

@@ -20,17 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
-from app.llm.base import STAGES, CallRecord
-from app.llm.budget import PriceTable, estimate_tokens
-from app.llm.engine import OpenAIEngine
+from app.llm.base import CallRecord
+from app.llm.budget import PriceTable
+from app.llm.engine import OpenAIEngine, screen_batches
 from app.llm.local import LocalEngine
+from app.llm.local.sentences import split_sentences
 from app.llm.local.text import terms
+from app.llm.messages import clip_message, clip_posts, engagement_message, queries_message, screen_message
 from app.llm.openai_client import ChatClient
-from app.llm.prompts import data_block, json_line, load_prompt, transcript_lines, user_message
+from app.llm.prompts import load_prompt
+from app.llm.windows import SLACK_S, Window
 from app.pipeline import stages
 from app.pipeline.engagement import build_engagement
 from app.pipeline.stages import CLIP_CANDIDATES_PER_FEED_ITEM, Engines
-from app.schemas import Candidate, Engagement, FeedItem, Preferences, TranscriptData
+from app.schemas import Candidate, Engagement, FeedItem, Interest, Preferences, TranscriptData
 from app.sources.base import TranscriptUnavailable
 from app.sources.catalog import CatalogSource
 from app.sources.x_archive import ArchiveLimits, parse_archive
@@ -126,13 +129,15 @@ class Oracle:
         return {"decisions": out}
 
     def clip(self, request: ChatRequest) -> dict[str, Any]:
-        """The longest 30-180 s stretch of the golden passage that one shown window holds."""
+        """The longest 30-180 s stretch of the golden passage that one shown window holds
+        (its lines start at whole seconds, so a boundary may be up to a second off)."""
         video = data_blocks(request.user, "video")[0].items()[0]
         golden = self.videos[self.by_title[video["title"]]]["golden"] or [0.0, 0.0]
         best: tuple[float, float, str] | None = None
         for window in data_blocks(request.user, "window"):
             starts = [float(line[1 : line.index("]")]) for line in window.lines]
-            inside = [b for b in [*starts, float(window.attrs["end"])] if golden[0] - 0.01 <= b <= golden[1] + 0.01]
+            bounds = [*starts, float(window.attrs["end"])]
+            inside = [b for b in bounds if golden[0] - SLACK_S <= b <= golden[1] + SLACK_S]
             while len(inside) > 2 and inside[-1] - inside[0] > 180:
                 inside.pop()
             if (
@@ -209,10 +214,15 @@ class LLMRun:
     feed: list[FeedItem]
     metrics: dict[str, Any]
     records: list[CallRecord]
+    candidates: list[Candidate]
     seconds: float
-    naive_tokens: int
+    naive: dict[str, int]  # prompt tokens per stage of the design without pre-filters
     engine: OpenAIEngine
     progress: Progress
+
+    @property
+    def naive_tokens(self) -> int:
+        return sum(self.naive.values())
 
 
 def run_persona(persona: str, fake: FakeOpenAI, *, concurrency: int = 4, eval_dir: Path = DEV_SET) -> LLMRun:
@@ -248,28 +258,39 @@ def run_persona(persona: str, fake: FakeOpenAI, *, concurrency: int = 4, eval_di
 
     payload = [item.model_dump(mode="json") for item in feed]
     metrics = scorer(eval_dir).score(labels(eval_dir), persona, payload)
-    naive = naive_tokens(items, candidates, source, prefs, explained=len(feed))
-    return LLMRun(persona, feed, metrics, records, seconds, naive, engine, progress)
+    naive = naive_prompt_tokens(items, found, candidates, source, prefs)
+    return LLMRun(persona, feed, metrics, records, candidates, seconds, naive, engine, progress)
 
 
-def naive_tokens(
-    items: list[Engagement], candidates: list[Candidate], source: CatalogSource, prefs: Preferences, *, explained: int
-) -> int:
-    """What a design without pre-filters would send: every post, every candidate, every full transcript."""
-    systems = {stage: estimate_tokens(load_prompt(stage).system) for stage in STAGES}
-    posts = [json_line({"id": e.tweet_id, "kind": e.kind, "weight": e.weight, "text": e.text}) for e in items]
-    total = systems["interests"] + estimate_tokens(user_message(prefs, data_block("engagement", posts)))
-    total += systems["queries"] + systems["screen"]
-    metadata = [json_line(c.model_dump(mode="json")) for c in candidates]
-    total += estimate_tokens(user_message(prefs, data_block("candidates", metadata)))
+def naive_prompt_tokens(
+    items: list[Engagement],
+    found: list[Interest],
+    candidates: list[Candidate],
+    source: CatalogSource,
+    prefs: Preferences,
+) -> dict[str, int]:
+    """The prompt tokens, counted as the server counts them, of the same stages with no pre-filter,
+    in the same prompts and format: every post and every candidate whole, and one clip call
+    per candidate (each one the screen received, for the interest that found it) with its
+    whole transcript as the window. Its clip calls write the explanations, as ours do."""
+    by_name = {i.name: i for i in found}
+    heaviest = sorted(items, key=lambda e: -e.weight)
+    calls = [("interests", engagement_message(heaviest, prefs, chars=None)), ("queries", queries_message(found, prefs))]
+    calls += [("screen", screen_message(batch, found, prefs, chars=None)) for batch in screen_batches(candidates)]
     for candidate in candidates:
         try:
             transcript = source.fetch(candidate.video_id)
         except TranscriptUnavailable:
             continue
-        lines = transcript_lines((s.start, s.text) for s in transcript.segments)
-        total += systems["clip"] + estimate_tokens(user_message(prefs, data_block("transcript", lines)))
-    return total + explained * systems["explain"]
+        interest = by_name[candidate.interest]
+        whole = [Window(tuple(split_sentences(transcript.segments)))]
+        posts = clip_posts(items, interest, candidate, whole)
+        calls.append(("clip", clip_message(candidate, interest, posts, whole, prefs)))
+    tokens: dict[str, int] = {}
+    for stage, user in calls:
+        request = ChatRequest(body={"messages": load_prompt(stage).messages(user)}, headers={})
+        tokens[stage] = tokens.get(stage, 0) + request.estimated_prompt_tokens()
+    return tokens
 
 
 def run_cost(records: list[CallRecord], prices: PriceTable, model: str) -> float:

@@ -131,11 +131,13 @@ DENSE = [
 ]
 
 
-def transcript(video_id: str = "pg000000000") -> TranscriptData:
-    """A 10-minute talk: filler around one dense passage about hash joins (about 3:20-5:00)."""
-    texts = FILLER * 10
-    texts[50:50] = DENSE * 4
-    segments = [Segment(text=text, start=round(i * 5.0, 2), duration=5.0) for i, text in enumerate(texts[:120])]
+def transcript(video_id: str = "pg000000000", *, rival: bool = False) -> TranscriptData:
+    """A talk of filler, then one dense passage about hash joins (4:10-6:10); with `rival`, more
+    filler and a shorter second pass over it (7:50-8:50) make the choice of passage a close one."""
+    texts = FILLER * 10 + DENSE * 4
+    if rival:
+        texts += FILLER * 4 + DENSE * 2
+    segments = [Segment(text=text, start=round(i * 5.0, 2), duration=5.0) for i, text in enumerate(texts)]
     return TranscriptData(video_id=video_id, language_code="en", is_generated=True, segments=segments)
 
 

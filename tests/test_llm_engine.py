@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import uuid
@@ -16,12 +17,15 @@ from app.db import get_sessionmaker
 from app.llm.base import CallRecord
 from app.llm.budget import PriceTable
 from app.llm.cache import LLMCache
-from app.llm.engine import MAX_ENGAGEMENT_SENT, MAX_SCREENED, SCREEN_BATCH, LLMAuthError, OpenAIEngine
+from app.llm.engine import MAX_ENGAGEMENT_SENT, MAX_SCREENED, SCREEN_BATCH, LLMAuthError, OpenAIEngine, screen_batches
 from app.llm.local import LocalEngine
+from app.llm.local.engine import clip_profile
+from app.llm.local.sentences import split_sentences
 from app.llm.openai_client import ChatClient
 from app.llm.prompts import load_prompt
-from app.pipeline.validate import validate_clip
-from app.schemas import Clip, Explanation
+from app.llm.windows import MERGE_GAP_S, clip_passages
+from app.pipeline.validate import transcript_end, validate_clip
+from app.schemas import Clip, Explanation, Preferences, Segment, TranscriptData
 from tests import llm_samples as s
 from tests.fake_openai_server import (
     ChatRequest,
@@ -193,7 +197,7 @@ def test_the_model_screens_only_the_local_shortlist(fake: FakeOpenAI, records: R
 
     sent = [c["video_id"] for r in fake.requests for c in data_blocks(r.user, "candidates")[0].items()]
     assert sorted(sent) == sorted(shortlist[:MAX_SCREENED])
-    assert len(fake.requests) == MAX_SCREENED // SCREEN_BATCH
+    assert [len(data_blocks(r.user, "candidates")[0].items()) for r in fake.requests] == [10, 10]  # even batches
     assert [d.video_id for d in decisions] == [c.video_id for c in candidates]
     by_id = {d.video_id: d for d in decisions}
     for request in fake.requests:
@@ -205,6 +209,14 @@ def test_the_model_screens_only_the_local_shortlist(fake: FakeOpenAI, records: R
         assert not by_id[video_id].keep
         assert "most promising" in by_id[video_id].reason
     assert records.outcomes() == ["ok", "ok"]
+
+
+@pytest.mark.parametrize(("listed", "sizes"), [(0, []), (11, [11]), (SCREEN_BATCH + 1, [7, 6]), (20, [10, 10])])
+def test_screen_calls_are_as_few_and_as_even_as_the_batch_limit_allows(listed: int, sizes: list[int]) -> None:
+    batches = screen_batches(s.candidates()[:listed])
+
+    assert [len(b) for b in batches] == sizes
+    assert [c for b in batches for c in b] == s.candidates()[:listed]
 
 
 def test_a_decision_for_an_unknown_video_is_sent_back(fake: FakeOpenAI, records: Records) -> None:
@@ -251,27 +263,101 @@ def window_answer(request: ChatRequest, *, length_s: float = 60.0, explanation: 
     )
 
 
-def test_a_clip_is_chosen_from_windows_never_the_whole_transcript(fake: FakeOpenAI, records: Records) -> None:
+def test_a_close_call_shows_the_model_both_passages_never_the_whole_transcript(
+    fake: FakeOpenAI, records: Records
+) -> None:
     fake.answer(window_answer)
-    transcript = s.transcript()
+    transcript = s.transcript(rival=True)
+    args = (s.candidates()[0], s.interests()[0], transcript, s.engagement(), s.PREFS)
 
-    chosen = make_engine(fake, records).choose_clip(
-        s.candidates()[0], s.interests()[0], transcript, s.engagement(), s.PREFS
-    )
+    chosen = make_engine(fake, records).choose_clip(*args)
 
     (request,) = fake.requests
     windows = data_blocks(request.user, "window")
+    assert len(windows) == 2
+    local = LOCAL.choose_clip(*args)
+    assert local is not None  # the local engine's passage, with a sentence of margin, is the first window
+    assert int(windows[0].attrs["start"]) < local.start_s < local.end_s < int(windows[0].attrs["end"])
+    sentences = split_sentences(transcript.segments)
+    shown = [line for w in windows for line in w.lines]
+    assert all(re.fullmatch(r"\[\d+\] \S.*", line) for line in shown)  # one sentence a line, whole seconds
+    assert len({line.split("]")[0] for line in shown}) == len(shown) < len(sentences) / 2  # none twice
     sent_seconds = sum(float(w.attrs["end"]) - float(w.attrs["start"]) for w in windows)
-    total_seconds = transcript.segments[-1].start + transcript.segments[-1].duration
-    assert 0 < sent_seconds <= total_seconds / 3
-    assert s.DENSE[0] in request.user  # the dense passage is what the windows found
+    assert sent_seconds <= transcript_end(transcript) / 2
+    assert "the hash table spills to disk in batches" in "\n".join(windows[0].lines)  # the dense passage
     assert chosen is not None
     assert validate_clip(chosen, transcript) == []
-    starts = {seg.start for seg in transcript.segments}
-    ends = {seg.start + seg.duration for seg in transcript.segments}
-    assert chosen.start_s in starts and chosen.end_s in ends  # snapped to segment boundaries
+    assert chosen.start_s in {round(x.start, 2) for x in sentences}  # snapped to sentence boundaries
+    assert chosen.end_s in {round(x.end, 2) for x in sentences}
     assert chosen.quote in " ".join(seg.text for seg in transcript.segments)  # the transcript's own words
     assert records.outcomes() == ["ok"]
+
+
+def test_a_clearly_best_passage_is_left_to_the_local_engine(fake: FakeOpenAI, records: Records) -> None:
+    args = (s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS)
+    engine = make_engine(fake, records)
+
+    chosen = engine.choose_clip(*args)
+    assert chosen is not None
+    explanation = engine.explain(chosen, s.candidates()[0], s.interests()[0], s.engagement()[:4], s.PREFS)
+
+    assert fake.requests == []
+    assert chosen == LOCAL.choose_clip(*args)
+    assert explanation == local_explanation(chosen)
+    (record,) = records
+    assert (record.stage, record.outcome, record.tokens_in, record.cost_usd) == ("clip", "local", 0, 0.0)
+    assert record.prompt_version == load_prompt("clip").version
+    assert engine.notes == [
+        "The local engine chose 1 clip without a model call: in each video one passage clearly outscored every other."
+    ]
+
+
+def test_a_clear_passage_the_local_engine_refuses_is_judged_by_the_model(fake: FakeOpenAI, records: Records) -> None:
+    fake.queue(structured(NO_CLIP))
+    prefs = Preferences(instructions="no hash joins please")
+    args = (s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), prefs)
+    assert LOCAL.choose_clip(*args) is None
+
+    chosen = make_engine(fake, records).choose_clip(*args)
+
+    assert chosen is None
+    (request,) = fake.requests
+    assert len(data_blocks(request.user, "window")) == 1
+    assert "no hash joins please" in request.user
+    assert records.outcomes() == ["ok"]
+
+
+def close_rivals() -> TranscriptData:
+    """The dense passage, then 50 s of filler and a shorter second pass."""
+    texts = s.FILLER * 10 + s.DENSE * 4 + s.FILLER * 2 + s.DENSE * 2
+    segments = [Segment(text=text, start=i * 5.0, duration=5.0) for i, text in enumerate(texts)]
+    return TranscriptData(video_id="pg000000000", language_code="en", is_generated=False, segments=segments)
+
+
+@pytest.mark.parametrize(
+    ("transcript", "contested"),
+    [(s.transcript(), False), (s.transcript(rival=True), True), (close_rivals(), True)],
+)
+def test_passages_hold_the_local_clip_with_a_sentence_of_margin_and_never_overlap(
+    transcript: TranscriptData, contested: bool
+) -> None:
+    local = LOCAL.choose_clip(s.candidates()[0], s.interests()[0], transcript, s.engagement(), s.PREFS)
+    assert local is not None
+
+    passages = clip_passages(transcript.segments, clip_profile(s.interests()[0], s.engagement()), length=None)
+
+    assert passages.contested == contested
+    holding = [w for w in passages.windows if w.start <= local.start_s < local.end_s <= w.end]
+    assert len(holding) == 1
+    sentences = split_sentences(transcript.segments)
+    first = next(i for i, x in enumerate(sentences) if round(x.start, 2) == local.start_s)
+    last = next(i for i, x in enumerate(sentences) if round(x.end, 2) == local.end_s)
+    assert {sentences[first - 1], sentences[last + 1]} <= set(holding[0].sentences)  # a sentence each side
+    if not contested:
+        assert holding[0].sentences == tuple(sentences[first - 1 : last + 2])
+    for before, after in itertools.pairwise(passages.windows):
+        assert after.start - before.end > MERGE_GAP_S  # closer windows are shown as one
+    assert len(passages.windows) == (2 if transcript == s.transcript(rival=True) else 1)
 
 
 def test_a_clip_outside_the_windows_is_sent_back(fake: FakeOpenAI, records: Records) -> None:
@@ -279,7 +365,7 @@ def test_a_clip_outside_the_windows_is_sent_back(fake: FakeOpenAI, records: Reco
     fake.answer(window_answer)
 
     chosen = make_engine(fake, records).choose_clip(
-        s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS
+        s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS
     )
 
     assert chosen is not None and chosen.start_s > 0
@@ -289,7 +375,7 @@ def test_a_clip_outside_the_windows_is_sent_back(fake: FakeOpenAI, records: Reco
 
 def test_a_too_short_clip_twice_falls_back_to_the_local_engine(fake: FakeOpenAI, records: Records) -> None:
     fake.answer(lambda request: window_answer(request, length_s=10))
-    args = (s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS)
+    args = (s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS)
 
     chosen = make_engine(fake, records).choose_clip(*args)
 
@@ -302,7 +388,7 @@ def test_the_model_may_find_no_clip(fake: FakeOpenAI, records: Records) -> None:
     fake.queue(structured(NO_CLIP))
 
     chosen = make_engine(fake, records).choose_clip(
-        s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS
+        s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS
     )
 
     assert chosen is None
@@ -314,7 +400,7 @@ def test_a_per_stage_model_is_used_and_priced(fake: FakeOpenAI, records: Records
     fake.answer(window_answer)
 
     make_engine(fake, records, openrec_llm_models={"clip": "gpt-4o"}).choose_clip(
-        s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS
+        s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS
     )
 
     (record,) = records
@@ -326,7 +412,7 @@ def test_a_per_stage_model_is_used_and_priced(fake: FakeOpenAI, records: Records
 def test_the_clip_call_writes_the_explanation(fake: FakeOpenAI, records: Records) -> None:
     fake.answer(window_answer)
     engine = make_engine(fake, records)
-    chosen = engine.choose_clip(s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS)
+    chosen = engine.choose_clip(s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS)
     assert chosen is not None
 
     explanation = explain(engine, chosen)
@@ -344,7 +430,7 @@ def test_a_written_explanation_that_breaks_the_rules_is_asked_for_again(fake: Fa
 
     fake.answer(answer)
     engine = make_engine(fake, records)
-    chosen = engine.choose_clip(s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS)
+    chosen = engine.choose_clip(s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS)
     assert chosen is not None
 
     explanation = explain(engine, chosen)

@@ -2,7 +2,9 @@
 with the engine `build_llm` picks for a configured endpoint, the catalog source, the stored
 feed and the evaluation set's own scorer. The loopback server answers as a perfect model
 (an oracle over the labels), so the score proves the plumbing: every stage done by the
-model, every call recorded, nothing falling back."""
+model (clips where one passage clearly stands out left to the local engine, as designed),
+every call recorded, nothing falling back; and the tokens sent stay within 10% of what a
+design without pre-filters would send."""
 
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ from app.services.preferences import instructions_set
 from app.services.recommendations import feed_items
 from app.services.runs import run_create
 from app.services.users import user_create
+from app.sources.base import TranscriptUnavailable
+from app.sources.catalog import CatalogSource
 from tests.eval_harness import labels, scorer
 from tests.fake_openai_server import FakeOpenAI, fixture, run_fake_openai
-from tests.llm_pipeline import DEV_SET, EVAL_DIR, LIMITS, Oracle
+from tests.llm_pipeline import DEV_SET, EVAL_DIR, LIMITS, Oracle, run_persona
 
 PERSONAS = ("lena", "omar", "rosa")
 
@@ -78,16 +82,21 @@ def test_the_llm_path_meets_the_quality_targets_with_a_perfect_model(server: Fak
         assert run.cost_usd == pytest.approx(sum(c.cost_usd for c in calls)) and run.cost_usd > 0
     assert server.problems == []
     metrics = scorer(DEV_SET).score(labels(DEV_SET), persona, [item.model_dump(mode="json") for item in feed])
-    assert metrics["p@10"] >= 0.8
-    assert metrics["clip_hit"] >= 0.7
+    assert metrics["p@10"] >= 0.9  # the oracle's 3 interests, at most 3 clips each, fill 9 of the 10 slots
+    assert metrics["clip_hit"] >= 0.9
     assert metrics["grounded"] == 1.0
     assert metrics["excluded"] == 0
     assert metrics["stale"] <= 1
     assert {c.stage for c in calls} == set(STAGES) - {"explain"}  # explanations come with the clips
-    assert {c.outcome for c in calls} == {"ok"}
-    assert len(calls) == len(server.requests)
+    assert {(c.stage, c.outcome) for c in calls} == {(c.stage, "ok") for c in calls} | {("clip", "local")}
+    assert sum(c.outcome == "ok" for c in calls) == len(server.requests)
     assert all(c.prompt_version == load_prompt(c.stage).version for c in calls)
-    assert all(item.explanation.startswith("You keep writing about") for item in feed)  # the model's, not local
+    local = sum(c.outcome == "local" for c in calls)
+    assert any(f"The local engine chose {local} clips without a model call" in str(entry) for entry in run.log)
+    # Clips chosen by the model come with its explanation; those the local engine chose, with the local one.
+    by_model = [item for item in feed if item.explanation.startswith("You keep writing about")]
+    by_local = [item for item in feed if item.explanation.startswith("Picked for your interest in")]
+    assert by_model and len(by_model) + len(by_local) == len(feed) and len(by_local) <= local
 
 
 def test_at_the_budget_the_run_finishes_with_the_local_engine_and_says_so(server: FakeOpenAI) -> None:
@@ -106,7 +115,7 @@ def test_at_the_budget_the_run_finishes_with_the_local_engine_and_says_so(server
         assert any("budget" in str(entry) for entry in run.log)
         assert run.cost_usd == 0
     assert server.requests == []
-    assert calls and {c.outcome for c in calls} == {"budget"}
+    assert "budget" in {c.outcome for c in calls} <= {"budget", "local"}  # clear clips need no model anyway
     metrics = scorer(DEV_SET).score(labels(DEV_SET), "lena", [item.model_dump(mode="json") for item in feed])
     assert metrics["items"] > 0 and metrics["grounded"] == 1.0
 
@@ -148,4 +157,24 @@ def test_identical_requests_of_a_second_run_are_answered_from_the_cache(server: 
     # are not repeated, so the later stages ask about other videos.
     assert {("interests", "cached"), ("queries", "cached")} <= outcomes
     assert not {(r.schema_name, r.user) for r in server.requests} & first
-    assert sum(c.outcome == "cached" for c in calls) + len(server.requests) == len(calls)
+    assert sum(c.outcome == "cached" for c in calls) + len(server.requests) == sum(c.outcome != "local" for c in calls)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_llm_path_sends_at_most_a_tenth_of_what_a_naive_design_would(server: FakeOpenAI, persona: str) -> None:
+    server.reset()
+    server.answer(Oracle(persona))
+
+    run = run_persona(persona, server)
+
+    sent = sum(r.tokens_in for r in run.records)
+    assert sent == sum(r.estimated_prompt_tokens() for r in server.requests) > 0
+    catalog = CatalogSource.from_path(DEV_SET / "catalog.json")
+    whole = 0  # the naive design's clip calls carry every transcript the screen received, whole
+    for candidate in {c.video_id for c in run.candidates}:
+        try:
+            whole += sum(len(s.text) + 1 for s in catalog.fetch(candidate).segments) // 4
+        except TranscriptUnavailable:
+            continue
+    assert run.naive_tokens > whole > 0
+    assert sent <= 0.10 * run.naive_tokens

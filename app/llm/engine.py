@@ -1,15 +1,18 @@
 """The LLM engine: every stage of the `LLM` Protocol done by an OpenAI-compatible model.
 
-Cheap by design, the local engine goes first and the model sees only what matters: the
-heaviest recent posts, the 20 candidates the local screen ranks best, and for each clip
-the two best transcript windows (`app.llm.windows`), never a whole transcript. The clip
-call also writes the clip's explanation, while the model has the passage and the posts in
-front of it; `explain` then returns it without a call of its own (and calls the model only
-for clips it did not choose, or when that explanation was invalid). Every
-reply is validated with the pipeline's own rules (`app.pipeline.validate`) and this
-stage's (ids that exist in what was sent, interests that exist, plain-text explanations);
-an invalid reply is sent back once with the reason, and if the second answer is also
-invalid that one item is done by the local engine. The same happens when the run budget
+Cheap by design, the local engine goes first and the model sees only what matters
+(`app.llm.messages`): the heaviest recent posts, the 20 candidates the local screen ranks
+best, and for each clip the local engine's best passage, never a whole transcript. When
+that passage clearly outscores the rest of the video (`app.llm.windows`) there is nothing
+for a model to judge: the local engine's clip and explanation stand, recorded as a call
+with the outcome `local` and said in `notes`; otherwise the model sees it beside its
+strongest rival and chooses. The clip call also writes the clip's explanation, while the
+model has the passage and the posts in front of it; `explain` then returns it without a
+call of its own (and calls the model only for clips nobody explained yet, or when that
+explanation was invalid). Every reply is validated with the pipeline's own rules
+(`app.pipeline.validate`) and this stage's (ids that exist in what was sent, interests that
+exist, plain-text explanations); an invalid reply is sent back once with the reason, and if
+the second answer is also invalid that one item is done by the local engine. The same happens when the run budget
 is reached (`budget_exhausted`), when the account has no quota, or when the server keeps
 failing; `notes` says so for the run page. Only a rejected API key (`LLMAuthError`) stops
 the run. Every call, cache hit or skipped call is passed to the `CallRecorder`.
@@ -22,6 +25,7 @@ at a time.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -35,7 +39,16 @@ from app.config import Settings
 from app.llm.base import LLM, CallRecord, CallRecorder
 from app.llm.budget import PriceTable, RunBudget, estimate_tokens
 from app.llm.cache import LLMCache, cache_key
+from app.llm.local import parse_instructions
 from app.llm.local.engine import cite, clip_profile
+from app.llm.messages import (
+    clip_message,
+    clip_posts,
+    engagement_message,
+    explain_message,
+    queries_message,
+    screen_message,
+)
 from app.llm.openai_client import (
     ChatClient,
     LLMAuthError,
@@ -53,8 +66,8 @@ from app.llm.output_schemas import (
     QueriesOutput,
     ScreenOutput,
 )
-from app.llm.prompts import data_block, json_line, load_prompt, reask_messages, transcript_lines, user_message
-from app.llm.windows import Window, best_windows
+from app.llm.prompts import load_prompt, reask_messages
+from app.llm.windows import Window, clip_passages
 from app.pipeline.validate import repair_explanation, spoken_between, transcript_end, validate_clip
 from app.schemas import (
     Candidate,
@@ -71,16 +84,13 @@ from app.schemas import (
 __all__ = ["LLMAuthError", "OpenAIEngine"]
 
 MAX_ENGAGEMENT_SENT = 40
-MAX_POST_CHARS = 240
 MAX_INTERESTS = 8
 MAX_EVIDENCE = 5
 MAX_QUERIES_PER_INTEREST = 4
 MAX_QUERY_CHARS = 100
 MAX_SCREENED = 20
-SCREEN_BATCH = 10
-MAX_DESCRIPTION_CHARS = 200
-MAX_CLIP_POSTS = 3
-MAX_EXPLAIN_POSTS = 5
+SCREEN_BATCH = 12  # most candidates in one screen call; more are split into even batches
+MAX_EXPLAIN_POSTS = 3
 MAX_EXPLANATION_CHARS = 600
 FAILURE_LIMIT = 3  # consecutive failed calls (after their retries) before the model is given up for the run
 MAX_TOKENS = {"interests": 1200, "queries": 800, "screen": 1000, "clip": 400, "explain": 300}
@@ -125,6 +135,8 @@ class OpenAIEngine:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(settings.openrec_llm_concurrency)
         self._written: dict[tuple[str, float, float], Explanation] = {}
+        self._local_clips: set[tuple[str, float, float]] = set()
+        self._local_note: int | None = None  # where in `notes` the count of local clip decisions is
         self._stopped = False
         self._failures = 0
 
@@ -136,17 +148,7 @@ class OpenAIEngine:
 
     def infer_interests(self, engagement: Sequence[Engagement], prefs: Preferences) -> list[Interest]:
         sent = sorted(engagement, key=lambda e: -e.weight)[:MAX_ENGAGEMENT_SENT]
-        lines = [
-            json_line(
-                {
-                    "id": e.tweet_id,
-                    "date": e.created_at.date().isoformat() if e.created_at else None,
-                    "text": e.text[:MAX_POST_CHARS],
-                }
-            )
-            for e in sent
-        ]
-        user = user_message(prefs, data_block("engagement", lines))
+        user = engagement_message(sent, prefs)
         ids = {e.tweet_id for e in sent}
         try:
             return self._ask("interests", user, InterestsOutput, lambda out: _check_interests(out, ids))
@@ -154,7 +156,7 @@ class OpenAIEngine:
             return self.local.infer_interests(engagement, prefs)
 
     def write_queries(self, interests: Sequence[Interest], prefs: Preferences) -> list[SearchQuery]:
-        user = user_message(prefs, _interests_block(interests))
+        user = queries_message(interests, prefs)
         try:
             return self._ask("queries", user, QueriesOutput, lambda out: _check_queries(out, interests))
         except _UseLocal:
@@ -168,9 +170,8 @@ class OpenAIEngine:
         ranked = sorted((d for d in local.values() if d.keep), key=lambda d: -d.score)
         shortlist = {d.video_id for d in ranked[:MAX_SCREENED]}
         listed = [c for c in candidates if c.video_id in shortlist]
-        batches = [listed[i : i + SCREEN_BATCH] for i in range(0, len(listed), SCREEN_BATCH)]
         judged: dict[str, ScreenDecision] = {}
-        for decisions in self._map(lambda batch: self._screen_batch(batch, interests, prefs), batches):
+        for decisions in self._map(lambda batch: self._screen_batch(batch, interests, prefs), screen_batches(listed)):
             judged.update(decisions)
         out = []
         for candidate in candidates:
@@ -194,19 +195,16 @@ class OpenAIEngine:
         engagement: Sequence[Engagement],
         prefs: Preferences,
     ) -> Clip | None:
-        windows = best_windows(transcript.segments, clip_profile(interest, engagement))
-        posts = _posts(engagement, interest.evidence_tweet_ids, MAX_CLIP_POSTS)
-        video = json_line(
-            {
-                "title": candidate.title,
-                "channel": candidate.channel,
-                "interest": interest.name,
-                "interest_description": interest.description,
-            }
-        )
-        blocks = [data_block("video", [video]), _posts_block(posts)]
-        blocks += [_window_block(w) for w in windows]
-        user = user_message(prefs, *blocks)
+        length = parse_instructions(prefs.instructions).clip_length
+        passages = clip_passages(transcript.segments, clip_profile(interest, engagement), length=length)
+        if not passages.contested:
+            clip = self.local.choose_clip(candidate, interest, transcript, engagement, prefs)
+            if clip is not None or not passages.windows:
+                self._decided_locally(clip)
+                return clip
+        windows = passages.windows
+        posts = clip_posts(engagement, interest, candidate, windows)
+        user = clip_message(candidate, interest, posts, windows, prefs)
         duration = float(candidate.duration_s) if candidate.duration_s else transcript_end(transcript)
 
         def check(out: ClipOutput) -> Clip | None:
@@ -230,22 +228,15 @@ class OpenAIEngine:
     ) -> Explanation:
         with self._lock:
             written = self._written.pop(_clip_key(clip), None)
+            local = _clip_key(clip) in self._local_clips
         if written is not None and set(written.tweet_ids) <= {e.tweet_id for e in evidence}:
             return written
+        if local:
+            return self.local.explain(clip, candidate, interest, evidence, prefs)
         posts = _posts(evidence, interest.evidence_tweet_ids, MAX_EXPLAIN_POSTS) or cite(
             evidence, f"{clip.quote} {candidate.title}", interest
         )
-        about = json_line(
-            {
-                "title": candidate.title,
-                "channel": candidate.channel,
-                "interest": interest.name,
-                "clip_start_s": clip.start_s,
-                "clip_end_s": clip.end_s,
-                "quote": clip.quote,
-            }
-        )
-        user = user_message(prefs, data_block("clip", [about]), _posts_block(posts))
+        user = explain_message(clip, candidate, interest, posts, prefs)
         ids = {e.tweet_id for e in posts}
         try:
             return self._ask("explain", user, ExplainOutput, lambda out: _check_explanation(out, ids))
@@ -253,6 +244,25 @@ class OpenAIEngine:
             return self.local.explain(clip, candidate, interest, evidence, prefs)
 
     # -- calling the model ------------------------------------------------------------
+
+    def _decided_locally(self, clip: Clip | None) -> None:
+        """Record a clip the local engine chose without a model call, and say how many there were."""
+        self._record("clip", self._settings.model_for("clip"), load_prompt("clip").version, outcome="local")
+        with self._lock:
+            if clip is not None:
+                self._local_clips.add(_clip_key(clip))
+            count = len(self._local_clips)
+            if count == 0:
+                return
+            text = (
+                f"The local engine chose {count} clip{'s' if count != 1 else ''} without a model call: "
+                "in each video one passage clearly outscored every other."
+            )
+            if self._local_note is None:
+                self._local_note = len(self.notes)
+                self.notes.append(text)
+            else:
+                self.notes[self._local_note] = text
 
     def _keep_explanation(self, clip: Clip, out: ClipOutput, ids: set[str]) -> None:
         """Keep the explanation written with the clip for `explain`, if it passes the explain rules."""
@@ -266,21 +276,7 @@ class OpenAIEngine:
     def _screen_batch(
         self, batch: Sequence[Candidate], interests: Sequence[Interest], prefs: Preferences
     ) -> dict[str, ScreenDecision]:
-        lines = [
-            json_line(
-                {
-                    "video_id": c.video_id,
-                    "title": c.title,
-                    "channel": c.channel,
-                    "published": c.published_at.isoformat() if c.published_at else None,
-                    "duration_s": c.duration_s,
-                    "views": c.view_count,
-                    "description": c.description[:MAX_DESCRIPTION_CHARS],
-                }
-            )
-            for c in batch
-        ]
-        user = user_message(prefs, _interests_block(interests), data_block("candidates", lines))
+        user = screen_message(batch, interests, prefs)
         ids = [c.video_id for c in batch]
         try:
             return self._ask("screen", user, ScreenOutput, lambda out: _check_screen(out, ids, interests))
@@ -423,27 +419,22 @@ class OpenAIEngine:
 # -- what is sent ---------------------------------------------------------------------
 
 
+def screen_batches(listed: Sequence[Candidate]) -> list[list[Candidate]]:
+    """The candidates in as few calls of at most `SCREEN_BATCH` as possible, of even sizes."""
+    if not listed:
+        return []
+    count = math.ceil(len(listed) / SCREEN_BATCH)
+    size = math.ceil(len(listed) / count)
+    return [list(listed[i : i + size]) for i in range(0, len(listed), size)]
+
+
 def _clip_key(clip: Clip) -> tuple[str, float, float]:
     return (clip.video_id, clip.start_s, clip.end_s)
-
-
-def _window_block(window: Window) -> str:
-    lines = transcript_lines((line.start, line.text) for line in window.lines)
-    return data_block("window", lines, start=f"{window.start:g}", end=f"{window.end:g}")
-
-
-def _interests_block(interests: Sequence[Interest]) -> str:
-    lines = [json_line({"name": i.name, "description": i.description, "keywords": i.keywords}) for i in interests]
-    return data_block("interests", lines)
 
 
 def _posts(engagement: Sequence[Engagement], ids: Sequence[str], limit: int) -> list[Engagement]:
     by_id = {e.tweet_id: e for e in engagement}
     return [by_id[i] for i in ids if i in by_id][:limit]
-
-
-def _posts_block(posts: Sequence[Engagement]) -> str:
-    return data_block("posts", [json_line({"id": e.tweet_id, "text": e.text[:MAX_POST_CHARS]}) for e in posts])
 
 
 def _prompt_tokens(messages: Sequence[Message]) -> int:
@@ -529,9 +520,9 @@ def _check_clip(
         return None
     window = next((w for w in windows if w.contains(out.start_s, out.end_s)), None)
     if window is None:
-        shown = ", ".join(f"{w.start:g}-{w.end:g}" for w in windows)
+        shown = ", ".join(f"{math.floor(w.start)}-{math.ceil(w.end)}" for w in windows)
         raise InvalidReply(f"the clip {out.start_s:g}-{out.end_s:g} s is not inside one window ({shown})")
-    start, end = _snap(transcript, window, out.start_s, out.end_s)
+    start, end = window.snap(out.start_s, out.end_s)
     quote = _literal_quote(out.quote, spoken_between(transcript, start, end))
     clip = Clip(
         video_id=candidate.video_id,
@@ -545,14 +536,6 @@ def _check_clip(
     if problems:
         raise InvalidReply("; ".join(problems))
     return clip
-
-
-def _snap(transcript: TranscriptData, window: Window, start: float, end: float) -> tuple[float, float]:
-    """The clip moved to the nearest segment boundaries inside its window."""
-    inside = [s for s in transcript.segments if window.start - 0.01 <= s.start < window.end]
-    starts = [s.start for s in inside] or [window.start]
-    ends = [s.start + s.duration for s in inside] or [window.end]
-    return min(starts, key=lambda t: abs(t - start)), min(ends, key=lambda t: abs(t - end))
 
 
 def _literal_quote(quote: str, spoken: str) -> str:

@@ -1,12 +1,13 @@
 """Stage prompts (versioned text files in `app/prompts/`) and the data blocks they are given.
 
-A prompt file starts with a header (`version: 2026-11-29.1`), then a line `---`, then the
+A prompt file starts with a header (`version: 2026-11-29.3`), then a line `---`, then the
 system message. The user message is built here: a <preferences> block (custom instructions
 and a feedback summary, which the prompt tells the model to follow) and <data> blocks for
 everything written by others (tweets, titles, descriptions, transcripts), which the prompt
 tells the model to treat as data only. Untrusted text can neither close a block nor open a
 new one: every tag-like occurrence of a block name inside it is neutralised, and each item
-sits on one line (JSON, or a timestamped transcript line with newlines folded).
+sits on one line (a JSON array under the block's column names, or a transcript sentence
+after its start second), so the records cost few tokens beyond their own text.
 """
 
 from __future__ import annotations
@@ -64,16 +65,15 @@ def neutralise(text: str) -> str:
     return _BLOCK_TAG.sub(lambda m: f"‹{m.group(1)}{m.group(2)}", _WHITESPACE.sub(" ", text).strip())
 
 
-def json_line(item: dict[str, Any]) -> str:
-    """One item as a JSON line; every string in it is neutralised first."""
-    return json.dumps(_clean(item), ensure_ascii=False, separators=(",", ":"))
+def rows_block(name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A block of untrusted records, one JSON array per line, the column names said once."""
+    lines = [json.dumps(_clean(list(row)), ensure_ascii=False, separators=(",", ":")) for row in rows]
+    return data_block(name, lines, columns=",".join(columns))
 
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
         return neutralise(value)
-    if isinstance(value, dict):
-        return {key: _clean(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_clean(item) for item in value]
     return value
@@ -105,8 +105,8 @@ def preferences_block(prefs: Preferences) -> str:
 
 
 def transcript_lines(lines: Iterable[tuple[float, str]]) -> list[str]:
-    """`[start] text` per transcript line; the start is what the model answers with."""
-    return [f"[{start:g}] {neutralise(text)}" for start, text in lines]
+    """`[start] text` per sentence, the start in whole seconds: what the model answers with."""
+    return [f"[{round(start)}] {neutralise(text)}" for start, text in lines]
 
 
 def user_message(prefs: Preferences, *blocks: str) -> str:

@@ -1,131 +1,118 @@
-"""The few transcript passages worth showing a model when it chooses a clip.
+"""The transcript passages a model is shown to choose a clip, and whether it needs to be asked.
 
-A model never reads a whole transcript: each segment is scored against a term profile of
-what the person wrote (the local engine's `clip_profile`: their posts, those about the
-interest counting most, and the interest's keywords), each term weighted by its inverse
-frequency within this video so that the topic's name, repeated in every intro and
-tangent, weighs little while the words of the dense passage weigh a lot. The
-best-scoring stretches of `WINDOW_S` seconds become windows (at most `MAX_WINDOWS`,
-never overlapping; neighbours are merged up to `MAX_MERGED_S`), and each window's
-segments are grouped into lines of about `LINE_S` seconds so that timestamps cost few
-tokens while clip boundaries still fall on segment starts.
+A model never reads a whole transcript. The local engine finds the best clip of whole
+sentences (`best_window`); the model is shown that passage with `MARGIN` sentences on
+either side, so that it can move a boundary to a better sentence, and answers with
+sentence start times. Whether a model is needed at all is a comparison of passages: each
+sentence is scored against what the person wrote (their term profile, each term weighted
+by its inverse frequency within this video, so that a topic named in every intro weighs
+little), and when no other stretch of the same length scores at least `DOMINANCE` of the
+chosen one, the choice is clear and the local engine's clip stands. Otherwise the
+strongest rival stretch is shown as a second window (one window with the first when they
+are close) and the model judges between them. No sentence is ever shown twice.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.llm.local.clips import FILLER, FILLER_DAMPING, best_window
+from app.llm.local.sentences import Sentence, split_sentences
 from app.llm.local.text import terms
+from app.llm.local.vectors import Vector
 from app.schemas import Segment
 
-WINDOW_S = 90.0
-MAX_WINDOWS = 2
-MAX_MERGED_S = 180.0
-MERGE_GAP_S = 15.0
-MIN_RELATIVE_SCORE = 0.35  # a further window must score at least this share of the best one
-LINE_S = 8.0
-
-
-@dataclass(frozen=True)
-class Line:
-    start: float
-    text: str
+MARGIN = 1  # sentences shown on each side of a passage
+DOMINANCE = 1 / 3  # a rival scoring less than this share of the local choice leaves nothing to judge
+MERGE_GAP_S = 30.0  # windows closer than this are shown as one, so that a clip may run across both
+SLACK_S = 1.0  # times are shown in whole seconds
 
 
 @dataclass(frozen=True)
 class Window:
-    start: float
-    end: float
-    lines: tuple[Line, ...]
-    score: float
+    """Consecutive sentences of a transcript, shown to the model one line per sentence."""
+
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def start(self) -> float:
+        return self.sentences[0].start
+
+    @property
+    def end(self) -> float:
+        return self.sentences[-1].end
 
     def contains(self, start_s: float, end_s: float) -> bool:
-        return self.start - 0.5 <= start_s < end_s <= self.end + 0.5
+        return self.start - SLACK_S <= start_s < end_s <= self.end + SLACK_S
+
+    def snap(self, start_s: float, end_s: float) -> tuple[float, float]:
+        """A span moved to the nearest sentence start and sentence end of this window."""
+        start = min((s.start for s in self.sentences), key=lambda t: abs(t - start_s))
+        end = min((s.end for s in self.sentences), key=lambda t: abs(t - end_s))
+        return start, end
 
 
-def best_windows(
-    segments: Sequence[Segment], profile: Mapping[str, float], *, window_s: float = WINDOW_S, count: int = MAX_WINDOWS
-) -> list[Window]:
-    """The best non-overlapping windows in time order; the whole transcript when it is short."""
-    if not segments:
-        return []
-    total = segments[-1].start + segments[-1].duration - segments[0].start
-    if total <= window_s * count:
-        return [_window(segments, 0, len(segments), score=1.0)]
-    scores = _segment_scores(segments, profile)
-    chosen: list[tuple[int, int, float]] = []
-    taken = [False] * len(segments)
-    for _ in range(count):
-        best = _best_span(segments, scores, taken, window_s)
-        if best is None or (chosen and best[2] < MIN_RELATIVE_SCORE * chosen[0][2]):
-            break
-        chosen.append(best)
-        for i in range(best[0], best[1]):
-            taken[i] = True
-    if not chosen:
-        chosen = [(0, _span_end(segments, 0, window_s), 0.0)]
-    return [_window(segments, first, last, score=score) for first, last, score in _merge(segments, chosen)]
+@dataclass(frozen=True)
+class Passages:
+    windows: tuple[Window, ...]  # in time order, never overlapping
+    contested: bool  # another stretch scores at least DOMINANCE of the local engine's choice
 
 
-def _segment_scores(segments: Sequence[Segment], profile: Mapping[str, float]) -> list[float]:
-    tokens = [set(terms(s.text)) for s in segments]
+def clip_passages(segments: Sequence[Segment], profile: Vector, *, length: str | None) -> Passages:
+    """The local engine's best passage with its margins, and the strongest rival when it is close."""
+    sentences = split_sentences(segments)
+    best = best_window(sentences, profile, length=length)
+    if best is None:
+        return Passages(windows=(), contested=False)
+    first = next(i for i, s in enumerate(sentences) if s.start == best.start)
+    last = next(i for i in range(len(sentences) - 1, -1, -1) if sentences[i].end == best.end)
+    low, high = max(0, first - MARGIN), min(len(sentences) - 1, last + MARGIN)
+    relevance = _relevance(sentences, profile)
+    rival = _rival(sentences, relevance, (low, high), best.end - best.start)
+    if rival is None or rival[2] < DOMINANCE * sum(relevance[first : last + 1]):
+        return Passages(windows=(Window(tuple(sentences[low : high + 1])),), contested=False)
+    r_low, r_high = max(0, rival[0] - MARGIN), min(len(sentences) - 1, rival[1] + MARGIN)
+    if rival[1] < low:
+        r_high = min(r_high, low - 1)
+    else:
+        r_low = max(r_low, high + 1)
+    spans = sorted([(low, high), (r_low, r_high)])
+    if sentences[spans[1][0]].start - sentences[spans[0][1]].end <= MERGE_GAP_S:
+        spans = [(spans[0][0], max(spans[0][1], spans[1][1]))]
+    return Passages(windows=tuple(Window(tuple(sentences[a : b + 1])) for a, b in spans), contested=True)
+
+
+def _relevance(sentences: Sequence[Sentence], profile: Vector) -> list[float]:
+    """Each sentence's weight of profile terms, as the local engine scores it (filler damped)."""
+    tokens = [set(terms(s.text)) if s.speech else set() for s in sentences]
     df: Counter[str] = Counter()
     for words in tokens:
         df.update(words)
-    n = len(segments)
+    n = len(sentences)
     idf = {t: math.log((n + 1) / (count + 0.5)) for t, count in df.items()}
-    return [sum(profile.get(t, 0.0) * idf[t] for t in words) for words in tokens]
+    scores = [sum(profile.get(t, 0.0) * idf[t] for t in words) for words in tokens]
+    return [
+        score * FILLER_DAMPING if FILLER.search(s.text) else score for s, score in zip(sentences, scores, strict=True)
+    ]
 
 
-def _span_end(segments: Sequence[Segment], first: int, window_s: float) -> int:
-    """One past the last segment that starts within `window_s` of segment `first`."""
-    last = first
-    while last < len(segments) and segments[last].start - segments[first].start < window_s:
-        last += 1
-    return last
-
-
-def _best_span(
-    segments: Sequence[Segment], scores: list[float], taken: list[bool], window_s: float
+def _rival(
+    sentences: Sequence[Sentence], relevance: list[float], taken: tuple[int, int], length: float
 ) -> tuple[int, int, float] | None:
+    """The best-scoring stretch no longer than `length` outside the `taken` sentences (first, last, score)."""
     best: tuple[int, int, float] | None = None
-    for first in range(len(segments)):
-        last = _span_end(segments, first, window_s)
-        if any(taken[first:last]):
+    for first in range(len(sentences)):
+        if taken[0] <= first <= taken[1]:
             continue
-        score = sum(scores[first:last])
-        if score > 0 and (best is None or score > best[2]):
-            best = (first, last, score)
+        score, last = 0.0, first
+        while last < len(sentences) and sentences[last].end - sentences[first].start <= length:
+            if taken[0] <= last <= taken[1]:
+                break
+            score += relevance[last]
+            last += 1
+        if last > first and score > 0 and (best is None or score > best[2]):
+            best = (first, last - 1, score)
     return best
-
-
-def _merge(segments: Sequence[Segment], spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
-    merged: list[tuple[int, int, float]] = []
-    for first, last, score in sorted(spans):
-        if merged:
-            p_first, p_last, p_score = merged[-1]
-            gap = segments[first].start - _end(segments[p_last - 1])
-            if gap <= MERGE_GAP_S and _end(segments[last - 1]) - segments[p_first].start <= MAX_MERGED_S:
-                merged[-1] = (p_first, last, p_score + score)
-                continue
-        merged.append((first, last, score))
-    return merged
-
-
-def _window(segments: Sequence[Segment], first: int, last: int, *, score: float) -> Window:
-    lines: list[Line] = []
-    start, texts = segments[first].start, list[str]()
-    for segment in segments[first:last]:
-        if texts and segment.start - start >= LINE_S:
-            lines.append(Line(start=start, text=" ".join(texts)))
-            start, texts = segment.start, []
-        texts.append(segment.text)
-    lines.append(Line(start=start, text=" ".join(texts)))
-    return Window(start=segments[first].start, end=_end(segments[last - 1]), lines=tuple(lines), score=score)
-
-
-def _end(segment: Segment) -> float:
-    return segment.start + segment.duration
