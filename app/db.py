@@ -65,7 +65,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    """Take the write lock when a transaction starts.
+
+    With WAL, a deferred transaction that reads and then writes fails at once with
+    "database is locked" when another connection wrote in between (the busy timeout
+    does not apply to that case). IMMEDIATE makes writers queue on the busy timeout
+    instead. A connection may ask for a deferred BEGIN with the execution option
+    `sqlite_begin="DEFERRED"` (read-mostly test fixtures).
+    """
+    mode = "DEFERRED" if conn.get_execution_options().get("sqlite_begin") == "DEFERRED" else "IMMEDIATE"
+    conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str) -> Engine:

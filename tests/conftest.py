@@ -85,7 +85,8 @@ def session() -> Iterator[Session]:
     """A session whose work is rolled back after the test (commits become savepoints)."""
     from app.db import get_engine
 
-    connection = get_engine().connect()
+    # Deferred on SQLite: the test's open transaction must not block other connections' reads.
+    connection = get_engine().connect().execution_options(sqlite_begin="DEFERRED")
     transaction = connection.begin()
     db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:

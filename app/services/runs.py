@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypedDict
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,8 @@ from app.models import ACTIVE_RUN_STATUSES, LLMCall, PipelineRun, RunStageResult
 from app.pipeline.stages import STAGES
 
 TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
+# Outcomes of LLMCall rows that were real requests to the model (see app/llm/base.py).
+MODEL_OUTCOMES = ("ok", "invalid", "error")
 RunEnd = Literal["succeeded", "failed", "cancelled"]
 MAX_LOG_ENTRIES = 1000
 
@@ -225,11 +227,15 @@ def _finish(run: PipelineRun, status: str, error: str | None) -> None:
 
 
 def run_llm_usage(session: Session, *, run_id: int) -> dict[str, dict[str, float]]:
-    """Model calls of a run per LLM stage: calls, tokens in and out, cost."""
+    """Model calls of a run per LLM stage: calls, tokens in and out, cost.
+
+    Cache hits, local decisions and budget refusals are recorded too, but only requests
+    that reached the model count as calls.
+    """
     rows = session.execute(
         select(
             LLMCall.stage,
-            func.count(LLMCall.id),
+            func.sum(case((LLMCall.outcome.in_(MODEL_OUTCOMES), 1), else_=0)),
             func.sum(LLMCall.tokens_in),
             func.sum(LLMCall.tokens_out),
             func.sum(LLMCall.cost_usd),
@@ -239,7 +245,7 @@ def run_llm_usage(session: Session, *, run_id: int) -> dict[str, dict[str, float
     ).all()
     return {
         stage: {
-            "calls": calls,
+            "calls": int(calls or 0),
             "tokens_in": int(t_in or 0),
             "tokens_out": int(t_out or 0),
             "cost_usd": float(cost or 0),
