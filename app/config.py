@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     openrec_run_heartbeat_s: int = Field(120, ge=5, description="A run with an older heartbeat is stale.")
     openrec_run_max_attempts: int = Field(3, ge=1, description="Deliveries of a run before it is failed.")
     openrec_task_soft_time_limit_s: int = Field(900, ge=10, description="Soft time limit of a worker task.")
+    openrec_queue: str = Field(
+        "openrec", min_length=1, description="Celery queue the runs travel on (the web app and workers must agree)."
+    )
     openrec_youtube_player_stub: bool = Field(
         False, description="Serve a local stub of the YouTube player API (tests)."
     )
