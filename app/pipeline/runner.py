@@ -65,6 +65,7 @@ from app.services.runs import (
 from app.services.videos import transcript_cached, transcript_save, videos_upsert
 from app.sources.base import TranscriptSource, TranscriptUnavailable, VideoSource
 from app.sources.catalog import CatalogSource
+from app.sources.offline import OFFLINE_NOTE, OfflineFallback
 from app.sources.providers import get_transcript_source, get_video_source
 
 log = structlog.get_logger("openrec.runs")
@@ -228,7 +229,11 @@ def _sources(
         sample = CatalogSource.from_path(SAMPLE_CATALOG)
         note = "Demo account: videos come from the bundled sample catalog, not from YouTube."
         return _Sources(videos or sample, transcripts or sample, note)
-    return _Sources(videos or get_video_source(settings), transcripts or get_transcript_source(settings))
+    primary = _Sources(videos or get_video_source(settings), transcripts or get_transcript_source(settings))
+    if videos is None and transcripts is None and settings.openrec_video_source == "ytdlp":
+        both = OfflineFallback(primary.videos, primary.transcripts, CatalogSource.from_path(SAMPLE_CATALOG))
+        return _Sources(both, both)
+    return primary
 
 
 class _Execution:
@@ -309,7 +314,10 @@ class _Execution:
             case "search":
                 if self.sources.note:
                     progress.note(self.sources.note)
-                return stages.search(self.sources.videos, out.queries, progress)
+                found = stages.search(self.sources.videos, out.queries, progress)
+                if isinstance(self.sources.videos, OfflineFallback) and self.sources.videos.offline:
+                    progress.note(OFFLINE_NOTE)
+                return found
             case "screen":
                 max_kept = self.settings.openrec_feed_size * stages.CLIP_CANDIDATES_PER_FEED_ITEM
                 return stages.screen(engines, out.search, out.interests, prefs, progress, max_kept=max_kept)

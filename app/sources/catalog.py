@@ -75,6 +75,9 @@ class CatalogSource:
     def __len__(self) -> int:
         return len(self._videos)
 
+    def __contains__(self, video_id: object) -> bool:
+        return video_id in self._by_id
+
     def search(self, query: str, limit: int) -> list[Candidate]:
         """Videos ranked by BM25 over metadata and transcript; videos matching no query term are left out."""
         tokens = terms(query)

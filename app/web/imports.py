@@ -23,7 +23,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.config import Settings
-from app.deps import ApiUser, CurrentUser, SessionDep, SettingsDep
+from app.demo import SAMPLE_ARCHIVE
+from app.deps import ApiUser, CurrentUser, OptionalRowIdQuery, SessionDep, SettingsDep
 from app.models import ImportJob, User
 from app.services.imports import (
     engagement_counts,
@@ -206,7 +207,7 @@ def _done(request: Request, job: ImportJob) -> Response:
 
 @router.get("/import")
 def import_page(
-    request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, job: int | None = None
+    request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, job: OptionalRowIdQuery = None
 ) -> Response:
     shown = import_job_get(session, user=user, job_id=job) if job is not None else None
     return _page(request, session, user, settings, job=shown)
@@ -223,6 +224,13 @@ async def import_archive_page(
         return await run_in_threadpool(
             _page, request, session, user, settings, error=str(exc), status_code=_status_of(exc)
         )
+    return _done(request, job)
+
+
+@router.post("/import/sample")
+def import_sample_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """Import the bundled sample archive, so a new visitor can try openrec without an X account."""
+    job = _archive_import(session, user, BytesIO(SAMPLE_ARCHIVE.read_bytes()), SAMPLE_ARCHIVE.name)
     return _done(request, job)
 
 
@@ -298,7 +306,14 @@ def imports_api_list(user: ApiUser, session: SessionDep) -> list[ImportOut]:
     return [ImportOut.model_validate(job) for job in imports_list(session, user=user)]
 
 
-@api_router.post("/archive", status_code=201)
+@api_router.post(
+    "/archive",
+    status_code=201,
+    responses={
+        413: {"description": "The upload is larger than OPENREC_MAX_UPLOAD_MB."},
+        415: {"description": "The upload is not multipart/form-data."},
+    },
+)
 async def imports_api_archive(request: Request, user: ApiUser, session: SessionDep, settings: SettingsDep) -> ImportOut:
     """Import an X archive ZIP sent as multipart/form-data in the field `archive`."""
     try:
