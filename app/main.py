@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -15,7 +17,8 @@ from app.db import get_engine
 from app.deps import LoginRequired
 from app.logs import configure_logging
 from app.security import LoginLimiter
-from app.web import api, auth, feed, imports
+from app.web import api, api_feed, api_runs, auth, feed, imports, runs
+from app.web import settings as settings_pages
 from app.web.middleware import CSRFMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.web.templating import ROOT, render
 
@@ -43,6 +46,14 @@ def _error(request: Request, status: int, detail: object, headers: dict[str, str
     return render(request, "error.html", context, status_code=status)
 
 
+# Answers any API operation can give, whatever it does (documented so clients and schema checks expect them).
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The request could not be read, or what it holds was refused; `detail` says why."},
+    401: {"description": "Not signed in: send the session cookie or `Authorization: Bearer <token>`."},
+    403: {"description": "A change sent with the session cookie but without a valid `X-CSRF-Token` header."},
+}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
@@ -59,8 +70,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_limiter = LoginLimiter(settings)
 
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
-    for router in (auth.router, feed.router, api.router, imports.router, imports.api_router):
-        app.include_router(router)
+    for router in (
+        auth.router,
+        feed.router,
+        api_feed.router,
+        api.router,
+        imports.router,
+        imports.api_router,
+        runs.router,
+        settings_pages.router,
+        api_runs.router,
+        api_runs.settings_router,
+    ):
+        app.include_router(router, responses=API_ERRORS)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -82,7 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_input(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        # The shape the OpenAPI schema documents for 422 (FastAPI's ValidationError), without echoing the input.
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
+        ]
         return _error(request, 422, errors)
 
     app.add_middleware(CSRFMiddleware, settings=settings)

@@ -276,7 +276,7 @@ class LLMCall(Base):
     tokens_cached: Mapped[int] = mapped_column(Integer, default=0)
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
-    outcome: Mapped[str] = mapped_column(String(20))  # ok | cached | invalid | error | budget
+    outcome: Mapped[str] = mapped_column(String(20))  # ok | cached | invalid | error | budget | local
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -318,9 +318,12 @@ class Recommendation(Base):
         UniqueConstraint("run_id", "video_id"),
         UniqueConstraint("run_id", "position"),
         CheckConstraint("start_s >= 0 AND end_s > start_s", name="clip_range"),
-        # The feed reads newest run first, then by position: keyset on (run_id, position).
-        Index("ix_recommendations_feed", "user_id", "run_id", "position"),
     )
+
+
+# The feed reads newest run first, then by position: keyset on (run_id, position), stored in that
+# order so a page is read straight off the index, with no sort, whatever the planner's statistics.
+Index("ix_recommendations_feed", Recommendation.user_id, Recommendation.run_id.desc(), Recommendation.position)
 
 
 class Feedback(Base):

@@ -1,16 +1,144 @@
-"""The clip feed (`/`)."""
+"""The clip feed (`/`) and its buttons: votes, reasons, hide a channel and undo.
+
+`/` serves the whole page, or only the next page of cards when htmx asks for it
+(infinite scroll by cursor). Each button posts a form that htmx sends in place; the
+answer is the fragment to swap in, or a redirect back to the feed without htmx.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.deps import CurrentUser
-from app.web.templating import render
+from app.deps import CurrentUser, RowId, SessionDep
+from app.services.feed import InvalidCursor, feed_entry, feed_page, feed_status
+from app.services.feedback import (
+    InvalidFeedback,
+    RecommendationNotFound,
+    channel_hide,
+    channel_unhide,
+    feedback_clear,
+    feedback_set,
+    recommendation_channel,
+)
+from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
+PAGE_SIZE = 6
+REASON_LABELS = (
+    ("too_basic", "Too basic"),
+    ("too_advanced", "Too advanced"),
+    ("off_topic", "Off-topic"),
+    ("clickbait", "Clickbait"),
+    ("seen_it", "Seen it"),
+)
+NOT_FOUND = "No such clip in your feed."
+
+
+@dataclass(frozen=True)
+class VoteView:
+    """What the vote buttons of one card show."""
+
+    recommendation_id: int
+    vote: Literal["up", "down"] | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class HiddenView:
+    """A card whose channel was just hidden: the notice and its undo button."""
+
+    recommendation_id: int
+    channel: str
+
+
+def _back_to(recommendation_id: int) -> Response:
+    return RedirectResponse(f"/#clip-{recommendation_id}", status_code=303)
+
 
 @router.get("/")
-def feed_page(request: Request, user: CurrentUser) -> Response:
-    return render(request, "feed.html", {"items": []})
+def feed_view(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    try:
+        page = feed_page(session, user=user, cursor=cursor, limit=PAGE_SIZE)
+    except InvalidCursor as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    status = feed_status(session, user=user) if page.next_cursor is None else None
+    fragment = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
+    context = {
+        "page": page,
+        "status": status,
+        "cursor": cursor,
+        "reasons": REASON_LABELS,
+        "prefetch_at": max(0, len(page.items) - 3),
+    }
+    response = render(request, "_feed_page.html" if fragment else "feed.html", context)
+    response.headers["vary"] = "HX-Request"
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+@router.post("/clips/{recommendation_id}/vote")
+def clip_vote(
+    recommendation_id: RowId,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    vote: Annotated[Literal["up", "down", "clear"], Form()],
+    reason: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Thumbs up or down (a thumbs down may carry a reason), or `clear` to take the vote back."""
+    try:
+        if vote == "clear":
+            feedback_clear(session, user=user, recommendation_id=recommendation_id)
+        else:
+            feedback_set(session, user=user, recommendation_id=recommendation_id, vote=vote, reason=reason or None)
+    except RecommendationNotFound as exc:
+        raise HTTPException(status_code=404, detail=NOT_FOUND) from exc
+    except InvalidFeedback as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    session.commit()
+    if not is_htmx(request):
+        return _back_to(recommendation_id)
+    view = VoteView(recommendation_id, None if vote == "clear" else vote, reason or None)
+    return render(request, "_vote.html", {"item": view, "reasons": REASON_LABELS})
+
+
+@router.post("/clips/{recommendation_id}/hide-channel")
+def clip_hide_channel(recommendation_id: RowId, request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """Hide the clip's channel; the card turns into a notice with an undo button."""
+    try:
+        channel = recommendation_channel(session, user=user, recommendation_id=recommendation_id)
+    except RecommendationNotFound as exc:
+        raise HTTPException(status_code=404, detail=NOT_FOUND) from exc
+    channel_hide(session, user=user, channel=channel)
+    session.commit()
+    if not is_htmx(request):
+        return RedirectResponse("/", status_code=303)
+    return render(request, "_clip_card.html", {"hidden": HiddenView(recommendation_id, channel)})
+
+
+@router.post("/clips/{recommendation_id}/unhide-channel")
+def clip_unhide_channel(recommendation_id: RowId, request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """Undo "hide this channel": the card comes back as it was."""
+    try:
+        channel = recommendation_channel(session, user=user, recommendation_id=recommendation_id)
+    except RecommendationNotFound as exc:
+        raise HTTPException(status_code=404, detail=NOT_FOUND) from exc
+    channel_unhide(session, user=user, channel=channel)
+    session.commit()
+    if not is_htmx(request):
+        return _back_to(recommendation_id)
+    item = feed_entry(session, user=user, recommendation_id=recommendation_id)
+    if item is None:
+        raise HTTPException(status_code=404, detail=NOT_FOUND)
+    return render(request, "_clip_card.html", {"item": item, "reasons": REASON_LABELS})
