@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db import get_sessionmaker
+from app.db import MAX_INTEGER, get_sessionmaker
 from app.models import User
 from app.security import SESSION_COOKIE, unsign_session
 from app.services.users import api_token_user, session_user
+
+# A row id beyond what an INTEGER column holds names no row and must not reach a query.
+RowId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
+OptionalRowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_INTEGER)]
 
 
 class LoginRequired(Exception):
@@ -62,14 +66,14 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def page_user(user: OptionalUser) -> User:
+async def page_user(user: OptionalUser) -> User:
     """The signed-in user of an HTML page; anonymous visitors are sent to sign in."""
     if user is None:
         raise LoginRequired
     return user
 
 
-def api_user(user: OptionalUser) -> User:
+async def api_user(user: OptionalUser) -> User:
     """The user of a JSON request, by session cookie or `Authorization: Bearer` token."""
     if user is None:
         raise HTTPException(

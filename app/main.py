@@ -20,7 +20,7 @@ from app.security import LoginLimiter
 from app.web import api, api_feed, api_runs, auth, feed, imports, runs
 from app.web import settings as settings_pages
 from app.web.middleware import CSRFMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
-from app.web.templating import ROOT, render
+from app.web.templating import ROOT, render, templates
 
 STATUS_TITLES = {
     400: "Bad request",
@@ -68,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.login_limiter = LoginLimiter(settings)
+    # Template files change only while developing; elsewhere skip the per-render file check.
+    templates.env.auto_reload = settings.openrec_env == "development"
 
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     for router in (

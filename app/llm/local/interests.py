@@ -1,242 +1,332 @@
-"""Interests from engagement: clusters of posts that keep coming back to the same specific things.
+"""Interests from engagement: the few subjects a person keeps coming back to, named the way they write about them.
 
-Posts become TF-IDF vectors over the terms the user used at least twice. Two posts
-are similar only when they share two or more terms: one shared everyday word ("game",
-"pizza") is a coincidence, two ("hash join", "kerning ... letterspacing") are a
-subject. Average-linkage clustering of that similarity finds tight subjects; posts in
-no subject are noise. Subjects are then compared through term co-occurrence (each
-post smoothed by the words its words appear with), which relates "zugzwang" posts to
-"king and pawn" posts: near-duplicates are merged, an exclusion spreads from the
-subjects that name it to their nearest neighbours, and when more than eight current
-subjects remain the closest ones are merged, so no subject is simply dropped.
+A post is described by its content terms and by the accounts it names (people who
+talk about one subject tend to reply to, retweet and quote the same accounts); two
+posts are linked when they share one of those features. Posts are grouped bottom-up
+by average linkage: two groups become one subject while their posts are linked more
+often than two posts picked at random, and only when at least two different features
+bridge them (one shared word such as "key" or "track" is a coincidence, two are a
+subject). The threshold comes from the data, so the same rule finds a handful of
+subjects for a focused person and for a prolific one. Posts older than a year are
+grouped apart, so an old subject never bleeds into a current one.
 
 A subject's weight is the recency weight of its posts (the engagement stage decays
-it), adjusted by feedback; subjects far lighter than the heaviest are stale and are
-used only to reach the minimum of three.
+it), adjusted by feedback. Subjects far lighter than the heaviest are stale and fill
+in only to reach the minimum of three. With fewer than four substantial current
+subjects the broadest are split into their two main sub-themes when those are clear,
+so the feed has room for ten clips under the rule of at most three per interest.
+
+A subject is named after its most distinctive phrase (words the user wrote side by
+side, more than once), described by its other sub-themes and how recent it is, and
+carries the phrases and characteristic terms of all its sub-themes as keywords for
+search, screening and clips. Excluded topics never reach a name, a description, a
+keyword or the evidence.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 from app.llm.local.instructions import InstructionPlan
-from app.llm.local.text import term_forms, terms
+from app.llm.local.text import accounts, terms, word_runs
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf, top_terms
 from app.schemas import Engagement, FeedbackSignal, Interest
 
 MAX_INTERESTS = 8
 MIN_INTERESTS = 3
-MAX_DOCS = 800  # the heaviest posts considered; keeps clustering fast on huge archives
-CLUSTER_DISTANCE = 0.9  # average-linkage cut for one subject
-MIN_SHARED_TERMS = 2
-DUPLICATE_SIMILARITY = 0.6  # subjects this close (co-occurrence similarity) are one subject
-NEIGHBOUR_SIMILARITY = 0.2  # an exclusion spreads only to neighbours at least this close
+PREFERRED_INTERESTS = 4  # ten clips at three per interest need four interests
+MAX_DOCS = 800  # the heaviest posts considered; keeps grouping fast on huge archives
+STALE_AFTER = timedelta(days=365)  # posts this much older than the newest are grouped apart
+RECENT = timedelta(days=60)
+# Groups merge while their posts are linked this much more often than any two posts are (but never needing more
+# than halfway to every pair linked, so a person who only ever posts about one thing still gets it as a subject).
+LINK_RATIO = 1.25
+MIN_BRIDGES = 2  # distinct shared features needed to merge two groups
+MIN_POSTS = 2
+MIN_SPLIT_POSTS = 4  # a subject this big counts as substantial; each half of a split one holds this many posts
 MIN_RELATIVE_WEIGHT = 0.08  # a subject lighter than this share of the heaviest is not current
 FEEDBACK_STEP = 0.5
-MAX_KEYWORDS = 14
+MAX_PHRASES = 5
+MIN_PHRASES = 2  # single terms complete the phrases of a subject that has fewer
+MAX_DESCRIBED = 3
+MAX_KEYWORDS = 20
+MAX_EVIDENCE = 5
+NEAR_DUPLICATE = 0.8  # an evidence post this similar to one already chosen says nothing new
+
+Key = tuple[str, ...]  # the terms of a phrase, in the order written
 
 
 @dataclass
 class _Doc:
     item: Engagement
     terms: list[str]
-
-
-@dataclass
-class _Subject:
-    rows: list[int]
-    phrases: list[str] = field(default_factory=list)  # names of the merged parts, heaviest first
-    weight: float = 0.0
+    features: set[str]  # terms and the accounts the post names
 
 
 @dataclass
 class _Corpus:
+    """Posts grouped together: their links, and what naming and comparing their subjects needs."""
+
     docs: list[_Doc]
+    link: np.ndarray  # 1.0 where two posts share a feature, else 0.0 (also on the diagonal)
+    presence: np.ndarray  # post x feature, bool
+    threshold: float  # the mean link two groups need to be one subject
     idf: Vector
-    related: np.ndarray  # co-occurrence-smoothed similarity of docs
     df: Counter[str]  # in how many posts each term appears
+    written: list[dict[Key, str]]  # per post: its terms and runs of two or three terms, as written
 
-    def similarities(self, subjects: Sequence[_Subject]) -> np.ndarray:
-        """Mean co-occurrence similarity between the posts of every pair of subjects (average linkage)."""
-        membership = np.zeros((len(subjects), len(self.docs)))
-        for index, subject in enumerate(subjects):
-            membership[index, subject.rows] = 1.0 / len(subject.rows)
-        return np.asarray(membership @ self.related @ membership.T)
+    def mean_link(self, rows: Sequence[int], others: Iterable[int]) -> float:
+        """Mean link between two sets of posts, a post never counting its link to itself."""
+        own = set(rows)
+        rest = [r for r in others if r not in own]
+        if not rows or not rest:
+            return 0.0
+        return float(self.link[np.ix_(list(rows), rest)].mean())
 
-    def characteristic(self, subject: _Subject, count: int) -> list[str]:
-        """Terms that name a subject: in many of its posts and not in all of the user's (log(1 + N/df) never
-        vanishes, so a user who posts about one thing only still gets that thing's name)."""
-        inside = Counter(t for row in subject.rows for t in set(self.docs[row].terms))
-        scores = {t: n * math.log(1 + len(self.docs) / self.df[t]) for t, n in inside.items()}
+    def vector(self, row: int) -> Vector:
+        return tf_idf(self.docs[row].terms, self.idf)
+
+    def centroid(self, rows: Iterable[int]) -> Vector:
+        total: Vector = {}
+        for row in rows:
+            add(total, self.vector(row))
+        return total
+
+    def characteristic(self, rows: Sequence[int], count: int, *, min_posts: int = 1) -> list[str]:
+        """Terms in many of the subject's posts and not in all of the user's (log(1 + N/df) never vanishes, so
+        a user who posts about one thing only still gets that thing's terms)."""
+        inside = Counter(t for row in rows for t in set(self.docs[row].terms))
+        scores = {t: n * math.log(1 + len(self.docs) / self.df[t]) for t, n in inside.items() if n >= min_posts}
         return top_terms(scores, count)
 
-    def centroid(self, subject: _Subject) -> Vector:
-        vector: Vector = {}
-        for row in subject.rows:
-            add(vector, tf_idf(self.docs[row].terms, self.idf))
-        return vector
+
+@dataclass
+class _Subject:
+    corpus: _Corpus
+    rows: list[int]
+    current: bool
+    weight: float = 0.0
 
 
 def infer_interests(
     engagement: Sequence[Engagement], plan: InstructionPlan, feedback: Sequence[FeedbackSignal]
 ) -> list[Interest]:
-    """Up to eight current interests, heaviest first, each with 2-5 evidence posts."""
-    built = _subjects(_documents(engagement))
-    if built is None:
+    """Three to eight interests when the posts allow, heaviest first, each with 2-5 evidence posts."""
+    docs = _documents(engagement)
+    newest = max((d.item.created_at for d in docs if d.item.created_at is not None), default=None)
+    subjects: list[_Subject] = []
+    for current in (True, False):
+        corpus = _corpus([d for d in docs if _is_recent(d.item, newest) == current])
+        if corpus is None:
+            continue
+        found = _without_excluded(corpus, _group(corpus, current), plan)
+        for subject in found:
+            subject.weight = sum(corpus.docs[r].item.weight for r in subject.rows)
+        _apply_feedback(found, feedback)
+        subjects.extend(found)
+    chosen = _choose(subjects)
+    if not chosen:
         return []
-    corpus, subjects = built
-    surface = _surface_forms(corpus.docs)
-    for subject in subjects:
-        subject.weight = sum(corpus.docs[r].item.weight for r in subject.rows)
-        subject.phrases = [_phrase(corpus, subject, surface)]
-    subjects = _merge(corpus, subjects, until=None)
-    subjects = _without_excluded(corpus, subjects, plan)
-    _apply_feedback(corpus, subjects, feedback)
-    subjects = _choose(corpus, subjects)
-    if not subjects:
-        return []
-    heaviest = max(s.weight for s in subjects)
-    interests = []
+    heaviest = max(s.weight for s in chosen)
+    interests: list[Interest] = []
     used: set[str] = set()
-    for subject in subjects:
-        name = _unique_name(corpus, subject, surface, used)
-        used.add(name.lower())
-        keywords = list(
-            dict.fromkeys(
-                [*subject.phrases, *(surface.get(t, t) for t in corpus.characteristic(subject, MAX_KEYWORDS))]
-            )
-        )
+    for subject in chosen:
+        phrases = _phrases(subject, plan)
+        name = next((p for p in phrases if not set(p.key) & used), None)
+        if name is None:
+            continue
+        used.update(name.key)
         interests.append(
             Interest(
-                name=name,
-                description=_description(corpus, subject, keywords),
+                name=name.written,
+                description=_description(subject, phrases, name, plan, newest),
                 weight=round(subject.weight / heaviest, 4),
-                evidence_tweet_ids=[corpus.docs[r].item.tweet_id for r in _evidence(corpus, subject)],
-                keywords=keywords[:MAX_KEYWORDS],
+                evidence_tweet_ids=[subject.corpus.docs[r].item.tweet_id for r in _evidence(subject)],
+                keywords=_keywords(subject, phrases, plan),
             )
         )
     return interests
 
 
+# -- grouping -------------------------------------------------------------------------------
+
+
 def _documents(engagement: Sequence[Engagement]) -> list[_Doc]:
-    """Posts with at least two content terms (drops "lol", emoji-only and bare links)."""
-    docs = [_Doc(e, terms(e.text)) for e in engagement if e.text.strip()]
-    docs = [d for d in docs if len(set(d.terms)) >= 2]
+    """Posts with at least two content terms (drops "lol", emoji-only and bare links), heaviest first."""
+    docs = []
+    for item in engagement:
+        found = terms(item.text)
+        if len(set(found)) >= 2:
+            docs.append(_Doc(item, found, set(found) | accounts(item.text)))
     docs.sort(key=lambda d: -d.item.weight)
     return docs[:MAX_DOCS]
 
 
-def _subjects(docs: list[_Doc]) -> tuple[_Corpus, list[_Subject]] | None:
-    """Tight clusters of at least two posts, with the corpus they were found in."""
-    df = Counter(t for d in docs for t in set(d.terms))
-    vocab = {t: i for i, t in enumerate(sorted(t for t, n in df.items() if n >= 2))}
-    if len(docs) < 2 or not vocab:
+def _is_recent(item: Engagement, newest: datetime | None) -> bool:
+    return item.created_at is None or newest is None or newest - item.created_at <= STALE_AFTER
+
+
+def _corpus(docs: list[_Doc]) -> _Corpus | None:
+    """Links between posts over the features at least two of them share; None when fewer than two posts link."""
+    df = Counter(f for d in docs for f in d.features)
+    vocab = {f: i for i, f in enumerate(sorted(f for f, n in df.items() if n >= 2))}
+    docs = [d for d in docs if any(f in vocab for f in d.features)]
+    if len(docs) < MIN_POSTS:
         return None
-    idf = idf_table(d.terms for d in docs)
-    matrix = np.zeros((len(docs), len(vocab)))
+    presence = np.zeros((len(docs), len(vocab)), dtype=bool)
     for row, doc in enumerate(docs):
-        for term, value in tf_idf(doc.terms, idf).items():
-            if term in vocab:
-                matrix[row, vocab[term]] = value
-    keep = np.linalg.norm(matrix, axis=1) > 0
-    docs = [d for d, k in zip(docs, keep, strict=True) if k]
-    matrix = matrix[keep]
-    if len(docs) < 2:
-        return None
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    similarity = matrix @ matrix.T
-    present = (matrix > 0).astype(np.int32)
-    strict = np.where(present @ present.T >= MIN_SHARED_TERMS, similarity, 0.0)
-    members: dict[int, list[int]] = {}
-    for row, label in enumerate(_cut(strict, CLUSTER_DISTANCE)):
-        members.setdefault(label, []).append(row)
-    subjects = [_Subject(rows) for rows in members.values() if len(rows) >= 2]
-    if not subjects:
-        return None
-    doc_frequency = Counter(t for d in docs for t in set(d.terms))
-    return _Corpus(docs, idf, _co_occurrence_similarity(matrix), doc_frequency), subjects
+        presence[row, [vocab[f] for f in doc.features if f in vocab]] = True
+    counts = presence.astype(np.float32)
+    link = ((counts @ counts.T) > 0).astype(np.float64)
+    np.fill_diagonal(link, 0.0)
+    n = len(docs)
+    base = float(link.sum()) / (n * (n - 1))  # how often two posts picked at random are linked
+    return _Corpus(
+        docs=docs,
+        link=link,
+        presence=presence,
+        threshold=min(LINK_RATIO * base, (1.0 + base) / 2),
+        idf=idf_table(d.terms for d in docs),
+        df=Counter(t for d in docs for t in set(d.terms)),
+        written=[_written(d.item.text) for d in docs],
+    )
 
 
-def _co_occurrence_similarity(matrix: np.ndarray) -> np.ndarray:
-    """Cosine similarity of posts after smoothing each through the term co-occurrence of all posts (X XᵀX)."""
-    smoothed = matrix @ (matrix.T @ matrix)
-    smoothed /= np.maximum(np.linalg.norm(smoothed, axis=1, keepdims=True), 1e-12)
-    return np.asarray(smoothed @ smoothed.T)
+def _group(corpus: _Corpus, current: bool) -> list[_Subject]:
+    """Subjects: the average-linkage groups of two posts or more, with the posts left out that clearly belong."""
+    groups = [g for g in _agglomerate(corpus) if len(g) >= MIN_POSTS]
+    return [_Subject(corpus, rows, current) for rows in _attach(corpus, groups)]
 
 
-def _cut(similarity: np.ndarray, distance: float) -> list[int]:
-    """Flat clusters of an average-linkage tree over 1 - similarity, cut at `distance`."""
-    distances = np.clip(1.0 - similarity, 0.0, 1.0)
-    np.fill_diagonal(distances, 0.0)
-    tree = linkage(squareform(distances, checks=False), method="average")
-    return [int(label) for label in fcluster(tree, t=distance, criterion="distance")]
+def _agglomerate(corpus: _Corpus) -> list[list[int]]:
+    """Merge the two groups with the highest mean link, again and again, while it reaches the threshold; a pair
+    bridged by fewer than MIN_BRIDGES distinct features is skipped. Each group keeps track of its best partner,
+    so a merge costs O(n)."""
+    n = len(corpus.docs)
+    sums = corpus.link.copy()  # links between the posts of two groups, summed
+    sizes = np.ones(n)
+    features = corpus.presence.copy()
+    members = [[i] for i in range(n)]
+    alive = np.ones(n, dtype=bool)
+    blocked = np.eye(n, dtype=bool)
+    best = np.zeros(n, dtype=np.int64)
+    best_mean = np.full(n, -1.0)
 
+    def refresh(i: int) -> None:
+        mean = sums[i] / (sizes[i] * sizes)
+        mean[~alive | blocked[i]] = -1.0
+        best[i] = int(np.argmax(mean))
+        best_mean[i] = mean[best[i]]
 
-def _merge(corpus: _Corpus, subjects: list[_Subject], *, until: int | None) -> list[_Subject]:
-    """Merge the closest pair again and again: while it is a near-duplicate, or while more than `until` remain."""
-    if len(subjects) < 2:
-        return list(subjects)
-    merged = list(subjects)
-    similarity = corpus.similarities(merged)
-    np.fill_diagonal(similarity, -np.inf)
-    sizes = np.array([len(s.rows) for s in merged], dtype=float)
-    alive = list(range(len(merged)))
-    while len(alive) > 1:
-        block = similarity[np.ix_(alive, alive)]
-        a, b = np.unravel_index(int(np.argmax(block)), block.shape)
-        if block[a, b] < DUPLICATE_SIMILARITY and (until is None or len(alive) <= until):
+    for i in range(n):
+        refresh(i)
+    while True:
+        i = int(np.argmax(np.where(alive, best_mean, -1.0)))
+        j = int(best[i])
+        if best_mean[i] <= 0 or best_mean[i] < corpus.threshold:
             break
-        i, j = alive[a], alive[b]
-        first, second = sorted((merged[i], merged[j]), key=lambda s: -s.weight)
-        merged[i] = _Subject(
-            rows=first.rows + second.rows,
-            phrases=list(dict.fromkeys(first.phrases + second.phrases)),
-            weight=first.weight + second.weight,
-        )
-        # the mean over the union is the size-weighted mean of the two means
-        similarity[i] = (sizes[i] * similarity[i] + sizes[j] * similarity[j]) / (sizes[i] + sizes[j])
-        similarity[:, i] = similarity[i]
-        similarity[i, i] = -np.inf
+        if _bridges(features[i], features[j]) < MIN_BRIDGES:
+            blocked[i, j] = blocked[j, i] = True
+            refresh(i)
+            refresh(j)
+            continue
+        sums[i] += sums[j]
+        sums[:, i] = sums[i]
         sizes[i] += sizes[j]
-        alive.remove(j)
-    return [merged[i] for i in alive]
+        features[i] |= features[j]
+        members[i] += members[j]
+        alive[j] = False
+        blocked[i] = blocked[:, i] = False
+        blocked[i, i] = True
+        refresh(i)
+        to_i = sums[:, i] / (sizes * sizes[i])
+        for k in np.flatnonzero(alive):
+            if k == i:
+                continue
+            if best[k] in (i, j):
+                refresh(int(k))
+            elif to_i[k] > best_mean[k]:
+                best[k], best_mean[k] = i, to_i[k]
+    return [members[i] for i in np.flatnonzero(alive)]
+
+
+def _bridges(a: np.ndarray, b: np.ndarray) -> int:
+    """How many distinct features two feature sets (boolean rows) share."""
+    return int(np.count_nonzero(a & b))
+
+
+def _attach(corpus: _Corpus, groups: list[list[int]]) -> list[list[int]]:
+    """Each post left out joins the group its posts link to most, when that reaches the threshold over
+    MIN_BRIDGES distinct features (so a subject also holds its posts that share only one word with each other)."""
+    if not groups:
+        return groups
+    membership = np.zeros((len(groups), len(corpus.docs)))
+    for index, rows in enumerate(groups):
+        membership[index, rows] = 1.0
+    means = (membership @ corpus.link) / membership.sum(axis=1, keepdims=True)
+    features = (membership @ corpus.presence) > 0
+    grouped = {row for rows in groups for row in rows}
+    attached = [list(rows) for rows in groups]
+    for row in sorted(set(range(len(corpus.docs))) - grouped):
+        target = int(np.argmax(means[:, row]))
+        bridged = _bridges(features[target], corpus.presence[row]) >= MIN_BRIDGES
+        if bridged and means[target, row] >= corpus.threshold:
+            attached[target].append(row)
+    return attached
 
 
 def _without_excluded(corpus: _Corpus, subjects: list[_Subject], plan: InstructionPlan) -> list[_Subject]:
-    """Drop subjects whose posts name an excluded topic, then, repeatedly, those whose nearest subject was dropped."""
-    if not plan.exclusions:
+    """Drop the subjects of excluded topics, and the subjects that stay closer to those than to any other.
+
+    An exclusion belongs to the subject that the posts naming it resemble most by their other terms, summed
+    over those posts (so a naming post grouped elsewhere by chance does not take that subject down). The other
+    subjects lose every post that names an exclusion or links to the excluded subjects more than to its own;
+    then a subject linked to the excluded ones as closely as a subject's own posts are, and more than to any
+    other subject, goes too (a sub-theme that never names the topic).
+    """
+    if not plan.exclusions or not subjects:
         return subjects
-    naming = [r for r, d in enumerate(corpus.docs) if plan.excludes(set(d.terms))]
+    banned = _banned(plan)
+    centroids = [corpus.centroid(s.rows) for s in subjects]
+    members = [set(s.rows) for s in subjects]
+    naming: set[int] = set()
+    core: set[int] = set()
+    for needed in plan.exclusion_terms():
+        affinity = np.zeros(len(subjects))
+        for row, doc in enumerate(corpus.docs):
+            if not set(needed) <= set(doc.terms):
+                continue
+            naming.add(row)
+            context = tf_idf([t for t in doc.terms if t not in banned], corpus.idf)
+            own = corpus.vector(row)
+            others = [add(dict(c), own, -1.0) if row in m else c for c, m in zip(centroids, members, strict=True)]
+            affinity += [cosine(context, c) for c in others]
+        if affinity.max() > 0:
+            core.add(int(np.argmax(affinity)))
     if not naming:
         return subjects
-    naming_set = set(naming)
-    similarity = corpus.similarities([*subjects, _Subject(naming)])
-    np.fill_diagonal(similarity, -np.inf)
-    dropped = {len(subjects)} | {i for i, s in enumerate(subjects) if naming_set.intersection(s.rows)}
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(subjects)):
-            if i in dropped:
-                continue
-            kept = [j for j in range(len(subjects)) if j not in dropped and j != i]
-            near_kept = max((similarity[i, j] for j in kept), default=0.0)
-            near_dropped = max(similarity[i, j] for j in dropped)
-            if near_dropped >= NEIGHBOUR_SIMILARITY and near_dropped > near_kept:
-                dropped.add(i)
-                changed = True
-    return [s for i, s in enumerate(subjects) if i not in dropped]
+    region = naming.union(*(subjects[i].rows for i in core))
+    cleaned = {
+        i: [r for r in s.rows if r not in region and corpus.mean_link([r], region) <= corpus.mean_link([r], s.rows)]
+        for i, s in enumerate(subjects)
+        if i not in core
+    }
+    kept = []
+    for i, rows in cleaned.items():
+        near_kept = max((corpus.mean_link(rows, other) for j, other in cleaned.items() if j != i), default=0.0)
+        near_excluded = corpus.mean_link(rows, region)
+        if len(rows) >= MIN_POSTS and not (near_excluded >= corpus.threshold and near_excluded > near_kept):
+            kept.append(_Subject(corpus, rows, subjects[i].current))
+    return kept
 
 
-def _apply_feedback(corpus: _Corpus, subjects: list[_Subject], feedback: Sequence[FeedbackSignal]) -> None:
+def _apply_feedback(subjects: list[_Subject], feedback: Sequence[FeedbackSignal]) -> None:
     """Liked themes gain weight, disliked ones lose it, in proportion to their similarity."""
     for signal in feedback:
         theme = {t: float(c) for t, c in Counter(terms(f"{signal.interest} {signal.interest} {signal.title}")).items()}
@@ -247,68 +337,207 @@ def _apply_feedback(corpus: _Corpus, subjects: list[_Subject], feedback: Sequenc
         else:  # "too basic", "clickbait", "seen it": about the video more than the theme
             step = -FEEDBACK_STEP / 4
         for subject in subjects:
-            subject.weight *= max(0.1, 1.0 + step * cosine(corpus.centroid(subject), theme))
+            subject.weight *= max(0.1, 1.0 + step * cosine(subject.corpus.centroid(subject.rows), theme))
 
 
-def _choose(corpus: _Corpus, subjects: list[_Subject]) -> list[_Subject]:
-    """Current subjects merged down to eight; stale ones only to reach the minimum of three."""
+def _choose(subjects: list[_Subject]) -> list[_Subject]:
+    """The heaviest current subjects, up to eight, the broadest split while fewer than four are substantial;
+    stale ones only to reach three."""
     if not subjects:
         return []
     heaviest = max(s.weight for s in subjects)
-    current = [s for s in subjects if s.weight >= MIN_RELATIVE_WEIGHT * heaviest]
-    stale = sorted((s for s in subjects if s not in current), key=lambda s: -s.weight)
-    chosen = _merge(corpus, current, until=MAX_INTERESTS)
-    chosen.extend(stale[: max(0, MIN_INTERESTS - len(chosen))])
-    return sorted(chosen, key=lambda s: -s.weight)
-
-
-def _surface_forms(docs: list[_Doc]) -> dict[str, str]:
-    """The most common written form of each term and of each adjacent term pair, for readable names."""
-    forms: dict[str, Counter[str]] = {}
-    for doc in docs:
-        seq = term_forms(doc.item.text)
-        for term, word in seq:
-            forms.setdefault(term, Counter())[word] += 1
-        for (a, wa), (b, wb) in itertools.pairwise(seq):
-            forms.setdefault(f"{a} {b}", Counter())[f"{wa} {wb}"] += 1
-    return {key: counts.most_common(1)[0][0] for key, counts in forms.items()}
-
-
-def _phrase(corpus: _Corpus, subject: _Subject, surface: dict[str, str]) -> str:
-    """The subject's most repeated two-word phrase among its top terms, else its top two terms."""
-    ranked = corpus.characteristic(subject, 8)
-    pairs: Counter[tuple[str, str]] = Counter()
-    for row in subject.rows:
-        seq = corpus.docs[row].terms
-        pairs.update({(a, b) for a, b in itertools.pairwise(seq) if a != b})
-    candidates = [(n, p) for p, n in pairs.items() if n >= 2 and p[0] in ranked and p[1] in ranked]
-    if candidates:
-        _, (a, b) = max(candidates, key=lambda np_: (np_[0], -ranked.index(np_[1][0]) - ranked.index(np_[1][1])))
-        return surface.get(f"{a} {b}", f"{surface.get(a, a)} {surface.get(b, b)}")
-    return " & ".join(surface.get(t, t) for t in ranked[:2])
-
-
-def _unique_name(corpus: _Corpus, subject: _Subject, surface: dict[str, str], used: set[str]) -> str:
-    name = ", ".join(subject.phrases[:2])
-    for extra in corpus.characteristic(subject, 6):
-        if name.lower() not in used:
+    ranked = sorted(subjects, key=lambda s: -s.weight)
+    current = [s for s in ranked if s.current and s.weight >= MIN_RELATIVE_WEIGHT * heaviest][:MAX_INTERESTS]
+    stale = [s for s in ranked if s not in current]
+    for subject in sorted(current, key=lambda s: -len(s.rows)):
+        if sum(len(s.rows) >= MIN_SPLIT_POSTS for s in current) >= PREFERRED_INTERESTS:
             break
-        name = f"{name}, {surface.get(extra, extra)}"
-    return name[:1].upper() + name[1:]
+        halves = _split(subject)
+        if halves and len(current) < MAX_INTERESTS:
+            current.remove(subject)
+            current.extend(halves)
+    current.sort(key=lambda s: -s.weight)
+    return current + stale[: max(0, MIN_INTERESTS - len(current))]
 
 
-def _description(corpus: _Corpus, subject: _Subject, keywords: list[str]) -> str:
-    dates = [d for r in subject.rows if (d := corpus.docs[r].item.created_at) is not None]
-    latest = f", most recently on {max(dates):%Y-%m-%d}" if dates else ""
-    return f"{len(subject.rows)} of your posts and likes are about {', '.join(keywords[:3])}{latest}."
+def _split(subject: _Subject) -> list[_Subject]:
+    """The subject's two main sub-themes, or nothing when it has no such structure.
+
+    Spectral bisection of the subject's link graph (the sign of the second eigenvector of its normalised
+    Laplacian) gives two balanced halves; they count as sub-themes when each holds MIN_SPLIT_POSTS posts and
+    each links within itself more than to the other half.
+    """
+    rows = subject.rows
+    if len(rows) < 2 * MIN_SPLIT_POSTS:
+        return []
+    link = subject.corpus.link[np.ix_(rows, rows)]
+    degree = link.sum(axis=1)
+    if not degree.all():
+        return []
+    scale = 1.0 / np.sqrt(degree)
+    _, vectors = np.linalg.eigh(np.eye(len(rows)) - scale[:, None] * link * scale[None, :])
+    halves = [np.flatnonzero(vectors[:, 1] >= 0), np.flatnonzero(vectors[:, 1] < 0)]
+    if min(len(h) for h in halves) < MIN_SPLIT_POSTS:
+        return []
+    across = float(link[np.ix_(halves[0], halves[1])].mean())
+    if any(link[np.ix_(h, h)].sum() / (len(h) * (len(h) - 1)) <= across for h in halves):
+        return []
+    weights = np.array([subject.corpus.docs[r].item.weight for r in rows])
+    return [
+        _Subject(
+            subject.corpus, [rows[i] for i in h], subject.current, subject.weight * weights[h].sum() / weights.sum()
+        )
+        for h in halves
+    ]
 
 
-def _evidence(corpus: _Corpus, subject: _Subject) -> list[int]:
-    """2-5 posts most central to the subject, weighted toward recent ones."""
-    centroid = corpus.centroid(subject)
+# -- naming ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Phrase:
+    """A phrase the user wrote (one to three terms) and how well it stands for a subject."""
+
+    key: Key
+    written: str  # title case
+    posts: int  # posts of the subject that wrote it
+    score: float
+    rows: set[int] = field(default_factory=set)  # posts of the subject holding all its terms
+
+
+def _written(text: str) -> dict[Key, str]:
+    """The terms of a post and its runs of two or three distinct terms, each with its words as written."""
+    found: dict[Key, str] = {}
+    for run in word_runs(text):
+        for size in (1, 2, 3):
+            for window in zip(*(run[i:] for i in range(size)), strict=False):
+                key = tuple(t for t, _ in window if t)
+                if len(key) == size == len(set(key)):
+                    found.setdefault(key, " ".join(w for _, w in window))
+    return found
+
+
+def _phrases(subject: _Subject, plan: InstructionPlan) -> list[_Phrase]:
+    """The subject's distinctive phrases, best first, each covering posts the ones before it do not (its
+    sub-themes); single terms only complete a subject that has fewer than MIN_PHRASES phrases.
+
+    A phrase scores by the subject's posts that wrote it, times the share of all the posts writing it that are
+    in the subject, times the share of the subject's posts holding its terms (central beats incidental).
+    """
+    corpus, banned = subject.corpus, _banned(plan)
+    forms: dict[Key, Counter[str]] = {}
+    holding: dict[str, set[int]] = {}
+    for row in subject.rows:
+        for key, form in corpus.written[row].items():
+            forms.setdefault(key, Counter())[form] += 1
+        for term in corpus.docs[row].terms:
+            holding.setdefault(term, set()).add(row)
+    everywhere = Counter(key for written in corpus.written for key in written if key in forms)
+    candidates = []
+    for key, counted in forms.items():
+        posts = sum(counted.values())
+        if posts < MIN_POSTS or banned & set(key):
+            continue
+        rows = [holding.get(t, set()) for t in key]
+        coverage = sum(len(r) for r in rows) / (len(key) * len(subject.rows))
+        score = posts * (posts / everywhere[key]) * coverage
+        candidates.append(_Phrase(key, _title(counted), posts, score, set.intersection(*rows)))
+    chosen = _cover([p for p in candidates if len(p.key) > 1], candidates, [], MAX_PHRASES)
+    return _cover([p for p in candidates if len(p.key) == 1], candidates, chosen, MIN_PHRASES)
+
+
+def _cover(ranked: list[_Phrase], candidates: list[_Phrase], chosen: list[_Phrase], limit: int) -> list[_Phrase]:
+    """Add the best phrases that share no term with those chosen and hold posts they do not, up to `limit`."""
+    chosen = list(chosen)
+    covered: set[int] = set()
+    for phrase in chosen:
+        covered |= phrase.rows
+    for candidate in sorted(ranked, key=lambda p: (-p.score, p.written.lower())):
+        if len(chosen) >= limit:
+            break
+        # the longer phrase when the user always wrote this one inside it ("hangboard finger strength")
+        longer = [p for p in candidates if set(candidate.key) < set(p.key) and p.posts >= candidate.posts]
+        phrase = max(longer, key=lambda p: (len(p.key), p.score), default=candidate)
+        if any(set(phrase.key) & set(c.key) for c in chosen) or (chosen and not phrase.rows - covered):
+            continue
+        chosen.append(phrase)
+        covered |= phrase.rows
+    return chosen
+
+
+def _banned(plan: InstructionPlan) -> set[str]:
+    return {t for words in plan.exclusion_terms() for t in words}
+
+
+def _title(forms: Counter[str]) -> str:
+    """The most common written form, lower-case words capitalised ("bird migration" -> "Bird Migration")."""
+    text = forms.most_common(1)[0][0]
+    return " ".join(w[:1].upper() + w[1:] if w.islower() and w.isalnum() else w for w in text.split())
+
+
+def _description(
+    subject: _Subject, phrases: Sequence[_Phrase], name: _Phrase, plan: InstructionPlan, newest: datetime | None
+) -> str:
+    """What the name does not say: the other sub-themes, how many posts and how recent they are."""
+    others = [p.written.lower() for p in phrases if not set(p.key) & set(name.key)]
+    said = {t for p in phrases for t in p.key} | _banned(plan)
+    surface = _surface(subject)  # terms only ever written as hashtags have none and are left out
+    for term in subject.corpus.characteristic(subject.rows, MAX_KEYWORDS, min_posts=MIN_POSTS):
+        if len(others) < MAX_DESCRIBED and term not in said and term in surface:
+            others.append(surface[term])
+    items = [subject.corpus.docs[r].item for r in subject.rows]
+    likes = sum(1 for i in items if i.kind == "like")
+    kinds = "likes" if likes == len(items) else "posts and likes" if likes else "posts"
+    counted = f"{len(items)} of your {kinds}"
+    dates = [i.created_at for i in items if i.created_at is not None]
+    if dates and newest is not None:
+        recent = sum(1 for d in dates if newest - d <= RECENT)
+        if recent:
+            counted += ", all in the last 60 days" if recent == len(items) else f", {recent} in the last 60 days"
+        counted += f", the latest on {max(dates):%Y-%m-%d}"
+    if not others:
+        return f"{counted[:1].upper()}{counted[1:]}."
+    listed = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
+    return f"Also {listed}: {counted}."
+
+
+def _keywords(subject: _Subject, phrases: Sequence[_Phrase], plan: InstructionPlan) -> list[str]:
+    """The subject's phrases first (one per sub-theme: they become the search queries), then its terms."""
+    banned = _banned(plan)
+    surface = _surface(subject)
+    keywords = [p.written.lower() for p in phrases]
+    for term in subject.corpus.characteristic(subject.rows, MAX_KEYWORDS * 2):
+        if term not in banned:
+            keywords.append(surface.get(term, term))
+    return list(dict.fromkeys(keywords))[:MAX_KEYWORDS]
+
+
+def _surface(subject: _Subject) -> dict[str, str]:
+    """The most common written form of each of the subject's terms, lower case."""
+    forms: dict[str, Counter[str]] = {}
+    for row in subject.rows:
+        for key, word in subject.corpus.written[row].items():
+            if len(key) == 1:
+                forms.setdefault(key[0], Counter())[word.lower()] += 1
+    return {term: counts.most_common(1)[0][0] for term, counts in forms.items()}
+
+
+def _evidence(subject: _Subject) -> list[int]:
+    """2-5 posts central to the subject, weighted toward recent ones, never two saying the same thing."""
+    corpus = subject.corpus
+    centroid = corpus.centroid(subject.rows)
 
     def centrality(row: int) -> float:
         doc = corpus.docs[row]
         return cosine(centroid, dict.fromkeys(doc.terms, 1.0)) * (0.5 + doc.item.weight)
 
-    return sorted(subject.rows, key=lambda r: -centrality(r))[:5]
+    chosen: list[int] = []
+    for row in sorted(subject.rows, key=lambda r: -centrality(r)):
+        vector = dict.fromkeys(corpus.docs[row].terms, 1.0)
+        if all(cosine(vector, dict.fromkeys(corpus.docs[c].terms, 1.0)) < NEAR_DUPLICATE for c in chosen):
+            chosen.append(row)
+        if len(chosen) == MAX_EVIDENCE:
+            break
+    if len(chosen) < MIN_POSTS:  # near-duplicates only: still two posts
+        chosen += [r for r in subject.rows if r not in chosen][: MIN_POSTS - len(chosen)]
+    return chosen

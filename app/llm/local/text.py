@@ -16,6 +16,9 @@ _URL = re.compile(r"(?:https?://|www\.)\S+|\bt\.co/\S+", re.IGNORECASE)
 _RETWEET = re.compile(r"^\s*RT @\w+:\s*")
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _WORD = re.compile(r"[^\W_](?:[\w']*[^\W_])?")
+_HASHTAG = re.compile(r"#\w+")
+_PUNCTUATION = re.compile(r"[^\w\s'’-]+|\s[-–—]+\s")
+_ACCOUNT = re.compile(r"(?<![\w/])@(\w{1,15})\b|\b(?:twitter|x)\.com/(\w{1,15})/status/", re.IGNORECASE)
 _VOWEL = re.compile(r"[aeiouy]")
 
 
@@ -119,6 +122,29 @@ def term_forms(text: str) -> list[tuple[str, str]]:
     return [
         (stem(word), word) for word in words(text) if word not in STOP_WORDS and len(word) >= 2 and not word.isdigit()
     ]
+
+
+def word_runs(text: str) -> list[list[tuple[str | None, str]]]:
+    """The words of a cleaned text as written (case kept, hashtags left out), in runs between punctuation marks,
+    each with its term or None for a stop word: phrases the user actually wrote are the runs of terms."""
+    cleaned = _HASHTAG.sub(" ", clean_text(text)).replace("’", "'")
+    runs: list[list[tuple[str | None, str]]] = []
+    for part in _PUNCTUATION.split(cleaned):
+        run: list[tuple[str | None, str]] = []
+        for word in _WORD.findall(part):
+            if word.lower().endswith("'s"):
+                word = word[:-2]
+            lower = word.lower()
+            content = lower not in STOP_WORDS and len(lower) >= 2 and not lower.isdigit()
+            run.append((stem(lower) if content else None, word))
+        if run:
+            runs.append(run)
+    return runs
+
+
+def accounts(text: str) -> set[str]:
+    """The accounts a post names: mentions, the retweeted author and the author of a quoted post's link."""
+    return {f"@{(mention or quoted).lower()}" for mention, quoted in _ACCOUNT.findall(html.unescape(text))}
 
 
 def terms(text: str) -> list[str]:

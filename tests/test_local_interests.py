@@ -1,0 +1,314 @@
+"""Interests of the local engine read like a person's: one per subject, named and described plainly.
+
+The users here are generated: several subjects, each with sub-themes that share a few
+subject words and accounts but otherwise use their own vocabulary, plus chatter and an
+old subject. Every post's subject is known, so grouping, naming and exclusions can be
+checked against it.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.llm.local import LocalEngine
+from app.llm.local.text import ENGLISH_STOP_WORDS, accounts, word_runs
+from app.pipeline.engagement import build_engagement
+from app.schemas import Engagement, Interest, Preferences, TweetKind
+from app.sources.tweet_records import TweetRecord
+
+NEWEST = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Subject:
+    words: tuple[str, ...]  # said across its sub-themes
+    accounts: tuple[str, ...]
+    themes: dict[str, tuple[str, ...]]  # sub-theme phrase -> its own words
+
+
+SUBJECTS = {
+    "baking": Subject(
+        ("sourdough", "bread", "loaf"),
+        ("@crumb_cathy", "@levain_leo"),
+        {
+            "levain timing": ("starter", "peak", "doubled", "feeding"),
+            "oven spring": ("steam", "dutch", "bloom", "preheat"),
+            "scoring patterns": ("blade", "lame", "ear", "slash"),
+            "hydration ratio": ("water", "flour", "percent", "sticky"),
+        },
+    ),
+    "astronomy": Subject(
+        ("telescope", "sky", "observing"),
+        ("@dob_dave", "@nebula_nia"),
+        {
+            "mirror collimation": ("laser", "secondary", "alignment", "screws"),
+            "planetary imaging": ("jupiter", "saturn", "stacking", "frames"),
+            "dark skies": ("bortle", "moonless", "faint", "galaxies"),
+            "eyepiece choice": ("magnification", "focal", "barlow", "millimetre"),
+        },
+    ),
+    "beekeeping": Subject(
+        ("hive", "bees", "colony"),
+        ("@apiary_ana", "@queen_quinn"),
+        {
+            "varroa mites": ("oxalic", "sugar", "roll", "treatment"),
+            "queen rearing": ("cells", "larvae", "grafting", "mated"),
+            "honey harvest": ("super", "frames", "extractor", "capped"),
+            "swarm control": ("split", "swarming", "cells", "bait"),
+        },
+    ),
+    "cycling": Subject(
+        ("bike", "ride", "cycling"),
+        ("@spoke_sam", "@cadence_cleo"),
+        {
+            "tubeless tyres": ("sealant", "puncture", "pressure", "rim"),
+            "gear ratios": ("cassette", "chainring", "cadence", "climbing"),
+            "bike fit": ("saddle", "height", "reach", "knee"),
+            "chain maintenance": ("wax", "lube", "wear", "drivetrain"),
+        },
+    ),
+}
+OLD_SUBJECT = Subject(
+    ("knitting", "yarn"),
+    ("@purl_pat",),
+    {"cable stitch": ("needle", "twist", "pattern"), "gauge swatch": ("sizes", "blocking", "wool")},
+)
+TEMPLATES = (
+    "{phrase} again: the {a} and the {b} are what it is all about #{word}",
+    "so the {a} really does matter for the {b}. {phrase} and {word}",
+    "RT {account}: {phrase} in {word}, watch the {a} before the {b}",
+    "{account} yes! {phrase} for {word} once the {a} and {b} are right",
+    "been reading about {phrase} all week, {a} then {b} #{word}",
+    "short thread on {word} {phrase}: {a}, {b} and more",
+    "is {a} or {b} what most {word} people get wrong about {phrase}? asking for me",
+)
+CHATTER = (
+    "lol",
+    "Pizza night with friends 🍕",
+    "Game night was fun, lost every round",
+    "¡Qué día tan bonito hoy!",
+    "this.",
+    "👀",
+    "Monday again. Coffee please",
+    "The cat has claimed my chair https://t.co/abc123",
+    "@friend_fred happy birthday!!",
+    "Watched the match with @friend_fred, what a finish",
+)
+
+
+def posts_about(subject: Subject, rng: random.Random, *, per_theme: int, first_day: float) -> list[tuple[str, float]]:
+    """Posts of a subject: each names a sub-theme phrase, two of its words, and often a subject word or account."""
+    posts = []
+    for theme, own in subject.themes.items():
+        for _ in range(per_theme):
+            a, b = rng.sample(own, 2)
+            text = rng.choice(TEMPLATES).format(
+                phrase=theme,
+                a=a,
+                b=b,
+                account=rng.choice(subject.accounts),
+                word=rng.choice(subject.words),
+            )
+            posts.append((text, first_day + rng.random() * 55))
+    return posts
+
+
+def build_user(names: list[str], *, seed: int = 7, per_theme: int = 4) -> tuple[list[Engagement], dict[str, str]]:
+    """Engagement of a user posting about the named subjects lately, plus chatter and an old subject; with the
+    subject of every post (by tweet id; "" for chatter)."""
+    rng = random.Random(seed)
+    written: list[tuple[str, float, str]] = []
+    for name in names:
+        written += [(t, d, name) for t, d in posts_about(SUBJECTS[name], rng, per_theme=per_theme, first_day=0)]
+    written += [(t, d, "knitting") for t, d in posts_about(OLD_SUBJECT, rng, per_theme=3, first_day=3 * 365)]
+    written += [(t, rng.random() * 55, "") for t in CHATTER]
+    records, subject_of = [], {}
+    for number, (text, days_ago, name) in enumerate(written, start=1000):
+        kind: TweetKind = "retweet" if text.startswith("RT ") else "like" if number % 5 == 0 else "tweet"
+        created = NEWEST - timedelta(days=days_ago)
+        records.append(TweetRecord(tweet_id=str(number), kind=kind, text=text, created_at=created, url=None))
+        subject_of[str(number)] = name
+    return build_engagement(records), subject_of
+
+
+def interests_of(names: list[str], instructions: str = "", **kwargs: int) -> tuple[list[Interest], dict[str, str]]:
+    engagement, subject_of = build_user(names, **kwargs)
+    return LocalEngine().infer_interests(engagement, Preferences(instructions=instructions)), subject_of
+
+
+def subject_of_interest(interest: Interest, subject_of: dict[str, str]) -> set[str]:
+    return {subject_of[t] for t in interest.evidence_tweet_ids}
+
+
+# --- grouping --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [7, 11, 23])
+def test_four_subjects_with_sub_themes_become_four_interests_one_each(seed: int) -> None:
+    names = ["baking", "astronomy", "beekeeping", "cycling"]
+    interests, subject_of = interests_of(names, seed=seed)
+    assert len(interests) == 4, [i.name for i in interests]
+    covered = [subject_of_interest(i, subject_of) for i in interests]
+    assert all(len(s) == 1 for s in covered), covered
+    assert sorted(s.pop() for s in covered) == sorted(names)
+
+
+@pytest.mark.parametrize("seed", [7, 11, 23])
+def test_three_subjects_get_three_to_five_interests_never_mixing_or_scattering_one(seed: int) -> None:
+    """With fewer than four subjects the broadest may be split in two, so the feed has room for ten clips."""
+    names = ["baking", "astronomy", "beekeeping"]
+    interests, subject_of = interests_of(names, seed=seed)
+    assert 3 <= len(interests) <= 5, [i.name for i in interests]
+    per_interest = [subject_of_interest(i, subject_of) for i in interests]
+    assert all(len(s) == 1 for s in per_interest), per_interest
+    spread = Counter(s.pop() for s in per_interest)
+    assert set(spread) == set(names)
+    assert max(spread.values()) <= 2
+
+
+def test_one_shared_word_does_not_join_two_subjects() -> None:
+    """ "Key" in chess posts and in database posts is a coincidence, not a subject."""
+    chess = [
+        "Lucena position: build a bridge with the rook and the king walks out",
+        "Philidor defence: rook on the third rank until the pawn advances",
+        "Rook endings: Lucena wins, Philidor draws, learn both",
+        "Opposition decides king and pawn endings",
+        "anyone got a good resource on opposition and key squares?",
+        "opposition and key squares explained properly",
+    ]
+    databases = [
+        "Nested loop join is fine when the outer side is tiny",
+        "Hash join builds a table on the smaller input",
+        "Merge join needs both inputs sorted, the planner knows",
+        "The planner picks the join from row estimates",
+        "merge join shines on a sorted join key",
+        "nested loop on the join key with an index",
+    ]
+    records = [
+        TweetRecord(tweet_id=str(i), kind="tweet", text=t, created_at=NEWEST - timedelta(days=i), url=None)
+        for i, t in enumerate(chess + databases, start=1)
+    ]
+    interests = LocalEngine().infer_interests(build_engagement(records), Preferences())
+    assert interests
+    for interest in interests:
+        ids = {int(t) for t in interest.evidence_tweet_ids}
+        assert ids <= set(range(1, 7)) or ids <= set(range(7, 13)), interest
+
+
+def test_weights_favour_the_subject_posted_about_lately() -> None:
+    engagement, subject_of = build_user(["baking", "astronomy", "beekeeping", "cycling"])
+    recent_bees = [e for e in engagement if subject_of[e.tweet_id] == "beekeeping"]
+    older = [
+        e.model_copy(update={"weight": e.weight * 0.01}) for e in engagement if subject_of[e.tweet_id] != "beekeeping"
+    ]
+    interests = LocalEngine().infer_interests([*recent_bees, *older], Preferences())
+    assert subject_of_interest(interests[0], subject_of) == {"beekeeping"}
+    assert interests[0].weight == 1.0
+    assert all(i.weight < 0.2 for i in interests[1:] if subject_of_interest(i, subject_of) != {"beekeeping"})
+
+
+# --- names and descriptions ------------------------------------------------------------------
+
+
+def noisy_user() -> list[Engagement]:
+    """A user whose posts are full of handles, links, hashtags and ampersands."""
+    engagement, _ = build_user(["baking", "astronomy", "beekeeping"], seed=3)
+    return [
+        e.model_copy(update={"text": f"{e.text} & more via @some_one https://example.com/x #Trending"}) if i % 2 else e
+        for i, e in enumerate(engagement)
+    ]
+
+
+@pytest.mark.parametrize("user", ["generated", "noisy"])
+def test_names_are_short_distinct_phrases_without_noise(user: str) -> None:
+    generated = build_user(["baking", "astronomy", "beekeeping", "cycling"])[0]
+    engagement = generated if user == "generated" else noisy_user()
+    interests = LocalEngine().infer_interests(engagement, Preferences())
+    names = [i.name for i in interests]
+    assert len({n.casefold() for n in names}) == len(names), names
+    for name in names:
+        words = name.split()
+        assert 1 <= len(words) <= 4, name
+        assert "&" not in name and "," not in name, name
+        assert not re.search(r"[@#]|https?:|\.com", name), name
+        assert not {w.lower() for w in words} & ENGLISH_STOP_WORDS, name
+        assert all(not w[0].isalpha() or w[0].isupper() for w in words), name
+        assert "trending" not in name.lower() and "some_one" not in name.lower(), name
+
+
+def test_names_prefer_phrases_the_user_wrote() -> None:
+    interests, subject_of = interests_of(["baking", "astronomy", "beekeeping", "cycling"])
+    for interest in interests:
+        (subject,) = subject_of_interest(interest, subject_of)
+        phrases = {p.title() for p in SUBJECTS[subject].themes}
+        assert interest.name in phrases, (interest.name, phrases)
+
+
+def test_descriptions_add_what_the_name_does_not_say() -> None:
+    interests, subject_of = interests_of(["baking", "astronomy", "beekeeping", "cycling"])
+    for interest in interests:
+        description = interest.description
+        assert interest.name.lower() not in description.lower(), interest
+        assert "\n" not in description and "&" not in description
+        assert re.search(r"\b\d+ of your (posts|likes|posts and likes)\b", description), description
+        assert "in the last 60 days" in description, description
+        (subject,) = subject_of_interest(interest, subject_of)
+        others = {p for p in SUBJECTS[subject].themes if p.title() != interest.name}
+        assert sum(p in description for p in others) >= 2, (description, others)
+
+
+def test_keywords_carry_every_sub_theme_of_the_subject() -> None:
+    interests, subject_of = interests_of(["baking", "astronomy", "beekeeping", "cycling"])
+    for interest in interests:
+        (subject,) = subject_of_interest(interest, subject_of)
+        keywords = " ".join(interest.keywords)
+        assert all(theme in keywords for theme in SUBJECTS[subject].themes), (interest.keywords, subject)
+        assert 2 <= len(interest.evidence_tweet_ids) <= 5
+
+
+# --- exclusions ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("excluded", "word"), [("baking", "sourdough"), ("astronomy", "telescope"), ("cycling", "bike")]
+)
+def test_an_excluded_subject_leaves_no_trace(excluded: str, word: str) -> None:
+    names = ["baking", "astronomy", "beekeeping", "cycling"]
+    interests, subject_of = interests_of(names, f"No more videos about {word}, please.")
+    assert interests
+    for interest in interests:
+        text = " ".join([interest.name, interest.description, *interest.keywords]).lower()
+        assert word not in text, interest
+        assert excluded not in subject_of_interest(interest, subject_of), interest
+    remaining = set().union(*(subject_of_interest(i, subject_of) for i in interests))
+    assert remaining == set(names) - {excluded}
+
+
+def test_a_post_naming_an_exclusion_is_never_evidence() -> None:
+    engagement, _ = build_user(["baking", "astronomy", "beekeeping", "cycling"])
+    naming = {e.tweet_id for e in engagement if "saturn" in e.text.lower()}
+    assert naming
+    interests = LocalEngine().infer_interests(engagement, Preferences(instructions="nothing about saturn"))
+    for interest in interests:
+        assert not naming & set(interest.evidence_tweet_ids)
+        assert "saturn" not in " ".join([interest.name, interest.description, *interest.keywords]).lower()
+
+
+# --- text helpers ----------------------------------------------------------------------------
+
+
+def test_word_runs_break_at_punctuation_and_keep_the_written_form() -> None:
+    runs = word_runs("RT @x: Body text, the font size. EXPLAIN ANALYZE #sql https://t.co/abc")
+    assert [[w for _, w in run] for run in runs] == [["Body", "text"], ["the", "font", "size"], ["EXPLAIN", "ANALYZE"]]
+    assert [t for t, _ in runs[1]] == [None, "font", "size"]
+
+
+def test_accounts_are_mentions_retweeted_and_quoted_authors() -> None:
+    text = "RT @Crimp_Queen: great thread @bob https://twitter.com/serif_sofia/status/123 mail me at a@b.com"
+    assert accounts(text) == {"@crimp_queen", "@bob", "@serif_sofia"}
