@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: af603f6bdc6e
+Revision ID: fe2ec902385c
 Revises: 
-Create Date: 2026-11-29 02:01:29.309923
+Create Date: 2026-11-29 03:56:12.228394
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import app.db
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB with it)
 from sqlalchemy.dialects import postgresql
 
-revision: str = 'af603f6bdc6e'
+revision: str = 'fe2ec902385c'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -252,7 +252,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('run_id', 'video_id', name=op.f('uq_recommendations_run_id_video_id'))
     )
     with op.batch_alter_table('recommendations', schema=None) as batch_op:
-        batch_op.create_index('ix_recommendations_feed', ['user_id', 'run_id', 'position'], unique=False)
+        batch_op.create_index('ix_recommendations_feed', ['user_id', sa.literal_column('run_id DESC'), 'position'], unique=False)
         batch_op.create_index(batch_op.f('ix_recommendations_user_id'), ['user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_recommendations_video_id'), ['video_id'], unique=False)
 
