@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from app.deps import ApiUser, SessionDep, SettingsDep
+from app.deps import ApiUser, RowId, SessionDep, SettingsDep
 from app.models import PipelineRun, User
 from app.pipeline.dispatch import dispatch_run
 from app.services.account import schedule_set
@@ -17,10 +17,11 @@ from app.services.feedback import hidden_channels_list
 from app.services.instruction_history import instructions_history, instructions_update
 from app.services.preferences import MAX_INSTRUCTIONS_CHARS, instructions_get
 from app.services.run_details import run_clip_counts, run_interests, run_models
-from app.services.runs import run_cancel, run_create, run_get, runs_list
-from app.web.runs import RUNS_SHOWN, duration_s, stage_rows
+from app.services.runs import run_cancel, run_create, runs_list
+from app.web.runs import RUNS_SHOWN, duration_s, own_run, stage_rows
 
 router = APIRouter(prefix="/api", tags=["runs"])
+NO_SUCH_RUN: dict[int | str, dict[str, Any]] = {404: {"description": "No such run of yours."}}
 settings_router = APIRouter(prefix="/api", tags=["settings"])
 
 
@@ -102,7 +103,7 @@ class SettingsIn(BaseModel):
 
     instructions: str | None = Field(None, max_length=MAX_INSTRUCTIONS_CHARS)
     refresh_schedule: Literal["off", "daily", "weekly"] | None = None
-    refresh_hour: int | None = Field(None, ge=0, le=23)
+    refresh_hour: int | None = Field(None, ge=0, le=23, strict=True)  # `true` is not hour 1
 
 
 def _run_out(run: PipelineRun, clips: int) -> dict[str, Any]:
@@ -112,13 +113,6 @@ def _run_out(run: PipelineRun, clips: int) -> dict[str, Any]:
 
 def _clips(session: Session, user: User, run: PipelineRun) -> int:
     return run_clip_counts(session, user=user, run_ids=[run.id]).get(run.id, 0)
-
-
-def _own_run(session: Session, user: User, run_id: int) -> PipelineRun:
-    run = run_get(session, user=user, run_id=run_id)
-    if run is None:
-        raise HTTPException(status_code=404, detail="No such run.")
-    return run
 
 
 @router.get("/runs")
@@ -141,10 +135,10 @@ def api_run_start(user: ApiUser, session: SessionDep, settings: SettingsDep, res
     return RunOut(**_run_out(run, _clips(session, user, run)))
 
 
-@router.get("/runs/{run_id}")
-def api_run_get(run_id: int, user: ApiUser, session: SessionDep, settings: SettingsDep) -> RunDetail:
+@router.get("/runs/{run_id}", responses=NO_SUCH_RUN)
+def api_run_get(run_id: RowId, user: ApiUser, session: SessionDep, settings: SettingsDep) -> RunDetail:
     """One run with its stages, log, interests and the models it used."""
-    run = _own_run(session, user, run_id)
+    run = own_run(session, user, run_id)
     interests = [
         InterestOut(
             name=i.name,
@@ -164,8 +158,8 @@ def api_run_get(run_id: int, user: ApiUser, session: SessionDep, settings: Setti
     )
 
 
-@router.post("/runs/{run_id}/cancel")
-def api_run_cancel(run_id: int, user: ApiUser, session: SessionDep) -> RunOut:
+@router.post("/runs/{run_id}/cancel", responses=NO_SUCH_RUN)
+def api_run_cancel(run_id: RowId, user: ApiUser, session: SessionDep) -> RunOut:
     """Ask a run to stop: a queued run stops at once, a running one at its next checkpoint."""
     run = run_cancel(session, user=user, run_id=run_id)
     if run is None:

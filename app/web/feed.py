@@ -12,9 +12,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.deps import CurrentUser, RowId, SessionDep
+from app.models import User
 from app.services.feed import InvalidCursor, feed_entry, feed_page, feed_status
 from app.services.feedback import (
     InvalidFeedback,
@@ -113,13 +115,17 @@ def clip_vote(
     return render(request, "_vote.html", {"item": view, "reasons": REASON_LABELS})
 
 
+def _clip_channel(session: Session, user: User, recommendation_id: int) -> str:
+    try:
+        return recommendation_channel(session, user=user, recommendation_id=recommendation_id)
+    except RecommendationNotFound as exc:
+        raise HTTPException(status_code=404, detail=NOT_FOUND) from exc
+
+
 @router.post("/clips/{recommendation_id}/hide-channel")
 def clip_hide_channel(recommendation_id: RowId, request: Request, user: CurrentUser, session: SessionDep) -> Response:
     """Hide the clip's channel; the card turns into a notice with an undo button."""
-    try:
-        channel = recommendation_channel(session, user=user, recommendation_id=recommendation_id)
-    except RecommendationNotFound as exc:
-        raise HTTPException(status_code=404, detail=NOT_FOUND) from exc
+    channel = _clip_channel(session, user, recommendation_id)
     channel_hide(session, user=user, channel=channel)
     session.commit()
     if not is_htmx(request):
@@ -130,10 +136,7 @@ def clip_hide_channel(recommendation_id: RowId, request: Request, user: CurrentU
 @router.post("/clips/{recommendation_id}/unhide-channel")
 def clip_unhide_channel(recommendation_id: RowId, request: Request, user: CurrentUser, session: SessionDep) -> Response:
     """Undo "hide this channel": the card comes back as it was."""
-    try:
-        channel = recommendation_channel(session, user=user, recommendation_id=recommendation_id)
-    except RecommendationNotFound as exc:
-        raise HTTPException(status_code=404, detail=NOT_FOUND) from exc
+    channel = _clip_channel(session, user, recommendation_id)
     channel_unhide(session, user=user, channel=channel)
     session.commit()
     if not is_htmx(request):

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from app.config import Settings
 from app.db import utcnow
-from app.deps import CurrentUser, SessionDep, SettingsDep
+from app.deps import CurrentUser, RowId, SessionDep, SettingsDep
 from app.models import ACTIVE_RUN_STATUSES, PipelineRun, User
 from app.pipeline.dispatch import dispatch_run
 from app.pipeline.stages import STAGES
@@ -153,7 +153,8 @@ def run_context(session: Session, settings: Settings, run: PipelineRun) -> dict[
     }
 
 
-def _own_run(session: Session, user: User, run_id: int) -> PipelineRun:
+def own_run(session: Session, user: User, run_id: int) -> PipelineRun:
+    """The user's run, or 404: another user's run id is indistinguishable from none."""
     run = run_get(session, user=user, run_id=run_id)
     if run is None:
         raise HTTPException(status_code=404, detail="No such run.")
@@ -186,16 +187,18 @@ def run_start(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> 
 
 
 @router.get("/runs/{run_id}")
-def run_page(run_id: int, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
-    run = _own_run(session, user, run_id)
+def run_page(
+    run_id: RowId, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    run = own_run(session, user, run_id)
     return render(request, "run.html", run_context(session, settings, run))
 
 
 @router.get("/runs/{run_id}/status")
 def run_status(
-    run_id: int, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    run_id: RowId, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    run = _own_run(session, user, run_id)
+    run = own_run(session, user, run_id)
     response = render(request, "_run_status.html", run_context(session, settings, run))
     response.headers["cache-control"] = "no-store"
     return response
@@ -203,7 +206,7 @@ def run_status(
 
 @router.post("/runs/{run_id}/cancel")
 def run_cancel_page(
-    run_id: int, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    run_id: RowId, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> Response:
     run = run_cancel(session, user=user, run_id=run_id)
     if run is None:
