@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ NAMING_CONVENTION = {
 }
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+MAX_INTEGER = 2**31 - 1  # INTEGER columns (ids, positions) are 32-bit on PostgreSQL
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -77,15 +79,46 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def without_nul(value: Any) -> Any:
+    """The value with NUL characters removed from every string in it.
+
+    Text from outside (forms, archives, model replies, video titles) may carry NUL, which no
+    text means anything by and which PostgreSQL refuses in text and JSON values alike.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(without_nul(v) for v in value)
+    return value
+
+
+def _json_without_nul(value: Any) -> str:
+    return json.dumps(without_nul(value))
+
+
+def _parameters_without_nul(
+    _conn: Connection, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+) -> tuple[str, Any]:
+    return statement, without_nul(parameters)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine with the pragmas and pool settings each backend wants."""
+    """An engine with the pragmas and pool settings each backend wants; no NUL reaches either backend."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_json_without_nul
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not the sqlite3 module, emit BEGIN: savepoints then work.
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_without_nul
+        )
+    event.listen(engine, "before_cursor_execute", _parameters_without_nul, retval=True)
+    return engine
 
 
 @lru_cache

@@ -58,6 +58,9 @@ def _resolve_user(request: Request, session: Session) -> User | None:
 
 def optional_user(request: Request, session: SessionDep) -> User | None:
     user = _resolve_user(request, session)
+    # End the read, so the connection goes back to the pool before the handler waits for a thread:
+    # requests queued for threads while holding connections would starve the threads waiting for one.
+    session.commit()
     request.state.user = user
     request.state.user_id = user.id if user else None
     return user

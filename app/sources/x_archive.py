@@ -107,7 +107,7 @@ def parse_archive(data: bytes | BinaryIO, *, limits: ArchiveLimits | None = None
         raise _too_many_members(declared, limits)
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise ArchiveError(_unreadable_zip_message(stream)) from exc
     with archive:
         members = archive.infolist()
@@ -282,7 +282,7 @@ class _MemberReader:
                 yield decoder.decode(b"", final=True)
             except UnicodeDecodeError as exc:
                 raise _not_utf8(member, exc.object[exc.start], produced) from exc
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:  # ValueError: bad offsets
             raise ArchiveError(
                 f"{member.filename} is damaged inside the ZIP ({exc}). Download the archive again."
             ) from exc
@@ -389,6 +389,8 @@ class _JsList:
                 if exc.pos + _MAX_RECORD_CHARS >= len(self._buf) and self._fill():
                     continue
                 raise self._error(exc.msg, exc.pos) from None
+            except RecursionError:
+                raise self._error("a record is nested too deeply") from None
             if end == len(self._buf) and self._fill():
                 continue  # a number or literal may go on in the next chunk
             self._pos = end

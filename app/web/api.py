@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from app.deps import ApiUser, SessionDep
+from app.deps import ApiUser, RowId, SessionDep
 from app.services.users import api_token_create, api_token_list, api_token_revoke
 
 router = APIRouter(prefix="/api", tags=["account"])
@@ -52,8 +52,8 @@ def tokens_create(body: TokenIn, user: ApiUser, session: SessionDep) -> TokenCre
     return TokenCreated(**TokenOut.model_validate(row, from_attributes=True).model_dump(), token=raw)
 
 
-@router.delete("/tokens/{token_id}", status_code=204)
-def tokens_revoke(token_id: int, user: ApiUser, session: SessionDep) -> None:
+@router.delete("/tokens/{token_id}", status_code=204, responses={404: {"description": "No such token of yours."}})
+def tokens_revoke(token_id: RowId, user: ApiUser, session: SessionDep) -> None:
     if not api_token_revoke(session, user=user, token_id=token_id):
         raise HTTPException(status_code=404, detail="No such token.")
     session.commit()

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, RowId, SessionDep
 from app.models import User
 from app.security import SESSION_COOKIE, unsign_session
 from app.services.account import (
@@ -123,7 +123,7 @@ def instructions_save(request: Request, user: CurrentUser, session: SessionDep, 
 
 
 @router.post("/settings/instructions/{instruction_id}/restore")
-def instructions_restore(instruction_id: int, user: CurrentUser, session: SessionDep) -> Response:
+def instructions_restore(instruction_id: RowId, user: CurrentUser, session: SessionDep) -> Response:
     earlier = instruction_get(session, user=user, instruction_id=instruction_id)
     if earlier is None:
         raise HTTPException(status_code=404, detail="No such instructions.")
@@ -165,7 +165,7 @@ def token_create(request: Request, user: CurrentUser, session: SessionDep, name:
 
 
 @router.post("/settings/tokens/{token_id}/revoke")
-def token_revoke(token_id: int, user: CurrentUser, session: SessionDep) -> Response:
+def token_revoke(token_id: RowId, user: CurrentUser, session: SessionDep) -> Response:
     if not api_token_revoke(session, user=user, token_id=token_id):
         raise HTTPException(status_code=404, detail="No such token.")
     session.commit()
