@@ -158,3 +158,13 @@ def test_csrf_cookie_is_set_on_first_visit(app):
     with TestClient(app) as fresh:
         fresh.get("/login")
         assert fresh.cookies.get(CSRF_COOKIE)
+
+
+def test_sign_in_rotates_the_csrf_token(client):
+    email = signup(client)
+    client.post("/logout", data={"csrf_token": csrf_for(client)})
+    before = csrf_for(client)
+    assert login(client, email).status_code == 303
+    assert csrf_for(client) != before
+    stale = client.post("/api/tokens", json={"name": "x"}, headers={"x-csrf-token": before})
+    assert stale.status_code == 403

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from app.deps import OptionalUser, SessionDep, SettingsDep
 from app.models import User
-from app.security import SESSION_COOKIE, LoginLimiter, sign_session, unsign_session
+from app.security import CSRF_COOKIE, SESSION_COOKIE, LoginLimiter, new_token, sign_session, unsign_session
 from app.services.users import (
     EmailTaken,
     normalize_email,
@@ -60,6 +60,10 @@ def start_session(request: Request, response: Response, session: SessionDep, use
         session_delete(session, token=old_token)
     token = session_create(session, user=user, days=settings.openrec_session_days)
     session.commit()
+    # A CSRF token seen before sign-in (on a shared computer, say) must not work after it.
+    response.set_cookie(
+        CSRF_COOKIE, new_token(), httponly=True, samesite="lax", secure=settings.openrec_secure_cookies, path="/"
+    )
     response.set_cookie(
         SESSION_COOKIE,
         sign_session(settings, token),
