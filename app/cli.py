@@ -23,16 +23,33 @@ class CommandError(Exception):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+    from importlib.util import find_spec
+
     import uvicorn
 
     settings = get_settings()
     if not args.no_migrate:
         cmd_migrate(args)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if args.workers is not None and args.workers < 1:
+        raise CommandError("--workers takes a number of processes, 1 or more")
+    workers = args.workers or settings.web_workers(cpus)
+    if workers > 1 and not settings.service_mode:
+        print(
+            f"note: {workers} processes without REDIS_URL: each executes runs and counts failed sign-ins on its own",
+            file=sys.stderr,
+        )
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=args.host or settings.openrec_host,
         port=args.port or settings.openrec_port,
+        workers=workers,
+        # The C event loop and HTTP parser where they build (not on Windows).
+        loop="uvloop" if find_spec("uvloop") else "asyncio",
+        http="httptools" if find_spec("httptools") else "h11",
+        access_log=args.access_log or settings.openrec_access_log,
         proxy_headers=True,
         log_config=None,
     )
@@ -298,6 +315,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="address to bind (default from OPENREC_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port to bind (default from OPENREC_PORT, 8000)")
     p.add_argument("--no-migrate", action="store_true", help="do not migrate the database before serving")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes (default from OPENREC_WORKERS: one per CPU in service mode, one otherwise)",
+    )
+    p.add_argument(
+        "--access-log", action="store_true", help="also print uvicorn's access log (default from OPENREC_ACCESS_LOG)"
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("migrate", help="bring the database schema to head", description="Run Alembic migrations.")

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     openrec_log_json: bool = Field(False, description="Log as JSON lines instead of key=value.")
     openrec_host: str = Field("127.0.0.1", description="Address `openrec serve` binds.")
     openrec_port: int = Field(8000, description="Port `openrec serve` binds.")
+    openrec_workers: int = Field(
+        0, ge=0, le=64, description="Web server processes; 0: one per CPU in service mode, one otherwise."
+    )
+    openrec_access_log: bool = Field(
+        False, description="Also print the server's access log (the structured request log already has every request)."
+    )
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
@@ -90,6 +96,17 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def web_workers(self, cpus: int) -> int:
+        """How many processes `openrec serve` starts.
+
+        One per CPU in service mode. Otherwise one: runs execute on threads of the web
+        process and sign-in attempts are counted in its memory, so more processes would
+        multiply both limits, and SQLite takes one writer at a time whatever serves it.
+        """
+        if self.openrec_workers:
+            return self.openrec_workers
+        return max(1, cpus) if self.service_mode and not self.is_sqlite else 1
 
     def model_for(self, stage: str) -> str:
         """The model for one LLM stage: its override, else the default model."""

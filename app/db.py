@@ -67,13 +67,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    """Take the write lock when a transaction starts.
+    """Begin a transaction: IMMEDIATE (take the write lock) unless the unit of work only reads.
 
     With WAL, a deferred transaction that reads and then writes fails at once with
     "database is locked" when another connection wrote in between (the busy timeout
     does not apply to that case). IMMEDIATE makes writers queue on the busy timeout
-    instead. A connection may ask for a deferred BEGIN with the execution option
-    `sqlite_begin="DEFERRED"` (read-mostly test fixtures).
+    instead. Units of work that only read (GET requests, /healthz, read-mostly test
+    fixtures) ask for `sqlite_begin="DEFERRED"`: they read a snapshot and never wait
+    for, or hold up, a writer.
     """
     mode = "DEFERRED" if conn.get_execution_options().get("sqlite_begin") == "DEFERRED" else "IMMEDIATE"
     conn.exec_driver_sql(f"BEGIN {mode}")
@@ -131,8 +132,25 @@ def get_engine() -> Engine:
 
 
 @lru_cache
-def get_sessionmaker() -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+def get_sessionmaker(*, reads_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on the shared engine; `reads_only` ones begin deferred on SQLite (see `_sqlite_begin`).
+
+    A reads-only session may still write when nothing else does, but a write there can fail
+    at once with "database is locked" under contention: units of work that write use the default.
+    """
+    engine = get_engine()
+    bind = engine.execution_options(sqlite_begin="DEFERRED") if reads_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+def write_next(session: Session) -> None:
+    """End the session's read and start a transaction that holds SQLite's write lock from its start.
+
+    For a reads-only unit of work that turns out to write (a token's last use): the write
+    then queues on the busy timeout like any other instead of failing at once.
+    """
+    session.commit()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 @contextmanager

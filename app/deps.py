@@ -9,10 +9,10 @@ from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db import MAX_INTEGER, get_sessionmaker
+from app.db import MAX_INTEGER, get_sessionmaker, write_next
 from app.models import User
 from app.security import SESSION_COOKIE, unsign_session
-from app.services.users import api_token_user, session_user
+from app.services.users import api_token_touch, api_token_user, session_user
 
 # A row id beyond what an INTEGER column holds names no row and must not reach a query.
 RowId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
@@ -23,9 +23,17 @@ class LoginRequired(Exception):
     """Raised by page dependencies; the app turns it into a redirect to /login."""
 
 
-def get_session() -> Iterator[Session]:
-    """One session per request; the handler commits what it changed."""
-    session = get_sessionmaker()()
+# Requests that by HTTP's rules change nothing; their sessions never take SQLite's write lock.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; the handler commits what it changed.
+
+    Safe requests read in deferred transactions, so any number of them proceed while a
+    run or a vote holds the write lock; the others begin IMMEDIATE and queue for it.
+    """
+    session = get_sessionmaker(reads_only=request.method in SAFE_METHODS)()
     try:
         yield session
     finally:
@@ -47,9 +55,11 @@ def _resolve_user(request: Request, session: Session) -> User | None:
     settings: Settings = request.app.state.settings
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        user = api_token_user(session, raw=authorization[7:].strip())
-        if user is not None:
-            session.commit()  # last_used_at
+        user, used = api_token_user(session, raw=authorization[7:].strip())
+        if used is not None:
+            write_next(session)
+            api_token_touch(session, token_id=used)
+            session.commit()
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     token = unsign_session(settings, cookie) if cookie else None

@@ -33,4 +33,4 @@ def configure_logging(settings: Settings) -> None:
     )
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
     # uvicorn's own access log would repeat our request line without the user id.
-    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("uvicorn.access").disabled = not settings.openrec_access_log

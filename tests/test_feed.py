@@ -26,6 +26,7 @@ from app.services.feed import (
 )
 from app.services.users import user_by_email
 from app.web.feed import PAGE_SIZE
+from app.web.static import static_url
 from tests.conftest import csrf_for, signup
 from tests.feed_factory import add_run, add_tweets, seed_feed
 
@@ -223,7 +224,7 @@ def test_the_page_shows_a_card_per_clip_with_everything_on_it(client: TestClient
     assert "I keep reading about query planners" in html
     assert "watch?v=" in html and "&amp;t=751s" in html and "Watch the full video from here" in html
     assert 'data-player-api="https://www.youtube.com/iframe_api"' in html
-    assert 'src="/static/feed.js"' in html
+    assert f'src="{static_url("feed.js")}"' in html
     assert "That’s all for now" in html and 'action="/runs"' in html
 
 
@@ -399,5 +400,5 @@ def test_the_player_stub_setting_switches_the_player_script(client: TestClient, 
     with session_scope() as db:
         seed_feed(db, _user_id(email), runs=1, per_run=1)
     app.state.settings = app.state.settings.model_copy(update={"openrec_youtube_player_stub": True})
-    assert 'data-player-api="/static/youtube-stub.js"' in client.get("/").text
-    assert client.get("/static/youtube-stub.js").status_code == 200
+    assert f'data-player-api="{static_url("youtube-stub.js")}"' in client.get("/").text
+    assert client.get(static_url("youtube-stub.js")).status_code == 200

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from app.config import get_settings
 from app.main import create_app
+from app.web.static import static_url
 from tests.archive_factory import raw_archive_counts
 from tests.conftest import SHARED, csrf_for, signup
 from tests.test_x_api import BASE, USER_ID, body
@@ -60,8 +61,8 @@ def test_the_page_offers_upload_and_paste_but_no_x_without_a_token(signed_in: Te
     assert f'action="/import/archive?csrf_token={csrf_for(signed_in)}"' in page
     assert 'action="/import/paste"' in page
     assert 'action="/import/x"' not in page
-    assert '<script src="/static/import.js">' in page
-    assert signed_in.get("/static/import.js").status_code == 200
+    assert f'<script src="{static_url("import.js")}">' in page
+    assert signed_in.get(static_url("import.js")).status_code == 200
 
 
 def test_an_archive_upload_imports_and_shows_counts(signed_in: TestClient) -> None:

@@ -89,9 +89,19 @@ def api_token_revoke(session: Session, *, user: User, token_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def api_token_user(session: Session, *, raw: str) -> User | None:
+# Last use is shown to the minute: recording it more often would make every API read a write.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def api_token_user(session: Session, *, raw: str) -> tuple[User | None, int | None]:
+    """The token's user, and the token's id when its last use is due to be recorded (`api_token_touch`)."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(raw)))
     if row is None or row.revoked_at is not None:
-        return None
-    row.last_used_at = utcnow()
-    return session.get(User, row.user_id)
+        return None, None
+    due = row.last_used_at is None or row.last_used_at <= utcnow() - TOKEN_USE_RESOLUTION
+    return session.get(User, row.user_id), row.id if due else None
+
+
+def api_token_touch(session: Session, *, token_id: int) -> None:
+    """Record that the token was used now."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))

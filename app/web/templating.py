@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from app.config import Settings
 from app.security import csrf_token_for
+from app.web.static import static_url
 
 ROOT = Path(__file__).resolve().parents[2]
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
@@ -27,6 +28,7 @@ def format_seconds(value: float | int | None) -> str:
 
 
 templates.env.filters["clock"] = format_seconds
+templates.env.globals["static_url"] = static_url
 
 
 def is_htmx(request: Request) -> bool:
