@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session
 
@@ -22,18 +22,32 @@ class CommandError(Exception):
     """A user-facing failure: printed without a traceback, exit code 2."""
 
 
+def server_options(*, workers: int, access_log: bool) -> dict[str, Any]:
+    """uvicorn's settings for `openrec serve` (the benchmark serves its baseline app with the same)."""
+    from importlib.util import find_spec
+
+    return {
+        "workers": workers,
+        # The C event loop and HTTP parser where they build (not on Windows).
+        "loop": "uvloop" if find_spec("uvloop") else "asyncio",
+        "http": "httptools" if find_spec("httptools") else "h11",
+        "access_log": access_log,
+        "proxy_headers": True,
+        "log_config": None,
+    }
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
-    from importlib.util import find_spec
 
     import uvicorn
 
     settings = get_settings()
+    if args.workers is not None and args.workers < 1:
+        raise CommandError("--workers takes a number of processes, 1 or more")
     if not args.no_migrate:
         cmd_migrate(args)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if args.workers is not None and args.workers < 1:
-        raise CommandError("--workers takes a number of processes, 1 or more")
     workers = args.workers or settings.web_workers(cpus)
     if workers > 1 and not settings.service_mode:
         print(
@@ -45,13 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         factory=True,
         host=args.host or settings.openrec_host,
         port=args.port or settings.openrec_port,
-        workers=workers,
-        # The C event loop and HTTP parser where they build (not on Windows).
-        loop="uvloop" if find_spec("uvloop") else "asyncio",
-        http="httptools" if find_spec("httptools") else "h11",
-        access_log=args.access_log or settings.openrec_access_log,
-        proxy_headers=True,
-        log_config=None,
+        **server_options(workers=workers, access_log=args.access_log or settings.openrec_access_log),
     )
     return 0
 

@@ -27,6 +27,7 @@ NAMING_CONVENTION = {
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 MAX_INTEGER = 2**31 - 1  # INTEGER columns (ids, positions) are 32-bit on PostgreSQL
+SQLITE_POOL_SIZE = 40  # as many as the threads sync request handlers run on (AnyIO's default)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -108,8 +109,13 @@ def _parameters_without_nul(
 def make_engine(url: str) -> Engine:
     """An engine with the pragmas and pool settings each backend wants; no NUL reaches either backend."""
     if url.startswith("sqlite"):
+        # A connection per request thread, kept: opening one costs the pragmas and a read of the schema.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_json_without_nul
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=10,
+            json_serializer=_json_without_nul,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not the sqlite3 module, emit BEGIN: savepoints then work.

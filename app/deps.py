@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.db import MAX_INTEGER, get_sessionmaker, write_next
@@ -27,17 +29,23 @@ class LoginRequired(Exception):
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request; the handler commits what it changed.
 
     Safe requests read in deferred transactions, so any number of them proceed while a
     run or a vote holds the write lock; the others begin IMMEDIATE and queue for it.
+    Opening a session does no I/O, so it happens on the event loop rather than costing a
+    trip to a worker thread; closing one that still holds a connection rolls it back, in a thread.
     """
     session = get_sessionmaker(reads_only=request.method in SAFE_METHODS)()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

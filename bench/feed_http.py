@@ -1,20 +1,27 @@
-"""Benchmark: the feed over HTTP against /healthz, on SQLite and PostgreSQL.
+"""Benchmark: the feed over HTTP against /healthz and a bare FastAPI app, on SQLite and PostgreSQL.
 
 Seeds one user with 10,000 recommendations (200 runs of 50 clips, each citing two of
-the user's posts), starts a real uvicorn server on loopback, signs in, and drives it
-with an async httpx load generator at 16 concurrent connections, one endpoint at a
-time: /healthz, the feed's first page, a page deep in the cursor (as a full page and as
-the htmx fragment infinite scroll fetches) and the same deep page from the JSON API.
-Prints requests/s and p50/p99 latency of each, and the CPU time one request costs the
-server process, read from /proc: on a busy machine throughput and latency move with
-the neighbours' load much more than the CPU cost of a request does. (PostgreSQL's own
-backends are not counted in it.)
+the user's posts), starts `openrec serve` on loopback as the README does, and in the
+same run a bare FastAPI app (one `def` JSON endpoint, the same uvicorn settings), signs
+in, and drives them one endpoint at a time with wrk (or, without wrk on the PATH, an
+async httpx load generator) sending `Accept-Encoding: gzip` as browsers do: the bare
+endpoint, /healthz, the feed's first page, a page deep in the cursor (as a full page and
+as the htmx fragment infinite scroll fetches) and the same deep page from the JSON API
+at 16 connections; /healthz and the first page again at 64. Then 10,000 feed requests,
+reading the server's resident memory after the first 1,000 and after all of them.
 
-    .venv/bin/python bench/feed_http.py [--seconds 3] [--rounds 3] [--postgres postgresql+psycopg://…/test]
+Prints requests/s, p50/p99 latency and the CPU time one request costs the server's
+processes (read from /proc: on a busy machine throughput and latency move with the
+neighbours' load much more than the CPU cost of a request does; PostgreSQL's own
+backends are not counted), and the goals:
+
+- /healthz serves at least half the bare endpoint's requests/s;
+- every feed endpoint at least 40% of /healthz's, with p99 under 50 ms at 16 connections;
+- a page 9,000 clips deep costs at most 1.2 times the first (keyset pagination);
+- RSS after 10,000 feed requests within 10% of RSS after 1,000.
+
+    .venv/bin/python bench/feed_http.py [--seconds 5] [--rounds 3] [--postgres postgresql+psycopg://…/test]
     .venv/bin/python bench/feed_http.py --no-postgres
-
-Goals: the feed serves at least 40% of /healthz's throughput, p99 under 50 ms, and a
-deep page as fast as the first (keyset pagination).
 """
 
 from __future__ import annotations
@@ -25,7 +32,6 @@ import os
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +39,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,26 +57,26 @@ from app.services.users import user_create
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "benchmark passphrase"
 RUNS, PER_RUN, VIDEOS, TWEETS = 200, 50, 1000, 100
-CONCURRENCY = 16
+CONCURRENCY, HIGH_CONCURRENCY = 16, 64
+MEMORY_REQUESTS, MEMORY_BASELINE = 10_000, 1_000
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+GZIP = {"Accept-Encoding": "gzip"}
 
 
 @dataclass
 class Result:
     name: str
+    connections: int
     requests: int
     seconds: float
-    latencies_ms: list[float]
+    p50_ms: float
+    p99_ms: float
     errors: int
-    cpu_ms: float  # server process CPU per request
+    cpu_ms: float  # CPU of the server's processes per request
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
 def seed(database_url: str) -> tuple[str, str]:
@@ -147,50 +153,84 @@ def free_port() -> int:
 class Server:
     base: str
     pid: int
-    database_url: str
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (uvicorn's worker processes)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            queue.extend(int(child) for child in task.read_text().split())
+    return found
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (all its threads), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU of the server's processes (all their threads), from /proc."""
+    total = 0
+    for member in process_tree(pid):
+        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-@contextmanager
-def server(database_url: str) -> Iterator[Server]:
-    env = {
+def rss_mib(pid: int) -> float:
+    """Resident memory of the server's processes, in MiB."""
+    total_kib = 0
+    for member in process_tree(pid):
+        line = next(x for x in Path(f"/proc/{member}/status").read_text().splitlines() if x.startswith("VmRSS:"))
+        total_kib += int(line.split()[1])
+    return total_kib / 1024
+
+
+def bench_env(database_url: str) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": database_url,
         "OPENREC_ENV": "test",
         "SECRET_KEY": "bench-secret",
         "REDIS_URL": "",
-        "OPENREC_LOG_LEVEL": "WARNING",
     }
-    port = free_port()
+
+
+@contextmanager
+def started(command: list[str], env: dict[str, str], base: str, probe: str) -> Iterator[Server]:
+    """A server process, once `probe` answers 200; its log goes to a temporary file (read on failure)."""
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    if httpx.get(f"{base}{probe}", timeout=1).status_code == 200:
                         break
                 except httpx.TransportError:
                     time.sleep(0.2)
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
                     raise RuntimeError(f"the server did not start: {log.read()[-2000:].decode(errors='replace')}")
-            yield Server(base, proc.pid, database_url)
+            yield Server(base, proc.pid)
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            proc.wait(timeout=20)
+
+
+@contextmanager
+def openrec_server(database_url: str, workers: int) -> Iterator[Server]:
+    """`openrec serve`, with the default log level and everything else as the README starts it."""
+    port = free_port()
+    command = [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--port", str(port), "--workers", str(workers)]
+    with started(command, bench_env(database_url), f"http://127.0.0.1:{port}", "/healthz") as server:
+        yield server
+
+
+@contextmanager
+def bare_server(workers: int) -> Iterator[Server]:
+    port = free_port()
+    command = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(port), "--workers", str(workers)]
+    with started(command, dict(os.environ), f"http://127.0.0.1:{port}", "/bare") as server:
+        yield server
 
 
 async def sign_in(client: httpx.AsyncClient, email: str) -> None:
@@ -205,14 +245,51 @@ async def sign_in(client: httpx.AsyncClient, email: str) -> None:
 class Endpoint:
     name: str
     url: str
-    headers: dict[str, str]
     expect: str  # a string every answer contains
+    headers: dict[str, str] = field(default_factory=dict)
+    server: str = "openrec"  # or "bare"
 
 
-async def load(client: httpx.AsyncClient, server: Server, endpoint: Endpoint, seconds: float) -> Result:
-    """CONCURRENCY workers request the endpoint back to back for `seconds`."""
-    check = await client.get(endpoint.url, headers=endpoint.headers)
-    assert check.status_code == 200 and endpoint.expect in check.text, (endpoint.name, check.status_code)
+WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * WRK_UNITS[unit]
+
+
+def wrk_load(server: Server, endpoint: Endpoint, headers: dict[str, str], seconds: float, connections: int) -> Result:
+    """wrk at `connections` connections for `seconds`."""
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    cpu_before = cpu_seconds(server.pid)
+    out = subprocess.run([*command, server.base + endpoint.url], capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(server.pid) - cpu_before
+    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    assert done and p50 and p99, out
+    requests = int(done[1])
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non_2xx[1]) if non_2xx else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
+    return Result(
+        endpoint.name,
+        connections,
+        requests,
+        _wrk_ms(done[2] + done[3]) / 1000,
+        _wrk_ms(p50[1]),
+        _wrk_ms(p99[1]),
+        errors,
+        cpu * 1000 / max(1, requests),
+    )
+
+
+async def httpx_load(
+    client: httpx.AsyncClient, server: Server, endpoint: Endpoint, seconds: float, connections: int
+) -> Result:
+    """`connections` workers request the endpoint back to back for `seconds` (when wrk is not installed)."""
     latencies: list[float] = []
     errors = 0
     stop = time.perf_counter() + seconds
@@ -220,68 +297,121 @@ async def load(client: httpx.AsyncClient, server: Server, endpoint: Endpoint, se
     async def worker() -> None:
         nonlocal errors
         while time.perf_counter() < stop:
-            started = time.perf_counter()
-            response = await client.get(endpoint.url, headers=endpoint.headers)
-            latencies.append((time.perf_counter() - started) * 1000)
+            started_at = time.perf_counter()
+            response = await client.get(server.base + endpoint.url, headers={**GZIP, **endpoint.headers})
+            latencies.append((time.perf_counter() - started_at) * 1000)
             errors += response.status_code != 200
 
     cpu_before = cpu_seconds(server.pid)
     began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    await asyncio.gather(*(worker() for _ in range(connections)))
     elapsed = time.perf_counter() - began
     cpu = (cpu_seconds(server.pid) - cpu_before) * 1000 / len(latencies)
-    return Result(endpoint.name, len(latencies), elapsed, latencies, errors, cpu)
+    ordered = sorted(latencies)
+    p50, p99 = (ordered[min(len(ordered) - 1, int(p * len(ordered)))] for p in (0.5, 0.99))
+    return Result(endpoint.name, connections, len(latencies), elapsed, p50, p99, errors, cpu)
 
 
-async def measure(server: Server, email: str, deep: str, seconds: float, rounds: int) -> list[Result]:
+@dataclass
+class Measured:
+    results: list[Result]
+    rss_after_baseline: float
+    rss_after_all: float
+
+
+async def measure(servers: dict[str, Server], email: str, deep: str, seconds: float, rounds: int) -> Measured:
     """A warm-up round over every endpoint, then `rounds` rounds; per endpoint, the round of median throughput."""
     cards = 'class="clip" id="clip-'
+    fragment = {"HX-Request": "true"}
     endpoints = [
-        Endpoint("/healthz", "/healthz", {}, "ok"),
-        Endpoint("feed, first page", "/", {}, cards),
-        Endpoint("feed, 9,000 deep", f"/?cursor={deep}", {}, cards),
-        Endpoint("feed fragment, 9,000 deep", f"/?cursor={deep}", {"HX-Request": "true"}, cards),
-        Endpoint("/api/feed, 9,000 deep", f"/api/feed?limit=6&cursor={deep}", {}, '"items"'),
+        (Endpoint("bare FastAPI `def` endpoint", "/bare", '"ok"', server="bare"), CONCURRENCY),
+        (Endpoint("/healthz", "/healthz", "ok"), CONCURRENCY),
+        (Endpoint("feed, first page", "/", cards), CONCURRENCY),
+        (Endpoint("feed, 9,000 deep", f"/?cursor={deep}", cards), CONCURRENCY),
+        (Endpoint("feed fragment, 9,000 deep", f"/?cursor={deep}", cards, fragment), CONCURRENCY),
+        (Endpoint("/api/feed, 9,000 deep", f"/api/feed?limit=6&cursor={deep}", '"items"'), CONCURRENCY),
+        (Endpoint("/healthz", "/healthz", "ok"), HIGH_CONCURRENCY),
+        (Endpoint("feed, first page", "/", cards), HIGH_CONCURRENCY),
     ]
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=server.base, limits=limits, timeout=30) as client:
+    use_wrk = shutil.which("wrk") is not None
+    limits = httpx.Limits(max_connections=HIGH_CONCURRENCY, max_keepalive_connections=HIGH_CONCURRENCY)
+    async with httpx.AsyncClient(base_url=servers["openrec"].base, limits=limits, timeout=30) as client:
         await sign_in(client, email)
-        for endpoint in endpoints:
-            await load(client, server, endpoint, 1.0)
-        runs: dict[str, list[Result]] = {e.name: [] for e in endpoints}
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+        async def once(endpoint: Endpoint, connections: int, duration: float) -> Result:
+            server = servers[endpoint.server]
+            check = await client.get(server.base + endpoint.url, headers=endpoint.headers)
+            assert check.status_code == 200 and endpoint.expect in check.text, (endpoint.name, check.status_code)
+            if use_wrk:
+                headers = {**GZIP, "Cookie": cookie, **endpoint.headers}
+                return await asyncio.to_thread(wrk_load, server, endpoint, headers, duration, connections)
+            return await httpx_load(client, server, endpoint, duration, connections)
+
+        for endpoint, connections in endpoints:
+            await once(endpoint, connections, 1.0)
+        runs: list[list[Result]] = [[] for _ in endpoints]
         for _ in range(rounds):
-            for endpoint in endpoints:
-                runs[endpoint.name].append(await load(client, server, endpoint, seconds))
-    return [sorted(results, key=lambda r: r.rps)[len(results) // 2] for results in runs.values()]
+            for index, (endpoint, connections) in enumerate(endpoints):
+                runs[index].append(await once(endpoint, connections, seconds))
+        results = [sorted(results, key=lambda r: r.rps)[len(results) // 2] for results in runs]
+
+        server = servers["openrec"]
+        sent = 0
+
+        async def feed_requests(count: int) -> None:
+            nonlocal sent
+            target = sent + count
+
+            async def worker() -> None:
+                nonlocal sent
+                while sent < target:
+                    sent += 1
+                    response = await client.get("/", headers=GZIP)
+                    assert response.status_code == 200, response.status_code
+
+            await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+        await feed_requests(MEMORY_BASELINE)
+        baseline = rss_mib(server.pid)
+        await feed_requests(MEMORY_REQUESTS - MEMORY_BASELINE)
+        return Measured(results, baseline, rss_mib(server.pid))
 
 
-def report(backend: str, results: list[Result]) -> bool:
-    health = results[0]
-    print(f"\n{backend}: {CONCURRENCY} connections, {RUNS * PER_RUN:,} recommendations, load average {load_average()}")
-    print(
-        f"  {'endpoint':<28}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'vs healthz':>11}"
-        f"{'CPU ms/req':>11}{'req per CPU s vs healthz':>26}"
-    )
+def report(backend: str, measured: Measured, generator: str) -> bool:
+    results = measured.results
+    bare, health, first, deep, fragment, api, health_64, first_64 = results
+    print(f"\n{backend}: {RUNS * PER_RUN:,} recommendations, {generator}, load average {load_average()}")
+    print(f"  {'endpoint':<30}{'conns':>6}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'vs healthz':>11}{'CPU ms/req':>11}")
     for r in results:
         print(
-            f"  {r.name:<28}{r.rps:>8.0f}{r.percentile(50):>8.1f}{r.percentile(99):>8.1f}{r.rps / health.rps:>11.0%}"
-            f"{r.cpu_ms:>11.2f}{health.cpu_ms / r.cpu_ms:>26.0%}"
+            f"  {r.name:<30}{r.connections:>6}{r.rps:>8.0f}{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}"
+            f"{r.rps / health.rps:>11.0%}{r.cpu_ms:>11.2f}"
         )
-    first, deep = results[1], results[2]
-    feed = results[1:4]
+    feed = [first, deep, fragment, api]
+    slowest = min(r.rps for r in feed)
+    worst_p99 = max(r.p99_ms for r in feed)
+    growth = measured.rss_after_all / measured.rss_after_baseline - 1
+    deep_cost = first.rps / deep.rps  # time per request, deep over first
+    rss = f"RSS {measured.rss_after_baseline:.0f} MiB after {MEMORY_BASELINE:,} feed requests, "
+    rss += f"{measured.rss_after_all:.0f} MiB after {MEMORY_REQUESTS:,}: {growth:+.1%}, within 10%"
     goals = {
-        "feed >= 40% of /healthz throughput": min(r.rps for r in feed) >= 0.4 * health.rps,
-        "feed >= 40% of /healthz per CPU second of the server": max(r.cpu_ms for r in feed) <= health.cpu_ms / 0.4,
-        "feed p99 < 50 ms": max(r.percentile(99) for r in feed) < 50,
-        "deep page as fast as the first (within 15%)": deep.rps >= 0.85 * first.rps,
+        f"/healthz / bare = {health.rps / bare.rps:.2f} >= 0.5": health.rps >= 0.5 * bare.rps,
+        f"slowest feed endpoint / /healthz = {slowest / health.rps:.2f} >= 0.4": slowest >= 0.4 * health.rps,
+        f"feed p99 = {worst_p99:.1f} ms < 50 ms at {CONCURRENCY} connections": worst_p99 < 50,
+        f"deep page / first page = {deep_cost:.2f} <= 1.2 (time per request)": deep_cost <= 1.2,
+        rss: abs(growth) <= 0.10,
         "no errors": not any(r.errors for r in results),
     }
     for goal, met in goals.items():
         print(f"  {'met   ' if met else 'MISSED'} {goal}")
     print(
-        f"  deep/first: throughput {deep.rps / first.rps:.2f}, "
-        f"p50 {statistics.median(deep.latencies_ms) / statistics.median(first.latencies_ms):.2f}, "
-        f"CPU {deep.cpu_ms / first.cpu_ms:.2f}"
+        f"  at {HIGH_CONCURRENCY} connections: /healthz {health_64.rps:.0f} req/s, p99 {health_64.p99_ms:.1f} ms; "
+        f"feed {first_64.rps:.0f} req/s, p99 {first_64.p99_ms:.1f} ms"
+    )
+    print(
+        f"  CPU per request: deep/first {deep.cpu_ms / first.cpu_ms:.2f}, "
+        f"feed/healthz {first.cpu_ms / health.cpu_ms:.1f}, healthz/bare {health.cpu_ms / bare.cpu_ms:.1f}"
     )
     return all(goals.values())
 
@@ -290,25 +420,27 @@ def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def run_backend(backend: str, database_url: str, seconds: float, rounds: int) -> bool:
+def run_backend(backend: str, database_url: str, seconds: float, rounds: int, workers: int) -> bool:
     email, deep = seed_after_migrate(database_url)
-    with server(database_url) as running:
-        return report(backend, asyncio.run(measure(running, email, deep, seconds, rounds)))
+    generator = "wrk" if shutil.which("wrk") else "httpx (wrk not installed)"
+    with openrec_server(database_url, workers) as openrec, bare_server(workers) as bare:
+        measured = asyncio.run(measure({"openrec": openrec, "bare": bare}, email, deep, seconds, rounds))
+    return report(backend, measured, generator)
 
 
 def seed_after_migrate(database_url: str) -> tuple[str, str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "OPENREC_ENV": "test", "SECRET_KEY": "bench-secret"}
-    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True)
-    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=bench_env(database_url), check=True)
+    started_at = time.perf_counter()
     seeded = seed(database_url)
-    print(f"seeded {RUNS * PER_RUN:,} recommendations in {time.perf_counter() - started:.1f} s")
+    print(f"seeded {RUNS * PER_RUN:,} recommendations in {time.perf_counter() - started_at:.1f} s")
     return seeded
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per endpoint and round")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per endpoint and round")
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds (the median round is shown)")
+    parser.add_argument("--workers", type=int, default=1, help="server processes of both servers")
     parser.add_argument("--postgres", default=DEFAULT_PG, help="PostgreSQL URL (a temporary schema is used)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args()
@@ -316,7 +448,7 @@ def main() -> int:
     ok = True
     tmp = Path(tempfile.mkdtemp(prefix="openrec-bench-"))
     try:
-        ok &= run_backend("SQLite", f"sqlite:///{tmp / 'bench.sqlite3'}", args.seconds, args.rounds)
+        ok &= run_backend("SQLite", f"sqlite:///{tmp / 'bench.sqlite3'}", args.seconds, args.rounds, args.workers)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if not args.no_postgres:
@@ -326,9 +458,8 @@ def main() -> int:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         try:
             separator = "&" if "?" in args.postgres else "?"
-            ok &= run_backend(
-                "PostgreSQL", f"{args.postgres}{separator}options=-csearch_path%3D{schema}", args.seconds, args.rounds
-            )
+            url = f"{args.postgres}{separator}options=-csearch_path%3D{schema}"
+            ok &= run_backend("PostgreSQL", url, args.seconds, args.rounds, args.workers)
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -9,13 +9,12 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import MutableMapping
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
 import structlog
 from starlette.datastructures import Headers
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -115,15 +114,7 @@ class RequestLogMiddleware:
 
 def _cookie(headers: Headers, name: str) -> str | None:
     raw = headers.get("cookie")
-    if not raw:
-        return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(raw)
-    except Exception:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
+    return cookie_parser(raw).get(name) if raw else None
 
 
 class CSRFMiddleware:

@@ -8,7 +8,6 @@ file does); any other request for the file is revalidated by its ETag.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from pathlib import Path
 
 from starlette.responses import Response
@@ -21,25 +20,37 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
 
-@lru_cache(maxsize=256)
-def _digest(path: Path, mtime_ns: int, size: int) -> str:
-    """The first 12 hex digits of the file's SHA-256 (keyed by mtime and size so an edited file gets a new one)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+class AssetVersions:
+    """Content digests of the static files, read once each unless `watch` (while developing) is on."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.watch = False
+        self._known: dict[str, tuple[int, int, str]] = {}  # name -> (mtime_ns, size, digest)
+
+    def version(self, name: str) -> str | None:
+        """The first 12 hex digits of the SHA-256 of static/`name`; None when there is no such file."""
+        known = self._known.get(name)
+        if known is not None and not self.watch:
+            return known[2]
+        path = self.directory / name
+        try:
+            stat = path.stat()
+            if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
+                return known[2]
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        except OSError:
+            return None
+        self._known[name] = (stat.st_mtime_ns, stat.st_size, digest)
+        return digest
 
 
-def static_version(name: str) -> str | None:
-    """The digest of static/`name` as it is now; None when there is no such file."""
-    path = STATIC_DIR / name
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return _digest(path, stat.st_mtime_ns, stat.st_size)
+versions = AssetVersions(STATIC_DIR)
 
 
 def static_url(name: str) -> str:
     """The URL of static/`name` with its content digest, so browsers may keep it until it changes."""
-    version = static_version(name)
+    version = versions.version(name)
     return f"/static/{name}" if version is None else f"/static/{name}?{VERSION_PARAM}={version}"
 
 
@@ -50,7 +61,7 @@ class VersionedStaticFiles(StaticFiles):
         response = await super().get_response(path, scope)
         if response.status_code in (200, 304):
             wanted = _query_version(scope)
-            current = static_version(path)
+            current = versions.version(path)
             response.headers["cache-control"] = IMMUTABLE if wanted and wanted == current else REVALIDATE
         return response
 
