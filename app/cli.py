@@ -28,6 +28,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if not args.no_migrate:
         cmd_migrate(args)
+    if not settings.service_mode:
+        from app.pipeline.executor import RunRecovery
+
+        RunRecovery(settings).start()  # runs a stopped server left queued or running resume here
     uvicorn.run(
         "app.main:create_app",
         factory=True,
