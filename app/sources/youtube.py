@@ -81,9 +81,10 @@ def ytdlp_options(timeout_s: float, network: Mapping[str, Any]) -> dict[str, Any
 
 
 def ytdlp_failure(exc: Exception) -> str:
-    """The first line of a yt-dlp error, without its `ERROR:` prefix."""
+    """The first line of a yt-dlp error, without its `ERROR:` prefix, the exception it wraps or its bug-report plea."""
     lines = str(exc).removeprefix("ERROR: ").strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+    first = lines[0] if lines else type(exc).__name__
+    return first.split("; please report this issue", 1)[0].split(" (caused by ", 1)[0]
 
 
 def is_bot_check(message: str) -> bool:
