@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -76,12 +77,22 @@ def test_a_run_with_a_fresh_heartbeat_or_held_here_is_left_alone(
 ) -> None:
     alive = a_run(session, make_user(), status="running", idle_s=1, attempts=1, stage="clip")
     waiting = a_run(session, make_user(), status="queued", idle_s=HEARTBEAT_S + 5, attempts=0, stage=None)
-    recorded = Recorded()
-    recorded.executor._held.add(waiting.id)  # waiting for a free thread of this very executor
+    release = threading.Event()
+    executed: list[int] = []
 
-    assert recover_abandoned_runs(SETTINGS, executor=recorded.executor, sessions=sessions) == []
+    def busy(run_id: int) -> None:
+        executed.append(run_id)
+        release.wait(10)
 
-    assert recorded.finish() == []
+    executor = RunExecutor(max_workers=1, execute=busy)
+    executor.submit(waiting.id)  # this very executor has it: queued, but not abandoned
+    try:
+        assert recover_abandoned_runs(SETTINGS, executor=executor, sessions=sessions) == []
+    finally:
+        release.set()
+        executor.shutdown(wait=True)
+
+    assert executed == [waiting.id]  # once, not twice
     session.expire_all()
     assert alive.status == "running"
 

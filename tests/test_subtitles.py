@@ -13,7 +13,7 @@ from yt_dlp.utils import DownloadError
 
 from app.config import Settings
 from app.schemas import Segment, TranscriptData
-from app.sources.base import TranscriptBlocked, TranscriptUnavailable
+from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable
 from app.sources.subtitles import FallbackTranscripts, YtDlpSubtitles, english_vtt_track, parse_vtt
 from app.sources.youtube_network import ytdlp_network_options
 
@@ -201,6 +201,14 @@ def test_ytdlp_subtitles_stand_in_when_youtube_transcript_api_fails():
 
     primary, secondary = Scripted(TRANSCRIPT), Scripted(TRANSCRIPT)
     FallbackTranscripts(primary, secondary).fetch(VIDEO)
+    assert secondary.calls == 0
+
+
+def test_captions_found_absent_are_not_asked_for_again() -> None:
+    absent = CaptionsAbsent(VIDEO, "captions are disabled for this video")
+    primary, secondary = Scripted(absent), Scripted(TRANSCRIPT)
+    with pytest.raises(CaptionsAbsent):
+        FallbackTranscripts(primary, secondary).fetch(VIDEO)
     assert secondary.calls == 0
 
 

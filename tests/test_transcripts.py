@@ -20,7 +20,7 @@ from youtube_transcript_api.proxies import WebshareProxyConfig
 
 from app.config import Settings
 from app.schemas import Segment
-from app.sources.base import TranscriptBlocked, TranscriptUnavailable
+from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable
 from app.sources.transcripts import BLOCKED_REASON, YouTubeTranscripts
 from app.sources.youtube_network import describe_transcript_proxy, redacted, transcript_proxy
 
@@ -215,6 +215,17 @@ def test_player_refusals_become_reasons(youtube, capture, reason):
     youtube.replace(responses.POST, PLAYER_URL, body=asset(capture))
 
     assert unavailable() == reason
+
+
+@pytest.mark.parametrize(
+    "capture",
+    ["youtube_transcripts_disabled2.innertube.json.static", "youtube_video_unavailable.innertube.json.static"],
+)
+def test_captions_that_no_client_could_get_are_marked_absent(youtube, capture):
+    youtube.replace(responses.POST, PLAYER_URL, body=asset(capture))
+
+    with pytest.raises(CaptionsAbsent):
+        YouTubeTranscripts().fetch(MAIN_VIDEO)
 
 
 def test_a_blocked_server_is_its_own_state_not_the_videos_fault(youtube):

@@ -30,6 +30,13 @@ class TranscriptBlocked(TranscriptUnavailable):
     """
 
 
+class CaptionsAbsent(TranscriptUnavailable):
+    """YouTube listed the video's captions and none can serve (disabled, none in English, the video gone).
+
+    Any other client would see the same list, so no other way of fetching is tried.
+    """
+
+
 class VideoSource(Protocol):
     """Answers a search query with candidate videos, best first."""
 

@@ -20,7 +20,7 @@ from webvtt.errors import MalformedFileError
 from yt_dlp.utils import YoutubeDLError
 
 from app.schemas import Segment, TranscriptData
-from app.sources.base import TranscriptBlocked, TranscriptSource, TranscriptUnavailable
+from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptSource, TranscriptUnavailable
 from app.sources.youtube import DEFAULT_TIMEOUT_S, is_bot_check, ytdlp_failure, ytdlp_options
 
 log = structlog.get_logger("openrec.sources")
@@ -121,6 +121,7 @@ class FallbackTranscripts:
 
     When both fail, the first source's reason is kept (it says most about the video),
     unless the second was blocked: a blocked server is what the operator must hear about.
+    Captions the first source found absent (disabled, none in English) are not asked for again.
     """
 
     def __init__(self, primary: TranscriptSource, secondary: TranscriptSource) -> None:
@@ -130,6 +131,8 @@ class FallbackTranscripts:
     def fetch(self, video_id: str) -> TranscriptData:
         try:
             return self._primary.fetch(video_id)
+        except CaptionsAbsent:
+            raise
         except TranscriptUnavailable as first:
             try:
                 found = self._secondary.fetch(video_id)

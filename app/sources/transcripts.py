@@ -34,7 +34,7 @@ from youtube_transcript_api import (
 from youtube_transcript_api.proxies import ProxyConfig
 
 from app.schemas import Segment, TranscriptData
-from app.sources.base import TranscriptBlocked, TranscriptUnavailable
+from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable
 
 DEFAULT_TIMEOUT_S = 20.0
 ENGLISH = "en"
@@ -49,6 +49,9 @@ REASONS: tuple[tuple[type[YouTubeTranscriptApiException], str], ...] = (
     (FailedToCreateConsentCookie, "YouTube's cookie consent page could not be passed"),
     (YouTubeDataUnparsable, "YouTube's page could not be read (its format may have changed)"),
 )
+
+# What the video is, not how it was asked: another client would be told the same.
+ABSENT = (TranscriptsDisabled, VideoUnavailable, InvalidVideoId)
 
 
 class TimeoutSession(requests.Session):
@@ -85,6 +88,8 @@ class YouTubeTranscripts:
                 raise TranscriptBlocked(video_id, BLOCKED_REASON) from exc
             except requests.exceptions.ProxyError as exc:
                 raise TranscriptUnavailable(video_id, "the proxy refused or could not be reached") from exc
+            except ABSENT as exc:
+                raise CaptionsAbsent(video_id, unavailable_reason(exc)) from exc
             except YouTubeTranscriptApiException as exc:
                 raise TranscriptUnavailable(video_id, unavailable_reason(exc)) from exc
             except (ParseError, ValueError, KeyError, TypeError) as exc:  # requests' JSONDecodeError included
@@ -120,7 +125,7 @@ def english_track(tracks: TranscriptList) -> Transcript:
     for track in tracks:  # manual tracks come first: a translation of them reads better
         if any(language.language_code == ENGLISH for language in track.translation_languages):
             return track.translate(ENGLISH)
-    raise TranscriptUnavailable(tracks.video_id, "no English captions, and none that YouTube can translate to English")
+    raise CaptionsAbsent(tracks.video_id, "no English captions, and none that YouTube can translate to English")
 
 
 def unavailable_reason(exc: YouTubeTranscriptApiException) -> str:
