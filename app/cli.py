@@ -54,6 +54,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"note: {workers} processes without REDIS_URL: each executes runs and counts failed sign-ins on its own",
             file=sys.stderr,
         )
+    if not settings.service_mode:
+        from app.pipeline.executor import RunRecovery
+
+        RunRecovery(settings).start()  # runs a stopped server left queued or running resume here
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -313,6 +317,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the database, Redis, the model endpoint and YouTube (search and captions); 1 when a check fails."""
+    from app.doctor import report, run_checks
+    from app.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.model_copy(update={"openrec_log_level": "ERROR"}))  # the report says it all
+    checks = run_checks(settings)
+    print(report(checks))
+    return 0 if all(check.ok for check in checks) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openrec", description="openrec: clips from YouTube, chosen from your interests."
@@ -378,6 +394,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default=None, help="the demo account's password (default: a random one, shown once)")
     p.add_argument("--once", action="store_true", help="do nothing when the demo account already exists")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "doctor",
+        help="check what this server needs",
+        description="Check the database, Redis, the model endpoint, a yt-dlp search and a caption fetch "
+        "(through the configured proxy); exits 1 when a check fails.",
+    )
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("worker", help="run a Celery worker", description="Execute queued runs (needs REDIS_URL).")
     p.add_argument("--concurrency", type=int, default=None, help="worker processes (default: one per CPU)")

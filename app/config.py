@@ -45,6 +45,31 @@ class Settings(BaseSettings):
     x_bearer_token: str = Field("", description="X API v2 bearer token for 'connect by username'.")
     x_api_base_url: str = Field("https://api.x.com", description="X API base URL.")
     x_api_max_pages: int = Field(5, ge=1, le=100, description="Most pages fetched per X API timeline.")
+    youtube_api_base_url: str = Field("https://www.googleapis.com/youtube/v3", description="YouTube Data API base URL.")
+    youtube_api_max_retries: int = Field(
+        3, ge=0, le=10, description="Retries of a YouTube Data API request on 429/5xx and network errors."
+    )
+    openrec_proxy_url: str = Field(
+        "",
+        description="Proxy for every request to YouTube (captions and yt-dlp), e.g. http://user:pass@host:port; "
+        "needed where YouTube blocks the server's IP (cloud hosts).",
+    )
+    openrec_transcript_proxy_url: str = Field(
+        "", description="Proxy for caption requests only (youtube-transcript-api); overrides OPENREC_PROXY_URL."
+    )
+    openrec_webshare_proxy_username: str = Field(
+        "", description="Webshare rotating residential proxy user for caption requests (with the password)."
+    )
+    openrec_webshare_proxy_password: str = Field("", description="Webshare rotating residential proxy password.")
+    openrec_webshare_proxy_locations: str = Field(
+        "", description="Comma-separated country codes the Webshare proxy rotates through, e.g. `us,ca`."
+    )
+    openrec_ytdlp_proxy_url: str = Field(
+        "", description="Proxy for yt-dlp only (search and subtitles); overrides OPENREC_PROXY_URL."
+    )
+    openrec_ytdlp_cookies_file: str = Field(
+        "", description="Cookies file (Netscape format) yt-dlp sends to YouTube, for 'confirm you're not a bot'."
+    )
     openrec_video_source: Literal["ytdlp", "api", "catalog"] = Field("ytdlp", description="Where videos come from.")
     openrec_catalog: str = Field("", description="Catalog JSON file for the `catalog` video source.")
     openrec_max_upload_mb: int = Field(512, ge=1, description="Largest archive upload accepted, in MiB.")
@@ -107,6 +132,16 @@ class Settings(BaseSettings):
         if self.openrec_workers:
             return self.openrec_workers
         return max(1, cpus) if self.service_mode and not self.is_sqlite else 1
+
+    @property
+    def ytdlp_proxy_url(self) -> str:
+        """The proxy yt-dlp uses: its own, else the shared one."""
+        return self.openrec_ytdlp_proxy_url or self.openrec_proxy_url
+
+    @property
+    def transcript_proxy_url(self) -> str:
+        """The generic proxy caption requests use: their own, else the shared one."""
+        return self.openrec_transcript_proxy_url or self.openrec_proxy_url
 
     def model_for(self, stage: str) -> str:
         """The model for one LLM stage: its override, else the default model."""

@@ -94,6 +94,39 @@ def like_entry(tweet_id: str, full_text: str | None) -> dict[str, Any]:
     return {"like": like}
 
 
+def note_tweet_entry(
+    note_id: str,
+    text: str,
+    created_at: datetime,
+    *,
+    urls: Sequence[tuple[str, str]] = (),
+    tweet_id: str | None = None,
+) -> dict[str, Any]:
+    """One `{"noteTweet": {...}}` element of note-tweet.js: a long post's full text under its own note id.
+
+    `tweet_id` adds the post id some archives carry (`tweetId`); most link a note to its post only by time.
+    """
+    moment = created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{created_at.microsecond // 1000:03d}Z"
+    note: dict[str, Any] = {
+        "noteTweetId": note_id,
+        "updatedAt": moment,
+        "createdAt": moment,
+        "core": {
+            "styletags": [],
+            "urls": [
+                {"shortUrl": short, "expandedUrl": expanded, "displayUrl": expanded[8:30]} for short, expanded in urls
+            ],
+            "text": text,
+            "mentions": [],
+            "cashtags": [],
+            "hashtags": [],
+        },
+    }
+    if tweet_id is not None:
+        note["tweetId"] = tweet_id
+    return {"noteTweet": note}
+
+
 def account_entry(username: str, display_name: str) -> dict[str, Any]:
     return {
         "account": {
@@ -126,6 +159,7 @@ def archive_files(
     likes: Sequence[dict[str, Any]] = (),
     *,
     account: dict[str, Any] | None = None,
+    notes: Sequence[dict[str, Any]] = (),
     tweet_parts: int = 1,
     like_parts: int = 1,
 ) -> dict[str, str]:
@@ -133,6 +167,7 @@ def archive_files(
     files = {"data/manifest.js": 'window.__THAR_CONFIG = {"userInfo": {}}'}
     if account is not None:
         files["data/account.js"] = js_file("YTD.account.part0", [account])
+    files["data/note-tweet.js"] = js_file("YTD.note_tweet.part0", notes)  # `[ ]` when there are none
     for part, chunk in enumerate(_split(tweets, tweet_parts)):
         files[_part_name("tweets", part)] = js_file(f"YTD.tweets.part{part}", chunk)
     if likes:

@@ -35,7 +35,7 @@ from app.schemas import Interest, Preferences, Segment, TranscriptData
 from app.services.preferences import instructions_set
 from app.services.recommendations import feed_items, recommendations_save
 from app.services.runs import run_cancel, run_create, run_summary
-from app.sources.base import TranscriptUnavailable
+from app.sources.base import BLOCKED_NOTE, TranscriptBlocked, TranscriptUnavailable
 from tests.fakes import (
     COST_USD,
     TOKENS_IN,
@@ -309,6 +309,18 @@ def test_failed_items_are_skipped_and_logged_and_the_run_goes_on(pipeline: Pipel
     assert run.counts["transcripts"]["skipped"] == 1
     cached = pipeline.session.scalar(select(Transcript).where(Transcript.video_id == "chess0"))
     assert cached is not None and cached.error is not None and "disabled" in cached.error
+
+
+def test_a_blocked_server_is_said_once_and_the_run_finishes_with_what_it_has(pipeline: Pipeline) -> None:
+    for video in pipeline.videos[1:]:
+        video.transcript = TranscriptBlocked(video.candidate.video_id, "YouTube refused the request from this IP")
+    run = pipeline.run()
+    assert run.status == "succeeded", run.error
+    assert notes(run).count(BLOCKED_NOTE) == 1
+    assert len(skipped(run, "transcripts")) == len(pipeline.videos) - 1
+    assert [r.video_id for r in pipeline.recommendations(run.id)] == [pipeline.videos[0].candidate.video_id]
+    remembered = pipeline.session.scalars(select(Transcript.video_id).where(Transcript.error.is_not(None))).all()
+    assert remembered == []
 
 
 def scripted_clip(**update: Any) -> Callable[..., Any]:

@@ -22,7 +22,7 @@ from app.schemas import (
     Segment,
     TranscriptData,
 )
-from app.sources.base import SourceError, TranscriptUnavailable
+from app.sources.base import BLOCKED_NOTE, SourceError, TranscriptBlocked, TranscriptUnavailable
 from tests.fakes import FakeTranscriptSource, FakeVideoSource, ScriptedLLM, fake_video, passage_clip
 
 PREFS = Preferences()
@@ -263,6 +263,21 @@ def test_transcripts_come_from_the_cache_first_and_failures_become_skipped_items
     assert isinstance(cache.entries["disabled"], TranscriptUnavailable)
     assert "broken" not in cache.entries  # an unexpected error is not remembered
     assert progress.steps[-1] == (4, 4)
+
+
+def test_a_blocked_server_is_said_once_and_not_remembered_against_the_videos() -> None:
+    videos = [fake_video(f"v{i}", "chess") for i in range(4)]
+    for video in videos[1:]:
+        video.transcript = TranscriptBlocked(video.candidate.video_id, "YouTube refused the request")
+    cache = MemoryCache()
+    progress = Recorder()
+
+    got = stages.transcripts([v.candidate for v in videos], FakeTranscriptSource(videos), cache, progress, workers=2)
+
+    assert [t.video_id for t in got] == ["v0"]  # the run goes on with what it has
+    assert progress.notes == [BLOCKED_NOTE]
+    assert all("refused" in progress.reason_for(f"v{i}") for i in (1, 2, 3))
+    assert list(cache.entries) == ["v0"]  # a proxy or another network may get these next time
 
 
 def test_an_empty_transcript_is_skipped() -> None:

@@ -16,10 +16,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
+from youtube_transcript_api.proxies import WebshareProxyConfig
 
+from app.config import Settings
 from app.schemas import Segment
-from app.sources.base import TranscriptUnavailable
+from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable
 from app.sources.transcripts import BLOCKED_REASON, YouTubeTranscripts
+from app.sources.youtube_network import describe_transcript_proxy, redacted, transcript_proxy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "youtube_transcript"
 WATCH_URL = "https://www.youtube.com/watch"
@@ -214,8 +217,71 @@ def test_player_refusals_become_reasons(youtube, capture, reason):
     assert unavailable() == reason
 
 
-def test_blocking_reason_names_this_server():
-    assert BLOCKED_REASON.startswith("YouTube is blocking requests from this server")
+@pytest.mark.parametrize(
+    "capture",
+    ["youtube_transcripts_disabled2.innertube.json.static", "youtube_video_unavailable.innertube.json.static"],
+)
+def test_captions_that_no_client_could_get_are_marked_absent(youtube, capture):
+    youtube.replace(responses.POST, PLAYER_URL, body=asset(capture))
+
+    with pytest.raises(CaptionsAbsent):
+        YouTubeTranscripts().fetch(MAIN_VIDEO)
+
+
+def test_a_blocked_server_is_its_own_state_not_the_videos_fault(youtube):
+    youtube.replace(responses.POST, PLAYER_URL, body=asset("youtube_request_blocked.innertube.json.static"))
+
+    with pytest.raises(TranscriptBlocked) as raised:
+        YouTubeTranscripts().fetch(MAIN_VIDEO)
+    assert "this server's IP" in raised.value.reason
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"openrec_proxy_url": "http://user:secret@127.0.0.1:3128"}, "http://user:secret@127.0.0.1:3128"),
+        (
+            {"openrec_proxy_url": "http://127.0.0.1:1", "openrec_transcript_proxy_url": "socks5://127.0.0.1:1080"},
+            "socks5://127.0.0.1:1080",
+        ),
+    ],
+)
+def test_every_caption_request_goes_through_the_configured_proxy(youtube, values, expected):
+    proxy = transcript_proxy(Settings(_env_file=None, **values))
+
+    YouTubeTranscripts(proxy=proxy).fetch(MAIN_VIDEO)
+
+    assert len(youtube.calls) == 3
+    for call in youtube.calls:
+        assert call.request.req_kwargs["proxies"] == {"http": expected, "https": expected}
+
+
+def test_webshare_credentials_choose_the_rotating_residential_proxy():
+    chosen = Settings(
+        _env_file=None,
+        openrec_proxy_url="http://127.0.0.1:3128",
+        openrec_webshare_proxy_username="alice",
+        openrec_webshare_proxy_password="s3cret",
+        openrec_webshare_proxy_locations="us, ca",
+    )
+    proxy = transcript_proxy(chosen)
+
+    assert isinstance(proxy, WebshareProxyConfig)
+    assert proxy.retries_when_blocked > 0  # a retry rotates to another residential IP
+    assert proxy.proxy_username == "alice"
+    assert "-us-ca-" in proxy.url.lower()  # the locations the operator chose
+    assert "s3cret" not in describe_transcript_proxy(chosen)
+
+
+def test_no_proxy_is_used_unless_configured(youtube):
+    assert transcript_proxy(Settings(_env_file=None)) is None
+    YouTubeTranscripts().fetch(MAIN_VIDEO)
+    assert all(not call.request.req_kwargs.get("proxies") for call in youtube.calls)
+
+
+def test_proxy_urls_are_shown_without_their_password():
+    assert redacted("http://user:secret@proxy.example:8080") == "http://***@proxy.example:8080"
+    assert redacted("http://proxy.example:8080") == "http://proxy.example:8080"
 
 
 def test_a_url_instead_of_an_id_is_not_a_video_id(youtube):

@@ -20,8 +20,8 @@ from app.config import Settings
 from app.sources.base import SourceError
 from app.sources.catalog import CatalogSource
 from app.sources.providers import SourceNotConfigured, get_transcript_source, get_video_source
-from app.sources.transcripts import YouTubeTranscripts
-from app.sources.youtube import YouTubeApiSource, YtDlpSource, iso8601_duration_s
+from app.sources.subtitles import FallbackTranscripts
+from app.sources.youtube import QuotaGate, YouTubeApiSource, YtDlpSource, iso8601_duration_s
 
 FIXTURES = Path(__file__).parent / "fixtures" / "youtube"
 SEARCH_URL = "https://www.googleapis.com/youtube/v3/search"
@@ -190,7 +190,7 @@ def videos_answer(ids: list[str], **changes: Any) -> dict[str, Any]:
 
 
 def api_source() -> YouTubeApiSource:
-    return YouTubeApiSource(API_KEY, timeout_s=5)
+    return YouTubeApiSource(API_KEY, timeout_s=5, backoff_s=0, quota=QuotaGate())
 
 
 @respx.mock
@@ -361,9 +361,9 @@ def settings(**values: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-def test_ytdlp_is_the_default_with_youtube_captions():
+def test_ytdlp_is_the_default_with_youtube_captions_then_ytdlp_subtitles():
     assert isinstance(get_video_source(settings()), YtDlpSource)
-    assert isinstance(get_transcript_source(settings()), YouTubeTranscripts)
+    assert isinstance(get_transcript_source(settings()), FallbackTranscripts)
 
 
 def test_api_source_needs_a_key():
@@ -371,7 +371,7 @@ def test_api_source_needs_a_key():
         get_video_source(settings(openrec_video_source="api", youtube_api_key=""))
     source = get_video_source(settings(openrec_video_source="api", youtube_api_key=API_KEY))
     assert isinstance(source, YouTubeApiSource)
-    assert isinstance(get_transcript_source(settings(openrec_video_source="api")), YouTubeTranscripts)
+    assert isinstance(get_transcript_source(settings(openrec_video_source="api")), FallbackTranscripts)
 
 
 def test_catalog_source_needs_a_file():

@@ -35,7 +35,14 @@ from app.schemas import (
     SearchQuery,
     TranscriptData,
 )
-from app.sources.base import SourceError, TranscriptSource, TranscriptUnavailable, VideoSource
+from app.sources.base import (
+    BLOCKED_NOTE,
+    SourceError,
+    TranscriptBlocked,
+    TranscriptSource,
+    TranscriptUnavailable,
+    VideoSource,
+)
 
 STAGES = ("engagement", "interests", "queries", "search", "screen", "transcripts", "clip", "rank")
 MAX_INTERESTS = 8
@@ -263,9 +270,13 @@ def transcripts(
         else:
             missing.append(candidate.video_id)
     done = len(kept) - len(missing)
+    blocked = False
     for video_id, outcome in _each(lambda vid: _fetch(source, vid), missing, workers):
         if isinstance(outcome, str):
             progress.skip(video_id, outcome)
+        elif isinstance(outcome, TranscriptBlocked):  # the server's IP, not the video: never remembered
+            blocked = True
+            progress.skip(video_id, f"no transcript: {outcome.reason}")
         else:
             cache.store(video_id, outcome)
             if isinstance(outcome, TranscriptUnavailable):
@@ -274,6 +285,8 @@ def transcripts(
                 got[video_id] = outcome
         done += 1
         progress.step(done, len(kept))
+    if blocked:
+        progress.note(BLOCKED_NOTE)
     usable = []
     for candidate in kept:
         transcript = got.get(candidate.video_id)

@@ -20,6 +20,23 @@ class TranscriptUnavailable(Exception):
         self.reason = reason
 
 
+BLOCKED_NOTE = "YouTube is blocking caption requests from this server's IP: set OPENREC_PROXY_URL, see README"
+
+
+class TranscriptBlocked(TranscriptUnavailable):
+    """YouTube refused the request because of where it came from (the server's IP), not because of the video.
+
+    It passes with a proxy or another network, so it is never remembered as the video's outcome.
+    """
+
+
+class CaptionsAbsent(TranscriptUnavailable):
+    """YouTube listed the video's captions and none can serve (disabled, none in English, the video gone).
+
+    Any other client would see the same list, so no other way of fetching is tried.
+    """
+
+
 class VideoSource(Protocol):
     """Answers a search query with candidate videos, best first."""
 

@@ -7,8 +7,10 @@ from pathlib import Path
 from app.config import Settings
 from app.sources.base import SourceError, TranscriptSource, VideoSource
 from app.sources.catalog import CatalogSource
+from app.sources.subtitles import FallbackTranscripts, YtDlpSubtitles
 from app.sources.transcripts import YouTubeTranscripts
 from app.sources.youtube import YouTubeApiSource, YtDlpSource
+from app.sources.youtube_network import transcript_proxy, ytdlp_network_options
 
 
 class SourceNotConfigured(SourceError):
@@ -23,17 +25,24 @@ def get_video_source(settings: Settings) -> VideoSource:
                 "OPENREC_VIDEO_SOURCE=api needs YOUTUBE_API_KEY (a YouTube Data API v3 key); "
                 "unset OPENREC_VIDEO_SOURCE to search with yt-dlp, which needs no key"
             )
-        return YouTubeApiSource(settings.youtube_api_key)
+        return YouTubeApiSource(
+            settings.youtube_api_key,
+            base_url=settings.youtube_api_base_url,
+            max_retries=settings.youtube_api_max_retries,
+        )
     if settings.openrec_video_source == "catalog":
         return _catalog(settings)
-    return YtDlpSource()
+    return YtDlpSource(network=ytdlp_network_options(settings))
 
 
 def get_transcript_source(settings: Settings) -> TranscriptSource:
-    """A catalog carries its own transcripts; YouTube videos get theirs from YouTube's captions."""
+    """A catalog carries its own transcripts; YouTube videos get theirs from YouTube's captions, else yt-dlp's."""
     if settings.openrec_video_source == "catalog":
         return _catalog(settings)
-    return YouTubeTranscripts()
+    return FallbackTranscripts(
+        YouTubeTranscripts(proxy=transcript_proxy(settings)),
+        YtDlpSubtitles(network=ytdlp_network_options(settings)),
+    )
 
 
 def _catalog(settings: Settings) -> CatalogSource:

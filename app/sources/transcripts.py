@@ -2,7 +2,8 @@
 
 English is preferred in this order: captions written by a person, captions generated
 by YouTube, then YouTube's machine translation of another track. Every way YouTube can
-refuse becomes TranscriptUnavailable with a reason for the run log, never a failed run.
+refuse becomes TranscriptUnavailable with a reason for the run log, never a failed run;
+a refusal because of the server's IP is TranscriptBlocked (see `youtube_network` for proxies).
 """
 
 from __future__ import annotations
@@ -30,27 +31,27 @@ from youtube_transcript_api import (
     YouTubeTranscriptApi,
     YouTubeTranscriptApiException,
 )
+from youtube_transcript_api.proxies import ProxyConfig
 
 from app.schemas import Segment, TranscriptData
-from app.sources.base import TranscriptUnavailable
+from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable
 
 DEFAULT_TIMEOUT_S = 20.0
 ENGLISH = "en"
 
-BLOCKED_REASON = (
-    "YouTube is blocking requests from this server (too many requests, or an address of a cloud provider); "
-    "try again later or from another network"
-)
+BLOCKED_REASON = "YouTube refused the caption request from this server's IP (too many requests, or a cloud address)"
 REASONS: tuple[tuple[type[YouTubeTranscriptApiException], str], ...] = (
     (TranscriptsDisabled, "captions are disabled for this video"),
     (VideoUnavailable, "the video is no longer available"),
     (InvalidVideoId, "not a YouTube video id"),
     (AgeRestricted, "the video is age-restricted; its captions need a signed-in account"),
-    (RequestBlocked, BLOCKED_REASON),  # IpBlocked too: YouTube answered 429 or a captcha
     (PoTokenRequired, "YouTube requires a proof-of-origin token for these captions"),
     (FailedToCreateConsentCookie, "YouTube's cookie consent page could not be passed"),
     (YouTubeDataUnparsable, "YouTube's page could not be read (its format may have changed)"),
 )
+
+# What the video is, not how it was asked: another client would be told the same.
+ABSENT = (TranscriptsDisabled, VideoUnavailable, InvalidVideoId)
 
 
 class TimeoutSession(requests.Session):
@@ -69,15 +70,26 @@ class YouTubeTranscripts:
     """Fetches English captions of a YouTube video; one HTTP session per fetch, so it is thread-safe."""
 
     def __init__(
-        self, *, timeout_s: float = DEFAULT_TIMEOUT_S, session_factory: Callable[[], requests.Session] | None = None
+        self,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        proxy: ProxyConfig | None = None,
+        session_factory: Callable[[], requests.Session] | None = None,
     ) -> None:
+        self._proxy = proxy
         self._session_factory = session_factory or (lambda: TimeoutSession(timeout_s))
 
     def fetch(self, video_id: str) -> TranscriptData:
         with self._session_factory() as session:
-            api = YouTubeTranscriptApi(http_client=session)
+            api = YouTubeTranscriptApi(proxy_config=self._proxy, http_client=session)
             try:
                 fetched = english_track(api.list(video_id)).fetch()
+            except RequestBlocked as exc:  # IpBlocked too: YouTube answered 429 or a captcha
+                raise TranscriptBlocked(video_id, BLOCKED_REASON) from exc
+            except requests.exceptions.ProxyError as exc:
+                raise TranscriptUnavailable(video_id, "the proxy refused or could not be reached") from exc
+            except ABSENT as exc:
+                raise CaptionsAbsent(video_id, unavailable_reason(exc)) from exc
             except YouTubeTranscriptApiException as exc:
                 raise TranscriptUnavailable(video_id, unavailable_reason(exc)) from exc
             except (ParseError, ValueError, KeyError, TypeError) as exc:  # requests' JSONDecodeError included
@@ -113,7 +125,7 @@ def english_track(tracks: TranscriptList) -> Transcript:
     for track in tracks:  # manual tracks come first: a translation of them reads better
         if any(language.language_code == ENGLISH for language in track.translation_languages):
             return track.translate(ENGLISH)
-    raise TranscriptUnavailable(tracks.video_id, "no English captions, and none that YouTube can translate to English")
+    raise CaptionsAbsent(tracks.video_id, "no English captions, and none that YouTube can translate to English")
 
 
 def unavailable_reason(exc: YouTubeTranscriptApiException) -> str:

@@ -1,8 +1,9 @@
 """Reading the X "Download your data" archive: a ZIP read in memory, member by member, never extracted.
 
 Only `data/tweets.js` (`tweet.js` in older archives, `tweets-partN.js` in big ones),
-`data/like.js` (+ `like-partN.js`) and `data/account.js` are read; media, direct
-messages and everything else are never opened. Each data file is a JavaScript
+`data/note-tweet.js` (the full text of long posts), `data/like.js` (+ `like-partN.js`)
+and `data/account.js` are read; media, direct messages and everything else are never
+opened. Each data file is a JavaScript
 assignment of a JSON list, decoded one record at a time so that memory holds the
 records kept, not the file. The archive is untrusted: sizes, compression ratios and
 member counts are bounded, and every refusal says why in words meant for the user.
@@ -42,7 +43,7 @@ _RATIO_FLOOR_BYTES = MIB  # a member smaller than this cannot be a bomb, whateve
 _MAX_RECORD_CHARS = 4 * MIB  # a JSON error this far before the buffer's end is not a record cut by a chunk
 _MAX_PREFIX_CHARS = 1024
 _MAX_TEXT_CHARS = 10_000
-_DATA_FILE = re.compile(r"^(?:[^/]+/)?data/(?P<kind>tweets?|like|account)(?:-part(?P<part>\d{1,4}))?\.js$")
+_DATA_FILE = re.compile(r"^(?:[^/]+/)?data/(?P<kind>tweets?|like|account|note-tweet)(?:-part(?P<part>\d{1,4}))?\.js$")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _ENDS_EARLY = "the file ends in the middle of the list"
@@ -118,9 +119,13 @@ def parse_archive(data: bytes | BinaryIO, *, limits: ArchiveLimits | None = None
         reader = _MemberReader(archive, limits)
         parsed = ParsedArchive(skipped=plan.skipped, files=[m.filename for m in plan.all()])
         now = datetime.now(UTC)
+        notes = LongPosts()
+        for member in plan.notes:
+            for entry in reader.records(member):
+                notes.add(entry)
         for member in plan.tweets:
             for entry in reader.records(member):
-                parsed.add(_tweet_record(entry, now))
+                parsed.add(_tweet_record(entry, now, notes))
         like_order = 0
         for member in plan.likes:
             for entry in reader.records(member):
@@ -142,15 +147,17 @@ class _Plan:
     likes: list[zipfile.ZipInfo]
     account: zipfile.ZipInfo | None
     skipped: Counter[str]
+    notes: list[zipfile.ZipInfo] = field(default_factory=list)
 
     def all(self) -> list[zipfile.ZipInfo]:
-        return [*self.tweets, *self.likes, *([self.account] if self.account else [])]
+        return [*self.notes, *self.tweets, *self.likes, *([self.account] if self.account else [])]
 
 
 def _plan(members: list[zipfile.ZipInfo]) -> _Plan:
     """Pick the data files by name (parts in order); nothing else is ever opened."""
     tweets: list[tuple[int, zipfile.ZipInfo]] = []
     likes: list[tuple[int, zipfile.ZipInfo]] = []
+    notes: list[tuple[int, zipfile.ZipInfo]] = []
     account = None
     skipped: Counter[str] = Counter()
     for member in members:
@@ -163,6 +170,8 @@ def _plan(members: list[zipfile.ZipInfo]) -> _Plan:
         part = int(match["part"] or 0)
         if match["kind"] == "like":
             likes.append((part, member))
+        elif match["kind"] == "note-tweet":
+            notes.append((part, member))
         elif match["kind"] == "account":
             account = account or member
         else:
@@ -177,6 +186,7 @@ def _plan(members: list[zipfile.ZipInfo]) -> _Plan:
         likes=[m for _, m in sorted(likes, key=lambda pm: pm[0])],
         account=account,
         skipped=skipped,
+        notes=[m for _, m in sorted(notes, key=lambda pm: pm[0])],
     )
 
 
@@ -406,8 +416,8 @@ class _JsList:
 # --- records ------------------------------------------------------------------------------------
 
 
-def _tweet_record(entry: object, now: datetime) -> TweetRecord | str:
-    """A post of the archive's owner, or the reason it is skipped."""
+def _tweet_record(entry: object, now: datetime, notes: LongPosts | None = None) -> TweetRecord | str:
+    """A post of the archive's owner (with its full text when it is a long post), or the reason it is skipped."""
     tweet = entry.get("tweet") if isinstance(entry, dict) else None
     if not isinstance(tweet, dict):
         return SKIP_TWEET_SHAPE
@@ -420,6 +430,9 @@ def _tweet_record(entry: object, now: datetime) -> TweetRecord | str:
     entities = tweet.get("entities")
     links = entity_links(entities, "urls")
     text = readable_text(raw_text, [*links, *((short, "") for short, _ in entity_links(entities, "media"))])
+    created_at = _twitter_time(tweet.get("created_at"))
+    if notes:
+        text = notes.full_text(tweet_id, created_at, text) or text
     lang = tweet.get("lang")
     return TweetRecord(
         tweet_id=tweet_id,
@@ -429,7 +442,7 @@ def _tweet_record(entry: object, now: datetime) -> TweetRecord | str:
             links=(expanded for _, expanded in links),
         ),
         text=text[:_MAX_TEXT_CHARS],
-        created_at=_twitter_time(tweet.get("created_at")) or snowflake_time(tweet_id, now=now),
+        created_at=created_at or snowflake_time(tweet_id, now=now),
         url=status_url(tweet_id),
         lang=lang if isinstance(lang, str) and len(lang) <= 8 else None,
     )
@@ -484,3 +497,94 @@ def _twitter_time(value: object) -> datetime | None:
         return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC)
     except ValueError:
         return None
+
+
+# --- long posts (note-tweet.js) ----------------------------------------------------------------
+
+
+_URL = re.compile(r"https?://\S+")
+_PREFIX_CHARS = 40  # a truncated post and its note share at least this much text (links aside)
+
+
+class LongPosts:
+    """The full text of long posts, from `note-tweet.js`, matched to their truncated posts in tweets.js.
+
+    A note carries its own id (`noteTweetId`), not the post's, so it is matched on what
+    both record: the creation time to the second (`createdAt` vs `created_at`), with the
+    post's visible text as a prefix of the note's. A post id in the note (`tweetId`, in
+    some archives) is used when present. A note matches no post unless the texts agree.
+    """
+
+    def __init__(self) -> None:
+        self._by_post: dict[str, str] = {}
+        self._by_second: dict[datetime, list[str]] = {}
+        self._by_prefix: dict[str, list[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._by_post or self._by_second or self._by_prefix)
+
+    def add(self, entry: object) -> None:
+        note = entry.get("noteTweet") if isinstance(entry, dict) else None
+        if not isinstance(note, dict):
+            return
+        text = _note_text(note)
+        if not text:
+            return
+        post_id = note.get("tweetId")
+        if is_tweet_id(post_id):
+            self._by_post[post_id] = text
+        created = _iso_time(note.get("createdAt"))
+        if created is not None:
+            self._by_second.setdefault(created, []).append(text)
+        key = _comparable(text)[:_PREFIX_CHARS]
+        if len(key) == _PREFIX_CHARS:
+            self._by_prefix.setdefault(key, []).append(text)
+
+    def full_text(self, post_id: str, created_at: datetime | None, shown: str) -> str | None:
+        """The note's text for this post when it is longer than what tweets.js shows, else None."""
+        start = _comparable(shown)
+        found = self._by_post.get(post_id)
+        if found is None:
+            same_second = self._by_second.get(created_at, []) if created_at is not None else []
+            candidates = same_second or self._by_prefix.get(start[:_PREFIX_CHARS], [])
+            found = next((text for text in candidates if _continues(start, text)), None)
+        return found if found is not None and len(found) > len(shown) else None
+
+
+def _continues(start: str, text: str) -> bool:
+    """Whether the note's text begins with the post's visible text (compared without links, case or spacing)."""
+    head = start[:_PREFIX_CHARS]
+    return bool(head) and _comparable(text).startswith(head)
+
+
+def _comparable(text: str) -> str:
+    """Text reduced to what a truncated post and its note share: no links, no trailing ellipsis, one space."""
+    return " ".join(_URL.sub(" ", text).removesuffix("…").split()).casefold()
+
+
+def _note_text(note: dict[str, object]) -> str:
+    """The note's full text, readable: entities unescaped, t.co links expanded (both shapes archives use)."""
+    core = note.get("core")
+    results = note.get("noteTweetResults")
+    source = core if isinstance(core, dict) else results if isinstance(results, dict) else {}
+    text = source.get("text")
+    if not isinstance(text, str):
+        return ""
+    urls = source.get("urls")
+    links = [
+        (link.get("shortUrl") or link.get("url"), link.get("expandedUrl") or link.get("expanded_url"))
+        for link in (urls if isinstance(urls, list) else [])
+        if isinstance(link, dict)
+    ]
+    return readable_text(text, links)
+
+
+def _iso_time(value: object) -> datetime | None:
+    """`2023-02-09T12:48:50.264Z` to the second, in UTC (posts record their time to the second)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).replace(microsecond=0)

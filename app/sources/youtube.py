@@ -7,15 +7,19 @@ video is long enough for one is decided by screening, the same way for every sou
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import httpx
 import structlog
 import yt_dlp
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 from yt_dlp.utils import YoutubeDLError
 
 from app.schemas import Candidate
@@ -24,6 +28,7 @@ from app.sources.base import SourceError
 log = structlog.get_logger("openrec.sources")
 
 DEFAULT_TIMEOUT_S = 20.0
+PACIFIC = ZoneInfo("America/Los_Angeles")
 LIVE_STATES = frozenset({"live", "upcoming", "is_live", "is_upcoming"})
 
 
@@ -55,29 +60,57 @@ class _YtDlpLog:
         log.debug("ytdlp_error", message=message)
 
 
+BOT_CHECK_MESSAGE = (
+    "YouTube asks yt-dlp to sign in to confirm it is not a bot: it is blocking this server's IP; "
+    "set OPENREC_PROXY_URL (or OPENREC_YTDLP_COOKIES_FILE), see README"
+)
+
+
+def ytdlp_options(timeout_s: float, network: Mapping[str, Any]) -> dict[str, Any]:
+    """yt-dlp parameters shared by search and subtitles: nothing downloaded, nothing printed, the proxy set."""
+    return {
+        "skip_download": True,
+        "quiet": True,
+        "no_warnings": True,
+        "noprogress": True,
+        "cachedir": False,
+        "socket_timeout": timeout_s,
+        "logger": _YtDlpLog(),
+        **network,
+    }
+
+
+def ytdlp_failure(exc: Exception) -> str:
+    """The first line of a yt-dlp error, without its `ERROR:` prefix, the exception it wraps or its bug-report plea."""
+    lines = str(exc).removeprefix("ERROR: ").strip().splitlines()
+    first = lines[0] if lines else type(exc).__name__
+    return first.split("; please report this issue", 1)[0].split(" (caused by ", 1)[0]
+
+
+def is_bot_check(message: str) -> bool:
+    """YouTube's answer to a blocked IP: "Sign in to confirm you're not a bot"."""
+    return "confirm you're not a bot" in message.lower().replace("\u2019", "'")
+
+
 class YtDlpSource:
     """Searches YouTube with yt-dlp's `ytsearchN:` in flat mode: one request per page, no key."""
 
     name = "ytdlp"
 
     def __init__(
-        self, *, timeout_s: float = DEFAULT_TIMEOUT_S, ydl_factory: YoutubeDLFactory = yt_dlp.YoutubeDL
+        self,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        network: Mapping[str, Any] | None = None,
+        ydl_factory: YoutubeDLFactory = yt_dlp.YoutubeDL,
     ) -> None:
         self._timeout_s = timeout_s
+        self._network = dict(network or {})
         self._ydl_factory = ydl_factory
 
     def _options(self) -> dict[str, Any]:
-        """yt-dlp parameters: metadata of the search page only, nothing downloaded, nothing printed."""
-        return {
-            "extract_flat": "in_playlist",
-            "skip_download": True,
-            "quiet": True,
-            "no_warnings": True,
-            "noprogress": True,
-            "cachedir": False,
-            "socket_timeout": self._timeout_s,
-            "logger": _YtDlpLog(),
-        }
+        """yt-dlp parameters: metadata of the search page only."""
+        return {"extract_flat": "in_playlist", **ytdlp_options(self._timeout_s, self._network)}
 
     def search(self, query: str, limit: int) -> list[Candidate]:
         if limit < 1 or not query.strip():
@@ -86,10 +119,10 @@ class YtDlpSource:
         try:
             info = ydl.extract_info(f"ytsearch{limit}:{query}", download=False)
         except (YoutubeDLError, OSError) as exc:
-            lines = str(exc).removeprefix("ERROR: ").strip().splitlines()
-            raise SourceError(
-                f"yt-dlp search failed for {query!r}: {lines[0] if lines else type(exc).__name__}"
-            ) from exc
+            failure = ytdlp_failure(exc)
+            if is_bot_check(failure):
+                raise SourceError(BOT_CHECK_MESSAGE) from exc
+            raise SourceError(f"yt-dlp search failed for {query!r}: {failure}") from exc
         finally:
             ydl.close()
         entries = (info or {}).get("entries") or []
@@ -130,12 +163,48 @@ def _is_long_form_video(entry: Mapping[str, Any]) -> bool:
     )
 
 
+class QuotaGate:
+    """Remembers that a key's daily quota ran out, so that no further call spends time on it until the reset.
+
+    The Data API's quota resets at midnight Pacific time. Keys are remembered by a
+    digest, never as text.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._clock = clock
+        self._closed_until: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def check(self, api_key: str) -> None:
+        """Raise SourceError while the key's quota is used up."""
+        with self._lock:
+            until = self._closed_until.get(_digest(api_key))
+        if until is not None and self._clock() < until:
+            raise SourceError(QUOTA_MESSAGE + f" (resets at {until:%H:%M} UTC)")
+
+    def close(self, api_key: str) -> None:
+        """Stop calls with this key until the next midnight Pacific time."""
+        now = self._clock().astimezone(PACIFIC)
+        midnight = datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=PACIFIC)
+        with self._lock:
+            self._closed_until[_digest(api_key)] = midnight.astimezone(UTC)
+
+
+DAILY_QUOTA = QuotaGate()
+
+
+class _Transient(Exception):
+    """A failure worth another try: 429, a 5xx, a timeout or a connection error."""
+
+
 class YouTubeApiSource:
     """YouTube Data API v3: search.list (100 quota units) then videos.list (1 unit) for durations and counts.
 
     One search.list with any duration, filtered afterwards, rather than one per duration
     band: `videoDuration=medium|long` would drop 1–4 minute explainers that hold a clip,
-    and each extra search.list costs 100 of the default 10,000 daily units.
+    and each extra search.list costs 100 of the default 10,000 daily units. Requests are
+    retried with exponential backoff and jitter on 429, 5xx and network errors; an
+    exhausted quota stops every call until it resets.
     """
 
     name = "api"
@@ -143,17 +212,30 @@ class YouTubeApiSource:
     max_results = 50  # the most search.list returns in one page
 
     def __init__(
-        self, api_key: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, relevance_language: str | None = "en"
+        self,
+        api_key: str,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        relevance_language: str | None = "en",
+        base_url: str | None = None,
+        max_retries: int = 3,
+        backoff_s: float = 1.0,
+        quota: QuotaGate = DAILY_QUOTA,
     ) -> None:
         if not api_key:
             raise ValueError("the YouTube Data API source needs an API key")
         self._api_key = api_key
         self._timeout_s = timeout_s
         self._relevance_language = relevance_language
+        self._base_url = base_url or self.base_url
+        self._max_retries = max_retries
+        self._backoff_s = backoff_s
+        self._quota = quota
 
     def search(self, query: str, limit: int) -> list[Candidate]:
         if limit < 1 or not query.strip():
             return []
+        self._quota.check(self._api_key)
         params: dict[str, str | int] = {
             "part": "snippet",
             "type": "video",
@@ -166,7 +248,7 @@ class YouTubeApiSource:
             params["relevanceLanguage"] = self._relevance_language
         # The key travels in a header so that it never appears in a URL, a log line or an error.
         headers = {"X-Goog-Api-Key": self._api_key}
-        with httpx.Client(base_url=self.base_url, timeout=self._timeout_s, headers=headers) as client:
+        with httpx.Client(base_url=self._base_url, timeout=self._timeout_s, headers=headers) as client:
             hits = _search_hits(self._get(client, "search", params))
             if not hits:
                 return []
@@ -181,13 +263,26 @@ class YouTubeApiSource:
         return found
 
     def _get(self, client: httpx.Client, resource: str, params: Mapping[str, str | int]) -> dict[str, Any]:
+        retrying = Retrying(
+            stop=stop_after_attempt(self._max_retries + 1),
+            wait=wait_exponential_jitter(multiplier=self._backoff_s, max=30 * self._backoff_s, jitter=self._backoff_s),
+            retry=retry_if_exception_type(_Transient),
+            before_sleep=lambda state: log.warning(
+                "youtube_api_retry",
+                resource=resource,
+                attempt=state.attempt_number,
+                error=str(state.outcome.exception()) if state.outcome else "",
+            ),
+            reraise=True,
+        )
         try:
-            response = client.get(f"/{resource}", params=params)
-        except httpx.TimeoutException as exc:
-            raise SourceError(f"YouTube Data API {resource}.list timed out after {self._timeout_s:g} s") from exc
-        except httpx.HTTPError as exc:
-            raise SourceError(f"could not reach the YouTube Data API ({type(exc).__name__})") from exc
+            response = retrying(self._send, client, resource, params)
+        except _Transient as exc:
+            raise SourceError(str(exc)) from exc
         if response.is_error:
+            if error_reasons(response) & QUOTA_REASONS:
+                self._quota.close(self._api_key)
+                log.warning("youtube_api_quota_exceeded", resource=resource)
             raise SourceError(api_error_message(resource, response))
         try:
             body = response.json()
@@ -197,40 +292,64 @@ class YouTubeApiSource:
             raise SourceError(f"YouTube Data API {resource}.list answered with an unexpected body")
         return body
 
+    def _send(self, client: httpx.Client, resource: str, params: Mapping[str, str | int]) -> httpx.Response:
+        try:
+            response = client.get(f"/{resource}", params=params)
+        except httpx.TimeoutException as exc:
+            raise _Transient(f"YouTube Data API {resource}.list timed out after {self._timeout_s:g} s") from exc
+        except httpx.TransportError as exc:
+            raise _Transient(f"could not reach the YouTube Data API ({type(exc).__name__})") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Transient(api_error_message(resource, response))
+        return response
+
 
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "API_KEY_INVALID"})
+QUOTA_MESSAGE = (
+    "YouTube Data API quota exceeded: no more searches until the daily quota resets "
+    "(midnight Pacific time); set OPENREC_VIDEO_SOURCE=ytdlp to search without the API"
+)
 
 
-def api_error_message(resource: str, response: httpx.Response) -> str:
-    """A readable message for a YouTube Data API error body, naming what the operator can do."""
+def error_reasons(response: httpx.Response) -> set[str]:
+    """The `reason` values of a Data API error body (both of Google's error shapes)."""
+    error = _error_object(response)
+    return {
+        item["reason"]
+        for item in [*(error.get("errors") or []), *(error.get("details") or [])]
+        if isinstance(item, dict) and isinstance(item.get("reason"), str)
+    }
+
+
+def _error_object(response: httpx.Response) -> dict[str, Any]:
     try:
         error = response.json().get("error") or {}
     except (ValueError, AttributeError):
         error = {}
-    if not isinstance(error, dict):
-        error = {}
-    reasons = {
-        item.get("reason")
-        for item in [*(error.get("errors") or []), *(error.get("details") or [])]
-        if isinstance(item, dict)
-    }
+    return error if isinstance(error, dict) else {}
+
+
+def api_error_message(resource: str, response: httpx.Response) -> str:
+    """A readable message for a YouTube Data API error body, naming what the operator can do."""
+    reasons = error_reasons(response)
     if reasons & QUOTA_REASONS:
-        return (
-            "YouTube Data API quota exceeded: no more searches until the daily quota resets "
-            "(midnight Pacific time); set OPENREC_VIDEO_SOURCE=ytdlp to search without the API"
-        )
+        return QUOTA_MESSAGE
     if reasons & KEY_REASONS:
         return (
             "YouTube Data API rejected YOUTUBE_API_KEY (invalid key): "
             "check the key and that YouTube Data API v3 is enabled for it"
         )
-    detail = re.sub(r"<[^>]+>", "", str(error.get("message") or "")).strip()
-    reason = ", ".join(sorted(r for r in reasons if isinstance(r, str)))
+    detail = re.sub(r"<[^>]+>", "", str(_error_object(response).get("message") or "")).strip()
+    reason = ", ".join(sorted(reasons))
     extra = ": ".join(part for part in (reason, detail) if part)
     return f"YouTube Data API {resource}.list failed with HTTP {response.status_code}" + (
         f" ({extra})" if extra else ""
     )
+
+
+def _digest(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
 
 
 def _search_hits(body: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
