@@ -261,6 +261,7 @@ def _wrk_ms(value: str) -> float:
 def wrk_load(server: Server, endpoint: Endpoint, headers: dict[str, str], seconds: float, connections: int) -> Result:
     """wrk at `connections` connections for `seconds`."""
     command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    command += ["--timeout", "30s"]  # wrk's default (2 s) would count slow answers as errors
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     cpu_before = cpu_seconds(server.pid)
@@ -382,11 +383,14 @@ def report(backend: str, measured: Measured, generator: str) -> bool:
     results = measured.results
     bare, health, first, deep, fragment, api, health_64, first_64 = results
     print(f"\n{backend}: {RUNS * PER_RUN:,} recommendations, {generator}, load average {load_average()}")
-    print(f"  {'endpoint':<30}{'conns':>6}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'vs healthz':>11}{'CPU ms/req':>11}")
+    print(
+        f"  {'endpoint':<30}{'conns':>6}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'vs healthz':>11}{'CPU ms/req':>11}"
+        f"{'errors':>7}"
+    )
     for r in results:
         print(
             f"  {r.name:<30}{r.connections:>6}{r.rps:>8.0f}{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}"
-            f"{r.rps / health.rps:>11.0%}{r.cpu_ms:>11.2f}"
+            f"{r.rps / health.rps:>11.0%}{r.cpu_ms:>11.2f}{r.errors:>7}"
         )
     feed = [first, deep, fragment, api]
     slowest = min(r.rps for r in feed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -51,13 +51,17 @@ def session_create(session: Session, *, user: User, days: int) -> str:
     return token
 
 
+# Built once: every signed-in request runs it, binding only the token's digest and the time.
+_SESSION_USER = (
+    select(User)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(AuthSession.id == bindparam("digest"), AuthSession.expires_at > bindparam("now"))
+)
+
+
 def session_user(session: Session, *, token: str) -> User | None:
     """The user signed in by this session token, if it is live (one query: every request asks)."""
-    return session.scalar(
-        select(User)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.id == token_digest(token), AuthSession.expires_at > utcnow())
-    )
+    return session.scalar(_SESSION_USER, {"digest": token_digest(token), "now": utcnow()})
 
 
 def session_delete(session: Session, *, token: str) -> None:
