@@ -22,7 +22,13 @@ from app.schemas import (
     Segment,
     TranscriptData,
 )
-from app.sources.base import BLOCKED_NOTE, SourceError, TranscriptBlocked, TranscriptUnavailable
+from app.sources.base import (
+    BLOCKED_NOTE,
+    SourceError,
+    TranscriptBlocked,
+    TranscriptUnavailable,
+    TranscriptUnreachable,
+)
 from tests.fakes import FakeTranscriptSource, FakeVideoSource, ScriptedLLM, fake_video, passage_clip
 
 PREFS = Preferences()
@@ -267,8 +273,9 @@ def test_transcripts_come_from_the_cache_first_and_failures_become_skipped_items
 
 def test_a_blocked_server_is_said_once_and_not_remembered_against_the_videos() -> None:
     videos = [fake_video(f"v{i}", "chess") for i in range(4)]
-    for video in videos[1:]:
+    for video in videos[1:3]:
         video.transcript = TranscriptBlocked(video.candidate.video_id, "YouTube refused the request")
+    videos[3].transcript = TranscriptUnreachable("v3", "the proxy refused or could not be reached")
     cache = MemoryCache()
     progress = Recorder()
 
@@ -277,7 +284,7 @@ def test_a_blocked_server_is_said_once_and_not_remembered_against_the_videos() -
     assert [t.video_id for t in got] == ["v0"]  # the run goes on with what it has
     assert progress.notes == [BLOCKED_NOTE]
     assert all("refused" in progress.reason_for(f"v{i}") for i in (1, 2, 3))
-    assert list(cache.entries) == ["v0"]  # a proxy or another network may get these next time
+    assert list(cache.entries) == ["v0"]  # a proxy or another network may get the others next time
 
 
 def test_an_empty_transcript_is_skipped() -> None:

@@ -274,8 +274,8 @@ def transcripts(
     for video_id, outcome in _each(lambda vid: _fetch(source, vid), missing, workers):
         if isinstance(outcome, str):
             progress.skip(video_id, outcome)
-        elif isinstance(outcome, TranscriptBlocked):  # the server's IP, not the video: never remembered
-            blocked = True
+        elif isinstance(outcome, TranscriptUnavailable) and outcome.transient:  # not the video's fault
+            blocked = blocked or isinstance(outcome, TranscriptBlocked)
             progress.skip(video_id, f"no transcript: {outcome.reason}")
         else:
             cache.store(video_id, outcome)

@@ -12,7 +12,13 @@ class SourceError(Exception):
 
 
 class TranscriptUnavailable(Exception):
-    """No usable transcript for a video; `reason` is shown in the run log."""
+    """No usable transcript for a video; `reason` is shown in the run log.
+
+    `transient` failures belong to the server or its network, not to the video: they
+    pass, so they are never remembered as the video's outcome.
+    """
+
+    transient = False
 
     def __init__(self, video_id: str, reason: str) -> None:
         super().__init__(f"{video_id}: {reason}")
@@ -26,8 +32,16 @@ BLOCKED_NOTE = "YouTube is blocking caption requests from this server's IP: set 
 class TranscriptBlocked(TranscriptUnavailable):
     """YouTube refused the request because of where it came from (the server's IP), not because of the video.
 
-    It passes with a proxy or another network, so it is never remembered as the video's outcome.
+    It passes with a proxy or another network.
     """
+
+    transient = True
+
+
+class TranscriptUnreachable(TranscriptUnavailable):
+    """YouTube, or the proxy in front of it, could not be reached."""
+
+    transient = True
 
 
 class CaptionsAbsent(TranscriptUnavailable):

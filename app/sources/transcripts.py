@@ -34,7 +34,7 @@ from youtube_transcript_api import (
 from youtube_transcript_api.proxies import ProxyConfig
 
 from app.schemas import Segment, TranscriptData
-from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable
+from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable, TranscriptUnreachable
 
 DEFAULT_TIMEOUT_S = 20.0
 ENGLISH = "en"
@@ -87,7 +87,7 @@ class YouTubeTranscripts:
             except RequestBlocked as exc:  # IpBlocked too: YouTube answered 429 or a captcha
                 raise TranscriptBlocked(video_id, BLOCKED_REASON) from exc
             except requests.exceptions.ProxyError as exc:
-                raise TranscriptUnavailable(video_id, "the proxy refused or could not be reached") from exc
+                raise TranscriptUnreachable(video_id, "the proxy refused or could not be reached") from exc
             except ABSENT as exc:
                 raise CaptionsAbsent(video_id, unavailable_reason(exc)) from exc
             except YouTubeTranscriptApiException as exc:
@@ -95,7 +95,7 @@ class YouTubeTranscripts:
             except (ParseError, ValueError, KeyError, TypeError) as exc:  # requests' JSONDecodeError included
                 raise TranscriptUnavailable(video_id, "YouTube sent caption data that could not be read") from exc
             except requests.RequestException as exc:
-                raise TranscriptUnavailable(video_id, f"could not reach YouTube ({type(exc).__name__})") from exc
+                raise TranscriptUnreachable(video_id, f"could not reach YouTube ({type(exc).__name__})") from exc
         segments = [
             Segment(text=text, start=snippet.start, duration=snippet.duration)
             for snippet in fetched
