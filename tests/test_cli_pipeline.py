@@ -26,7 +26,10 @@ from app.services.users import user_by_email
 from tests.conftest import PASSWORD, SHARED, reset_caches, unique_email
 
 EVAL = SHARED / "eval"
-FEED_KEYS = {"video_id", "title", "channel", "start_s", "end_s", "explanation", "quote", "tweet_ids", "score"}
+FEED_KEYS = {
+    *("video_id", "title", "channel", "start_s", "end_s"),
+    *("explanation", "quote", "quote_s", "tweet_ids", "score"),
+}
 THRESHOLDS = {"p@10": 0.8, "clip_hit": 0.7, "grounded": 1.0}
 
 
@@ -89,6 +92,7 @@ def test_run_feed_instructions_and_runs_on_the_sample_data(catalog: Path, capsys
         video = catalog_videos[item["video_id"]]
         assert "sourdough" not in (video["title"] + video["description"]).lower()
         assert 0 <= item["start_s"] < item["end_s"] <= video["duration_s"]
+        assert item["start_s"] <= item["quote_s"] <= item["end_s"]
         assert item["tweet_ids"] and set(item["tweet_ids"]) <= ids
         assert item["title"] == video["title"] and item["channel"] == video["channel"]
     assert len({item["video_id"] for item in feed}) == len(feed)

@@ -221,7 +221,7 @@ def test_the_page_shows_a_card_per_clip_with_everything_on_it(client: TestClient
     for tweet_id in seeded.tweet_ids:
         assert f'<a href="https://x.com/i/status/{tweet_id}" target="_blank" rel="noopener noreferrer">' in html
     assert "I keep reading about query planners" in html
-    assert "watch?v=" in html and "&amp;t=751s" in html and "Watch the full video from here" in html
+    assert "watch?v=" in html and "&amp;t=751s" in html and ">Full video<" in html
     assert 'data-player-api="https://www.youtube.com/iframe_api"' in html
     assert 'src="/static/feed.js"' in html
     assert "That’s all for now" in html and 'action="/runs"' in html
