@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,6 +23,9 @@ from app.web import api, api_feed, api_runs, auth, feed, imports, runs
 from app.web import settings as settings_pages
 from app.web.middleware import CSRFMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.web.templating import ROOT, render, templates
+
+# Swagger UI's script and styles, as the fastapi-offline package ships them (no CDN).
+SWAGGER_UI_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 STATUS_TITLES = {
     400: "Bad request",
@@ -62,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="An open recommendation system for YouTube clips. JSON API; authenticate with a session "
         "cookie or a personal API token (`Authorization: Bearer orc_…`).",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from our own static files, under the Content Security Policy
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -71,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Template files change only while developing; elsewhere skip the per-render file check.
     templates.env.auto_reload = settings.openrec_env == "development"
 
+    app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI_ASSETS), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     for router in (
         auth.router,
@@ -85,6 +91,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_runs.settings_router,
     ):
         app.include_router(router, responses=API_ERRORS)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        """The API reference (Swagger UI, no CDN and no inline script)."""
+        return render(request, "api_docs.html", {"openapi_url": app.openapi_url})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return FileResponse(ROOT / "static" / "favicon.ico", media_type="image/x-icon")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -56,6 +56,14 @@ def test_sentences_too_long_to_read_keep_the_chosen_words_marked_as_an_excerpt()
     assert quote_s is not None and 22 <= quote_s <= 25
 
 
+def test_auto_captions_without_punctuation_give_a_marked_excerpt() -> None:
+    captions = [(start, text.lower().replace(".", "")) for start, text in CAPTIONS]
+    quote, quote_s = whole_quote("a merge join walks two inputs", transcript(captions), 100, 121)
+    assert quote == f"{ELLIPSIS}a merge join walks two inputs{ELLIPSIS}"
+    # "a merge join" is said in the caption that starts at 112 s, after "in batches".
+    assert quote_s is not None and 112 < quote_s < 115
+
+
 def test_a_quote_not_spoken_in_the_clip_is_left_as_it_is_with_no_time() -> None:
     assert whole_quote("nothing like this is said", transcript(), 100, 121) == ("nothing like this is said", None)
 

@@ -3,7 +3,9 @@
 Engines pick a quote as a span of caption text, which often starts or stops mid-sentence
 (captions are cut every few words). Here the span grows to the sentences it touches, as
 long as they stay inside the clip and short enough to read; otherwise it stays as chosen
-and is marked as an excerpt with "…" where it cuts a sentence. `quote_s` is when the
+and is marked as an excerpt with "…" where it cuts a sentence. Auto captions carry no
+punctuation, so where their sentences start and end is a guess: their quotes are always
+marked as excerpts. `quote_s` is when the
 quote's first word is spoken, in seconds into the video (inside the clip's range).
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.llm.local.sentences import Sentence, split_sentences
+from app.llm.local.sentences import Sentence, is_punctuated, split_sentences
 from app.schemas import Clip, TranscriptData
 
 MAX_QUOTE_CHARS = 320
@@ -64,13 +66,14 @@ def whole_quote(quote: str, transcript: TranscriptData, start_s: float, end_s: f
     touched: Sequence[_Placed] = [p for p in placed if p.begin < at + len(text) and p.end > at]
     whole = " ".join(p.sentence.text for p in touched)
     first, last = touched[0], touched[-1]
+    punctuated = is_punctuated(transcript.segments)
     inside = first.sentence.start >= start_s - _TOLERANCE_S and last.sentence.end <= end_s + _TOLERANCE_S
-    if inside and len(whole) <= MAX_QUOTE_CHARS:
+    if punctuated and inside and len(whole) <= MAX_QUOTE_CHARS:
         return whole, round(max(start_s, first.sentence.start), 2)
     excerpt = joined[at : at + len(text)]
-    if at > first.begin:
+    if at > first.begin or not punctuated:
         excerpt = ELLIPSIS + excerpt
-    if at + len(text) < last.end:
+    if at + len(text) < last.end or not punctuated:
         excerpt += ELLIPSIS
     return excerpt, round(min(end_s, max(start_s, _time_at(first, at))), 2)
 

@@ -140,15 +140,16 @@ class FeedEntry:
     @property
     def explanation_parts(self) -> ExplanationParts:
         """The explanation around its quotation of the clip's quote (with the quote marks), if it quotes it."""
-        quote = self.quote.strip().strip("…").strip()
-        if quote:
-            for left, right in (('"', '"'), ("“", "”")):
-                at = self.explanation.find(f"{left}{quote}")
-                if at >= 0:
-                    close = self.explanation.find(right, at + 1 + len(quote))
-                    end = close + 1 if close >= 0 else len(self.explanation)
-                    return ExplanationParts(self.explanation[:at], self.quote, self.explanation[end:])
-        return ExplanationParts(self.explanation, "", "")
+        quote, text = self.quote.strip().strip("…").strip(), self.explanation
+        at = text.find(quote) if quote else -1
+        if at < 0:
+            return ExplanationParts(text, "", "")
+        begin, end = at, at + len(quote)
+        begin -= text[:begin].endswith("…")
+        begin -= text[:begin].endswith(('"', "“"))
+        end += text[end:].startswith("…")
+        end += text[end:].startswith(('"', "”"))
+        return ExplanationParts(text[:begin], self.quote, text[end:])
 
     @property
     def thumbnail_url(self) -> str:
