@@ -272,9 +272,13 @@ def test_a_bad_cursor_is_a_clear_400(client: TestClient) -> None:
     assert client.get("/api/feed", params={"cursor": "djI6MTox"}).status_code == 400
 
 
-def test_the_feed_needs_a_sign_in(client: TestClient) -> None:
+def test_the_feed_needs_a_sign_in_and_visitors_see_what_openrec_is(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert response.status_code == 200
+    assert 'href="/signup"' in response.text and 'href="/login"' in response.text
+    assert 'src="/static/landing-feed.png"' in response.text and "Clips picked for you" not in response.text
+    later = client.get("/?cursor=djE6MTox", follow_redirects=False)
+    assert later.status_code == 303 and later.headers["location"].startswith("/login")
     assert client.get("/api/feed").status_code == 401
 
 
@@ -337,6 +341,7 @@ def _status_page(client: TestClient, seed: Callable[[Session, int], None]) -> st
 def test_empty_with_no_data_sends_to_import(client: TestClient) -> None:
     html = _status_page(client, lambda db, uid: None)
     assert "No data yet" in html and 'href="/import"' in html and 'id="feed"' not in html
+    assert "paste a few posts" in html and "X username" not in html  # no X API on this server
 
 
 def test_empty_with_posts_but_no_run_offers_to_start_one(client: TestClient) -> None:

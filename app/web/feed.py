@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.deps import CurrentUser, RowId, SessionDep
+from app.deps import CurrentUser, LoginRequired, OptionalUser, RowId, SessionDep
 from app.models import User
 from app.services.feed import FeedPage, InvalidCursor, cursor_decode, feed_entry, feed_page, feed_status
 from app.services.feedback import (
@@ -95,10 +95,15 @@ def _back_to(recommendation_id: int) -> Response:
 @router.get("/")
 def feed_view(
     request: Request,
-    user: CurrentUser,
+    user: OptionalUser,
     session: SessionDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
+    """The feed; signed out, the page that says what openrec is."""
+    if user is None:
+        if is_htmx(request) or cursor:
+            raise LoginRequired
+        return render(request, "landing.html")
     try:
         page = feed_page(session, user=user, cursor=cursor, limit=PAGE_SIZE)
     except InvalidCursor as exc:
