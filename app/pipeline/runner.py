@@ -226,7 +226,9 @@ def _sources(
 ) -> _Sources:
     if videos is not None and transcripts is not None:
         return _Sources(videos, transcripts)
-    if email == DEMO_EMAIL and settings.openrec_video_source == "ytdlp":
+    # The demo archive is about the sample catalog's topics: an operator's own catalog (or yt-dlp, which
+    # needs the network) would find next to nothing for it. Only a live YouTube Data API search is used as is.
+    if email == DEMO_EMAIL and settings.openrec_video_source != "api":
         sample = CatalogSource.from_path(SAMPLE_CATALOG)
         note = "Demo account: videos come from the bundled sample catalog, not from YouTube."
         return _Sources(videos or sample, transcripts or sample, note)
