@@ -191,10 +191,17 @@ class Transcript(Base):
 
 
 def _next_run_number(context: DefaultExecutionContext) -> int:
-    """The number a new run of a user gets: one more than their last (one active run at a time keeps it unique)."""
+    """The number a new run of a user gets: one more than their last (one active run at a time keeps it unique).
+
+    Runs inserted together (one statement, several rows) count on from each other.
+    """
     user_id = context.get_current_parameters()["user_id"]  # type: ignore[no-untyped-call]
-    last = context.connection.scalar(select(func.max(PipelineRun.number)).where(PipelineRun.user_id == user_id))
-    return int(last or 0) + 1
+    given: dict[int, int] = context.__dict__.setdefault("openrec_run_numbers", {})
+    if user_id not in given:
+        last = context.connection.scalar(select(func.max(PipelineRun.number)).where(PipelineRun.user_id == user_id))
+        given[user_id] = int(last or 0)
+    given[user_id] += 1
+    return given[user_id]
 
 
 class PipelineRun(Base):

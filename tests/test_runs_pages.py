@@ -343,3 +343,14 @@ def test_runs_are_numbered_per_user_and_skipped_videos_go_by_their_title(me, str
     listing = client.get("/runs").text
     assert "Run 1" in listing and "Run 2" in listing and "Run 3" not in listing
     assert [run["number"] for run in client.get("/api/runs").json()] == [2, 1]
+
+
+def test_runs_inserted_together_count_on_from_each_other(me) -> None:
+    _client, user_id = me
+    with session_scope() as db:
+        db.add_all([PipelineRun(user_id=user_id, status="succeeded") for _ in range(3)])
+        db.flush()
+        db.add(PipelineRun(user_id=user_id, status="succeeded"))
+        db.flush()
+        numbers = db.scalars(select(PipelineRun.number).where(PipelineRun.user_id == user_id).order_by(PipelineRun.id))
+        assert list(numbers) == [1, 2, 3, 4]
