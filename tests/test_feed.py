@@ -505,3 +505,14 @@ def test_a_clip_voted_down_in_an_earlier_run_never_comes_back(session: Session, 
     ids = [i.recommendation_id for i in feed_page(session, user=user, limit=10).items]
     # In the newest run the vote can still be changed; an earlier run's clip voted down is gone.
     assert ids == [new_down, new_kept, old_kept]
+
+
+def test_raw_links_in_cited_posts_are_shortened_to_their_site(client: TestClient) -> None:
+    email = signup(client)
+    user_id = _user_id(email)
+    link = "https://x.com/someone/status/1893457203948572001?s=20"
+    with session_scope() as db:
+        seeded = seed_feed(db, user_id, runs=1, per_run=1)
+        db.execute(update(Tweet).where(Tweet.tweet_id == seeded.tweet_ids[0]).values(text=f"So true {link} wow"))
+    html = client.get("/").text
+    assert "So true x.com/… wow" in html and link not in html
