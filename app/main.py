@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
@@ -22,6 +25,9 @@ from app.web.middleware import CSRFMiddleware, RequestLogMiddleware, SecurityHea
 from app.web.static import STATIC_DIR, VersionedStaticFiles
 from app.web.static import versions as static_versions
 from app.web.templating import render, templates
+
+# Swagger UI's script and styles, as the fastapi-offline package ships them (no CDN).
+SWAGGER_UI_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 
 STATUS_TITLES = {
     400: "Bad request",
@@ -66,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="An open recommendation system for YouTube clips. JSON API; authenticate with a session "
         "cookie or a personal API token (`Authorization: Bearer orc_…`).",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from our own static files, under the Content Security Policy
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -90,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             connection.close()
         return {"status": "ok"}
 
+    app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI_ASSETS), name="swagger-ui")
     app.mount("/static", VersionedStaticFiles(directory=str(STATIC_DIR)), name="static")
     for router in (
         feed.router,
@@ -104,6 +111,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_runs.settings_router,
     ):
         app.include_router(router, responses=API_ERRORS)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        """The API reference (Swagger UI, no CDN and no inline script)."""
+        return render(request, "api_docs.html", {"openapi_url": app.openapi_url})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return FileResponse(STATIC_DIR / "favicon.ico", media_type="image/x-icon")
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:

@@ -22,8 +22,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    select,
     text,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, JSONType, UTCDateTime, utcnow
@@ -187,6 +190,20 @@ class Transcript(Base):
     __table_args__ = (UniqueConstraint("video_id", "language_code"),)
 
 
+def _next_run_number(context: DefaultExecutionContext) -> int:
+    """The number a new run of a user gets: one more than their last (one active run at a time keeps it unique).
+
+    Runs inserted together (one statement, several rows) count on from each other.
+    """
+    user_id = context.get_current_parameters()["user_id"]  # type: ignore[no-untyped-call]
+    given: dict[int, int] = context.__dict__.setdefault("openrec_run_numbers", {})
+    if user_id not in given:
+        last = context.connection.scalar(select(func.max(PipelineRun.number)).where(PipelineRun.user_id == user_id))
+        given[user_id] = int(last or 0)
+    given[user_id] += 1
+    return given[user_id]
+
+
 class PipelineRun(Base):
     """One pipeline run of one user, with progress, timings and the run log."""
 
@@ -194,6 +211,7 @@ class PipelineRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = _user_fk()
+    number: Mapped[int] = mapped_column(Integer, default=_next_run_number)  # 1, 2, … for each user
     status: Mapped[str] = mapped_column(String(10), default="queued")
     trigger: Mapped[str] = mapped_column(String(10), default="manual")  # manual | schedule | cli | demo
     stage: Mapped[str | None] = mapped_column(String(20))
@@ -228,6 +246,7 @@ class PipelineRun(Base):
             postgresql_where=text("status IN ('queued', 'running')"),
         ),
         Index("ix_pipeline_runs_user_created", "user_id", "created_at"),
+        UniqueConstraint("user_id", "number"),
     )
 
 
@@ -306,6 +325,7 @@ class Recommendation(Base):
     start_s: Mapped[float] = mapped_column(Float)
     end_s: Mapped[float] = mapped_column(Float)
     quote: Mapped[str] = mapped_column(Text)
+    quote_s: Mapped[float | None] = mapped_column(Float)  # when the quote is spoken, seconds into the video
     explanation: Mapped[str] = mapped_column(Text)
     tweet_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     score: Mapped[float] = mapped_column(Float)

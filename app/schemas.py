@@ -108,6 +108,7 @@ class Clip(Value):
     end_s: float
     quote: str
     score: float
+    quote_s: float | None = None  # when the quote is spoken, seconds into the video (inside the clip)
 
 
 class Explanation(Value):
@@ -128,6 +129,7 @@ class FeedItem(Value):
     tweet_ids: list[str]
     score: float
     interest: str = ""
+    quote_s: float | None = None  # when the quote is spoken, seconds into the video (inside the clip)
 
 
 class SkippedItem(Value):

@@ -247,6 +247,26 @@
     if (button) button.click();
   }
 
+  /* "Why this clip": the rest of the card (quote, cited posts, hide channel) opens in place. */
+  function toggleDetails(card) {
+    var button = card && card.querySelector('[data-action="details"]');
+    var more = button && document.getElementById(button.getAttribute("aria-controls"));
+    if (!more) return;
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    more.hidden = !open;
+    card.classList.toggle("is-open", open);
+    if (!open) {
+      var body = card.querySelector(".clip-body");
+      if (body) body.scrollTop = 0;
+    }
+  }
+
+  feed.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest('[data-action="details"]');
+    if (button) toggleDetails(button.closest(".clip"));
+  });
+
   function toggleHelp() {
     if (!help) return;
     if (help.open) help.close();
@@ -277,6 +297,9 @@
         break;
       case "d":
         press(card, "down");
+        break;
+      case "i":
+        toggleDetails(card);
         break;
       case "o": {
         var link = card && card.querySelector('[data-action="open"]');

@@ -14,7 +14,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app.db import session_scope
-from app.models import Feedback, HiddenChannel, Recommendation, Tweet, User, Video
+from app.models import Feedback, HiddenChannel, PipelineRun, Recommendation, Tweet, User, Video
 from app.services.feed import (
     InvalidCursor,
     cursor_decode,
@@ -222,7 +222,7 @@ def test_the_page_shows_a_card_per_clip_with_everything_on_it(client: TestClient
     for tweet_id in seeded.tweet_ids:
         assert f'<a href="https://x.com/i/status/{tweet_id}" target="_blank" rel="noopener noreferrer">' in html
     assert "I keep reading about query planners" in html
-    assert "watch?v=" in html and "&amp;t=751s" in html and "Watch the full video from here" in html
+    assert "watch?v=" in html and "&amp;t=751s" in html and ">Full video<" in html
     assert 'data-player-api="https://www.youtube.com/iframe_api"' in html
     assert f'src="{static_url("feed.js")}"' in html
     assert "That’s all for now" in html and 'action="/runs"' in html
@@ -273,9 +273,13 @@ def test_a_bad_cursor_is_a_clear_400(client: TestClient) -> None:
     assert client.get("/api/feed", params={"cursor": "djI6MTox"}).status_code == 400
 
 
-def test_the_feed_needs_a_sign_in(client: TestClient) -> None:
+def test_the_feed_needs_a_sign_in_and_visitors_see_what_openrec_is(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert response.status_code == 200
+    assert 'href="/signup"' in response.text and 'href="/login"' in response.text
+    assert 'src="/static/landing-feed.png"' in response.text and "Clips picked for you" not in response.text
+    later = client.get("/?cursor=djE6MTox", follow_redirects=False)
+    assert later.status_code == 303 and later.headers["location"].startswith("/login")
     assert client.get("/api/feed").status_code == 401
 
 
@@ -338,6 +342,7 @@ def _status_page(client: TestClient, seed: Callable[[Session, int], None]) -> st
 def test_empty_with_no_data_sends_to_import(client: TestClient) -> None:
     html = _status_page(client, lambda db, uid: None)
     assert "No data yet" in html and 'href="/import"' in html and 'id="feed"' not in html
+    assert "paste a few posts" in html and "X username" not in html  # no X API on this server
 
 
 def test_empty_with_posts_but_no_run_offers_to_start_one(client: TestClient) -> None:
@@ -402,3 +407,113 @@ def test_the_player_stub_setting_switches_the_player_script(client: TestClient, 
     app.state.settings = app.state.settings.model_copy(update={"openrec_youtube_player_stub": True})
     assert f'data-player-api="{static_url("youtube-stub.js")}"' in client.get("/").text
     assert client.get(static_url("youtube-stub.js")).status_code == 200
+
+
+# --- every word true: verbs, the quote once with its time, runs in the feed ------------------
+
+
+def test_cited_posts_are_labelled_with_what_the_user_did(client: TestClient) -> None:
+    email = signup(client)
+    user_id = _user_id(email)
+    kinds = ("tweet", "reply", "quote", "retweet", "like")
+    with session_scope() as db:
+        seeded = seed_feed(db, user_id, runs=1, per_run=1)
+        ids = []
+        for kind in kinds:
+            (tweet_id,) = add_tweets(db, user_id, [f"a post I {kind}"])
+            db.execute(update(Tweet).where(Tweet.tweet_id == tweet_id).values(kind=kind))
+            ids.append(tweet_id)
+        db.execute(update(Recommendation).values(tweet_ids=ids[2:]).where(Recommendation.user_id == user_id))
+    (item,) = client.get("/api/feed").json()["items"]
+    assert [(t["kind"], t["text"]) for t in item["tweets"]] == [(k, f"a post I {k}") for k in kinds[2:]]
+    html = client.get("/").text
+    assert re.findall(r'<span class="clip-tweet-verb">([^<]+)</span>', html) == [
+        "You quoted",
+        "You reposted",
+        "You liked",
+    ]
+    assert "You posted" not in html and "Because you posted" not in html
+    assert seeded.ids_in_feed_order == [item["recommendation_id"]]
+
+
+def test_the_quote_shows_once_with_the_time_it_is_spoken(client: TestClient) -> None:
+    email = signup(client)
+    user_id = _user_id(email)
+    quote = "A merge join walks two inputs sorted on the join key."
+    with session_scope() as db:
+        seed_feed(db, user_id, runs=1, per_run=2)
+        first, second = db.scalars(
+            select(Recommendation).where(Recommendation.user_id == user_id).order_by(Recommendation.position)
+        ).all()
+        first.quote, first.quote_s = quote, 800.4
+        first.explanation = f'Picked for your interest in joins. In this clip: "{quote}" Worth a look.'
+        second.quote, second.quote_s = "…the planner picks a hash join here…", None
+    items = client.get("/api/feed").json()["items"]
+    assert [(i["quote"], i["quote_s"]) for i in items] == [
+        (quote, 800.4),
+        ("…the planner picks a hash join here…", None),
+    ]
+    html = client.get("/").text
+    assert html.count(quote) == 1
+    assert f'<q class="clip-quote-inline">{quote}</q>' in html
+    assert "Picked for your interest in joins. In this clip: <q" in html and "</a> Worth a look." in html
+    assert ">at 13:20</a>" in html and "&amp;t=800s" in html  # spoken at 800 s, not at the clip start (751 s)
+    assert html.count("the planner picks a hash join here") == 1  # not in the explanation: shown in its own figure
+    assert "Said <a" in html and ">at 12:32</a>" in html  # no known time: the clip start
+
+
+def test_the_newest_run_opens_with_what_changed_and_earlier_runs_follow_a_divider(client: TestClient) -> None:
+    email = signup(client)
+    user_id = _user_id(email)
+    with session_scope() as db:
+        seeded = seed_feed(db, user_id, runs=2, per_run=PAGE_SIZE)
+        old_run, new_run = seeded.run_ids
+        db.get(PipelineRun, new_run).log = [  # type: ignore[union-attr]
+            {
+                "kind": "note",
+                "stage": "interests",
+                "item": "",
+                "message": 'Instructions applied: excluding videos about "chess"; beginner level.',
+            },
+            {"kind": "skipped", "stage": "screen", "item": "a", "message": "already shown to you"},
+            {"kind": "skipped", "stage": "screen", "item": "b", "message": "already shown to you"},
+            {"kind": "skipped", "stage": "screen", "item": "c", "message": "clickbait"},
+        ]
+    first = client.get("/").text
+    lines = re.findall(r'<p class="clip-run[^"]*">([^<]+)</p>', first)
+    assert len(lines) == 1
+    assert lines[0].startswith("Run 2 · ")
+    assert lines[0].endswith(
+        f"· {PAGE_SIZE} new clips · applied: excluding videos about &#34;chess&#34;, beginner level"
+        " · skipped 2 videos you had seen"
+    )
+    cursor = re.search(r'href="/\?cursor=([^"]+)"', first).group(1)  # type: ignore[union-attr]
+    later = client.get(f"/?cursor={cursor}", headers={"HX-Request": "true"}).text
+    assert re.findall(r'<p class="clip-run[^"]*">([^<]+)</p>', later)[0].startswith("Earlier: run 1 · ")
+    assert old_run < new_run
+
+
+def test_a_clip_voted_down_in_an_earlier_run_never_comes_back(session: Session, user: User) -> None:
+    seeded = seed_feed(session, user.id, runs=2, per_run=2)
+    old_down, old_kept, new_down, new_kept = [seeded.ids_in_feed_order[i] for i in (2, 3, 0, 1)]
+    session.add_all(
+        [
+            Feedback(user_id=user.id, recommendation_id=old_down, vote=-1, reason="too_advanced"),
+            Feedback(user_id=user.id, recommendation_id=new_down, vote=-1),
+        ]
+    )
+    session.flush()
+    ids = [i.recommendation_id for i in feed_page(session, user=user, limit=10).items]
+    # In the newest run the vote can still be changed; an earlier run's clip voted down is gone.
+    assert ids == [new_down, new_kept, old_kept]
+
+
+def test_raw_links_in_cited_posts_are_shortened_to_their_site(client: TestClient) -> None:
+    email = signup(client)
+    user_id = _user_id(email)
+    link = "https://x.com/someone/status/1893457203948572001?s=20"
+    with session_scope() as db:
+        seeded = seed_feed(db, user_id, runs=1, per_run=1)
+        db.execute(update(Tweet).where(Tweet.tweet_id == seeded.tweet_ids[0]).values(text=f"So true {link} wow"))
+    html = client.get("/").text
+    assert "So true x.com/… wow" in html and link not in html

@@ -112,6 +112,19 @@ def test_an_upload_without_a_file_is_refused(signed_in: TestClient) -> None:
     assert "Choose your X archive" in response.text
 
 
+def test_an_empty_file_is_named_refused_and_listed_in_recent_imports(signed_in: TestClient) -> None:
+    response = signed_in.post(
+        f"/import/archive?csrf_token={csrf_for(signed_in)}",
+        files={"archive": ("twitter-archive.zip", b"", "application/zip")},
+    )
+    assert response.status_code == 400
+    assert "“twitter-archive.zip” is empty (0 bytes)" in response.text
+    assert "Choose your X archive" not in response.text
+    (job,) = signed_in.get("/api/imports").json()
+    assert job["status"] == "failed" and job["filename"] == "twitter-archive.zip" and "empty" in job["error"]
+    assert "twitter-archive.zip" in signed_in.get("/import").text
+
+
 def test_an_upload_without_the_csrf_token_is_refused(signed_in: TestClient) -> None:
     response = signed_in.post("/import/archive", files={"archive": ("a.zip", LENA.read_bytes(), "application/zip")})
     assert response.status_code == 403

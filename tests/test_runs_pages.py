@@ -320,3 +320,37 @@ def test_api_start_and_cancel(me) -> None:
     assert created.json()["id"] != queued and created.json()["trigger"] == "manual"
     ended = _wait_until_ended(created.json()["id"])
     assert ended.user_id == user_id and ended.status == "failed"
+
+
+def test_runs_are_numbered_per_user_and_skipped_videos_go_by_their_title(me, stranger) -> None:
+    client, user_id = me
+    _other, other_id = stranger
+    video_id = f"v{uuid.uuid4().hex[:10]}"
+    with session_scope() as db:
+        db.add(Video(id=video_id, title="Ten hacks to double your bread", channel="Loud Kitchen"))
+    _add_run(other_id)
+    _add_run(other_id)
+    first = _add_run(user_id, log=[{"kind": "skipped", "stage": "screen", "item": video_id, "message": "clickbait"}])
+    second = _add_run(user_id, log=[{"kind": "skipped", "stage": "screen", "item": "unknown0001", "message": "x"}])
+    with session_scope() as db:
+        numbers = [db.get(PipelineRun, run_id).number for run_id in (first, second)]  # type: ignore[union-attr]
+    assert numbers == [1, 2]
+    page = client.get(f"/runs/{first}").text
+    assert "<h1>Run 1</h1>" in page
+    assert "Ten hacks to double your bread</a> — clickbait" in page
+    assert f'href="https://www.youtube.com/watch?v={video_id}"' in page
+    assert "unknown0001" in client.get(f"/runs/{second}").text  # no stored title: the id it has
+    listing = client.get("/runs").text
+    assert "Run 1" in listing and "Run 2" in listing and "Run 3" not in listing
+    assert [run["number"] for run in client.get("/api/runs").json()] == [2, 1]
+
+
+def test_runs_inserted_together_count_on_from_each_other(me) -> None:
+    _client, user_id = me
+    with session_scope() as db:
+        db.add_all([PipelineRun(user_id=user_id, status="succeeded") for _ in range(3)])
+        db.flush()
+        db.add(PipelineRun(user_id=user_id, status="succeeded"))
+        db.flush()
+        numbers = db.scalars(select(PipelineRun.number).where(PipelineRun.user_id == user_id).order_by(PipelineRun.id))
+        assert list(numbers) == [1, 2, 3, 4]

@@ -71,6 +71,7 @@ from app.sources.providers import get_transcript_source, get_video_source
 log = structlog.get_logger("openrec.runs")
 PROGRESS_INTERVAL_S = 0.5  # most frequent progress commit within a stage
 TRANSCRIPT_WORKERS = 4
+INSTRUCTIONS_APPLIED = "Instructions applied: "  # the run note that lists what the instructions changed
 
 EMPTY_NOTES = {
     "interests": "No interests could be inferred from your {n} posts and likes{because}.",
@@ -225,7 +226,9 @@ def _sources(
 ) -> _Sources:
     if videos is not None and transcripts is not None:
         return _Sources(videos, transcripts)
-    if email == DEMO_EMAIL and settings.openrec_video_source == "ytdlp":
+    # The demo archive is about the sample catalog's topics: an operator's own catalog (or yt-dlp, which
+    # needs the network) would find next to nothing for it. Only a live YouTube Data API search is used as is.
+    if email == DEMO_EMAIL and settings.openrec_video_source != "api":
         sample = CatalogSource.from_path(SAMPLE_CATALOG)
         note = "Demo account: videos come from the bundled sample catalog, not from YouTube."
         return _Sources(videos or sample, transcripts or sample, note)
@@ -373,7 +376,7 @@ class _Execution:
         if not isinstance(engine, PlansInstructions):
             return [f"Your custom instructions were given to the {engine.name} engine at every stage."]
         plan = engine.plan(self.prefs)
-        notes = [f"Instructions applied: {'; '.join(plan.applied)}."] if plan.applied else []
+        notes = [f"{INSTRUCTIONS_APPLIED}{'; '.join(plan.applied)}."] if plan.applied else []
         if plan.unsupported:
             notes.append(f"Instructions the {engine.name} engine could not apply: {'; '.join(plan.unsupported)}.")
         return notes

@@ -23,6 +23,7 @@ from app.llm.base import LLM
 from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import diversify
 from app.pipeline.engagement import EngagementInput, build_engagement
+from app.pipeline.quotes import with_whole_quote
 from app.pipeline.validate import MIN_CLIP_S, repair_explanation, validate_clip, validate_explanation
 from app.schemas import (
     Candidate,
@@ -44,6 +45,7 @@ from app.sources.base import (
     VideoSource,
 )
 
+SEEN_REASON = "already shown to you"
 STAGES = ("engagement", "interests", "queries", "search", "screen", "transcripts", "clip", "rank")
 MAX_INTERESTS = 8
 MAX_EVIDENCE = 5
@@ -202,7 +204,7 @@ def screen(
         if candidate.channel.casefold() in hidden:
             progress.skip(candidate.video_id, f"channel “{candidate.channel}” is hidden")
         elif candidate.video_id in seen:
-            progress.skip(candidate.video_id, "already shown to you")
+            progress.skip(candidate.video_id, SEEN_REASON)
         elif candidate.duration_s is not None and candidate.duration_s < MIN_CLIP_S:
             progress.skip(candidate.video_id, f"too short for a clip ({candidate.duration_s} s)")
         else:
@@ -362,7 +364,7 @@ def _clip_for(
         clip = clip.model_copy(update={"interest": interest.name})
         invalid = validate_clip(clip, transcript, duration_s=candidate.duration_s)
         if not invalid:
-            return clip
+            return with_whole_quote(clip, transcript)
         problems.append(f"{llm.name} engine's clip is invalid: {'; '.join(invalid)}")
     return "; ".join(problems)
 
@@ -410,6 +412,7 @@ def rank(
             end_s=clip.end_s,
             explanation=outcome.text.strip(),
             quote=clip.quote,
+            quote_s=clip.quote_s,
             tweet_ids=outcome.tweet_ids,
             score=round(_finite(clip.score), 6),
             interest=clip.interest,

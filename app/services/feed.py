@@ -32,6 +32,7 @@ from app.models import (
     Video,
 )
 from app.schemas import FeedbackReason
+from app.sources.tweet_records import is_tweet_id, status_url
 
 CURSOR_PREFIX = "v1"
 MAX_PAGE_SIZE = 100
@@ -43,14 +44,41 @@ class InvalidCursor(ValueError):
     """A cursor that this server did not hand out (or that was cut short)."""
 
 
+# What the user did with a post, as a card labels it (the stored engagement kind decides).
+ENGAGEMENT_VERBS: dict[str, str] = {
+    "tweet": "You posted",
+    "reply": "You replied",
+    "quote": "You quoted",
+    "retweet": "You reposted",
+    "like": "You liked",
+    "note": "You wrote",
+}
+
+
 @dataclass(frozen=True)
 class CitedTweet:
     tweet_id: str
     text: str
+    kind: str = "tweet"
 
     @property
-    def url(self) -> str:
-        return f"https://x.com/i/status/{self.tweet_id}"
+    def url(self) -> str | None:
+        """The post on X; None for pasted notes, which exist only here."""
+        return status_url(self.tweet_id) if is_tweet_id(self.tweet_id) else None
+
+    @property
+    def verb(self) -> str:
+        """ "You liked", "You replied"…: what the user did with this post."""
+        return ENGAGEMENT_VERBS.get(self.kind, "You posted")
+
+
+@dataclass(frozen=True)
+class ExplanationParts:
+    """An explanation split around the quote it contains, so the quote is shown once, with its time."""
+
+    before: str
+    quote: str  # empty when the explanation does not contain the clip's quote
+    after: str
 
 
 @dataclass(frozen=True)
@@ -68,11 +96,14 @@ class FeedEntry:
     end_s: float
     explanation: str
     quote: str
+    quote_s: float | None  # when the quote is spoken, seconds into the video
     interest: str
     score: float
     tweets: tuple[CitedTweet, ...]
     vote: Vote | None
     reason: FeedbackReason | None
+    run_number: int
+    run_finished_at: datetime | None
 
     @property
     def start_at(self) -> int:
@@ -95,6 +126,30 @@ class FeedEntry:
             f"https://www.youtube-nocookie.com/embed/{self.video_id}"
             f"?start={self.start_at}&end={self.end_at}&mute=1&playsinline=1&rel=0"
         )
+
+    @property
+    def quote_at(self) -> int:
+        """When the quote is spoken, in whole seconds (the clip start when that is not known)."""
+        return math.floor(self.quote_s) if self.quote_s is not None else self.start_at
+
+    @property
+    def quote_url(self) -> str:
+        """The full video on YouTube, from the moment the quote is spoken."""
+        return f"https://www.youtube.com/watch?v={self.video_id}&t={self.quote_at}s"
+
+    @property
+    def explanation_parts(self) -> ExplanationParts:
+        """The explanation around its quotation of the clip's quote (with the quote marks), if it quotes it."""
+        quote, text = self.quote.strip().strip("…").strip(), self.explanation
+        at = text.find(quote) if quote else -1
+        if at < 0:
+            return ExplanationParts(text, "", "")
+        begin, end = at, at + len(quote)
+        begin -= text[:begin].endswith("…")
+        begin -= text[:begin].endswith(('"', "“"))
+        end += text[end:].startswith("…")
+        end += text[end:].startswith(('"', "”"))
+        return ExplanationParts(text[:begin], self.quote, text[end:])
 
     @property
     def thumbnail_url(self) -> str:
@@ -144,6 +199,13 @@ _RUN = bindparam("run_id", type_=Integer)
 # Rendered into the SQL text, so PostgreSQL's cached generic plan knows how few rows are wanted.
 _LIMIT = bindparam("limit", type_=Integer, literal_execute=True)
 _HIDDEN = exists().where(HiddenChannel.user_id == _USER, HiddenChannel.channel == Video.channel)
+# A clip voted down stays in view in the newest run (so the vote can change) and is gone from earlier ones.
+_VOTED_DOWN = func.coalesce(Feedback.vote, 0) < 0
+_NEWEST_RUN = (
+    select(func.max(PipelineRun.id))
+    .where(PipelineRun.user_id == _USER, PipelineRun.status == "succeeded")
+    .scalar_subquery()
+)
 _ENTRIES = (
     select(
         Recommendation.id,
@@ -157,16 +219,19 @@ _ENTRIES = (
         Recommendation.end_s,
         Recommendation.explanation,
         Recommendation.quote,
+        Recommendation.quote_s,
         Recommendation.interest,
         Recommendation.score,
         Recommendation.tweet_ids,
         Feedback.vote,
         Feedback.reason,
+        PipelineRun.number.label("run_number"),
+        PipelineRun.finished_at.label("run_finished_at"),
     )
     .join(Video, Video.id == Recommendation.video_id)
     .join(PipelineRun, and_(PipelineRun.id == Recommendation.run_id, PipelineRun.status == "succeeded"))
     .outerjoin(Feedback, and_(Feedback.recommendation_id == Recommendation.id, Feedback.user_id == _USER))
-    .where(Recommendation.user_id == _USER, ~_HIDDEN)
+    .where(Recommendation.user_id == _USER, ~_HIDDEN, or_(~_VOTED_DOWN, Recommendation.run_id >= _NEWEST_RUN))
 )
 _FEED_ORDER = (Recommendation.run_id.desc(), Recommendation.position.asc())
 FIRST_PAGE = _ENTRIES.order_by(*_FEED_ORDER).limit(_LIMIT)
@@ -180,7 +245,7 @@ PAGE_AFTER = (
     .limit(_LIMIT)
 )
 ONE_ENTRY = _ENTRIES.where(Recommendation.id == bindparam("recommendation_id", type_=Integer))
-CITED_TWEETS = select(Tweet.tweet_id, Tweet.text).where(
+CITED_TWEETS = select(Tweet.tweet_id, Tweet.text, Tweet.kind).where(
     Tweet.user_id == _USER, Tweet.tweet_id.in_(bindparam("tweet_ids", type_=String, expanding=True))
 )
 
@@ -188,10 +253,10 @@ CITED_TWEETS = select(Tweet.tweet_id, Tweet.text).where(
 def _entries(session: Session, *, user: User, rows: Sequence[Row[*tuple[Any, ...]]]) -> list[FeedEntry]:
     """Feed entries of rows from the statements above, with the text of every tweet they cite (one query)."""
     wanted = sorted({str(tweet_id) for row in rows for tweet_id in (row.tweet_ids or [])})
-    texts: dict[str, str] = {}
+    cited: dict[str, CitedTweet] = {}
     if wanted:
         found = session.connection().execute(CITED_TWEETS, {"user_id": user.id, "tweet_ids": wanted})
-        texts = {str(tweet_id): str(text) for tweet_id, text in found}
+        cited = {str(i): CitedTweet(tweet_id=str(i), text=str(text), kind=str(kind)) for i, text, kind in found}
     return [
         FeedEntry(
             recommendation_id=row.id,
@@ -205,15 +270,14 @@ def _entries(session: Session, *, user: User, rows: Sequence[Row[*tuple[Any, ...
             end_s=row.end_s,
             explanation=row.explanation,
             quote=row.quote,
+            quote_s=row.quote_s,
             interest=row.interest,
             score=row.score,
-            tweets=tuple(
-                CitedTweet(tweet_id=str(tweet_id), text=texts[str(tweet_id)])
-                for tweet_id in (row.tweet_ids or [])
-                if str(tweet_id) in texts
-            ),
+            tweets=tuple(cited[str(i)] for i in (row.tweet_ids or []) if str(i) in cited),
             vote=None if row.vote is None else ("up" if row.vote > 0 else "down"),
             reason=cast(FeedbackReason, row.reason) if row.reason in FEEDBACK_REASONS else None,
+            run_number=row.run_number,
+            run_finished_at=row.run_finished_at,
         )
         for row in rows
     ]

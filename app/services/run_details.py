@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Interest, LLMCall, PipelineRun, Recommendation, Tweet, User
+from app.pipeline.runner import INSTRUCTIONS_APPLIED
+from app.pipeline.stages import SEEN_REASON
 from app.sources.tweet_records import is_tweet_id, status_url
 
 
@@ -79,3 +81,20 @@ def run_interests(session: Session, *, run: PipelineRun) -> list[InterestView]:
         )
         for interest in interests
     ]
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def run_changes(*, run: PipelineRun, clips: int) -> list[str]:
+    """What a run changed, in a few words each: its new clips, the instructions it applied, what it skipped as seen."""
+    changes = [_plural(clips, "new clip", "new clips")]
+    for entry in run.log:
+        message = str(entry.get("message", ""))
+        if entry.get("kind") == "note" and message.startswith(INSTRUCTIONS_APPLIED):
+            changes.append("applied: " + message.removeprefix(INSTRUCTIONS_APPLIED).rstrip(".").replace("; ", ", "))
+    seen = sum(1 for e in run.log if e.get("kind") == "skipped" and e.get("message") == SEEN_REASON)
+    if seen:
+        changes.append(f"skipped {_plural(seen, 'video', 'videos')} you had seen")
+    return changes

@@ -264,6 +264,7 @@ def run_summary(session: Session, *, run: PipelineRun) -> dict[str, Any]:
     """A run as `openrec runs --json` and the API show it."""
     return {
         "id": run.id,
+        "number": run.number,
         "status": run.status,
         "trigger": run.trigger,
         "engine": run.engine,

@@ -104,3 +104,12 @@ def transcript_save(session: Session, *, video_id: str, outcome: TranscriptData 
             setattr(row, key, value)
         row.fetched_at = utcnow()
     session.flush()
+
+
+def video_titles(session: Session, *, video_ids: Sequence[str]) -> dict[str, str]:
+    """The titles of the stored videos among `video_ids` (others are left out)."""
+    wanted = sorted({v for v in video_ids if v})
+    if not wanted:
+        return {}
+    rows = session.execute(select(Video.id, Video.title).where(Video.id.in_(wanted), Video.title != ""))
+    return {str(video_id): str(title) for video_id, title in rows}

@@ -28,7 +28,8 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such reco
 class CitedTweetOut(BaseModel):
     tweet_id: str
     text: str
-    url: str = Field(description="The post on X.")
+    kind: str = Field(description="What you did with it: tweet, reply, quote, retweet, like or note (pasted).")
+    url: str | None = Field(description="The post on X; null for pasted notes.")
 
 
 class FeedItemOut(BaseModel):
@@ -42,7 +43,11 @@ class FeedItemOut(BaseModel):
     start_s: float
     end_s: float
     explanation: str
-    quote: str = Field(description="What is said in the clip.")
+    quote: str = Field(description="What is said in the clip: whole sentences, or an excerpt marked with “…”.")
+    quote_s: float | None = Field(
+        description="When the quote is spoken, in seconds into the video (inside the clip); null when not known."
+    )
+    run_number: int = Field(description="The number of the run that picked the clip, among your runs.")
     interest: str
     score: float
     tweets: list[CitedTweetOut] = Field(description="Your posts that led to this clip.")
@@ -65,9 +70,11 @@ class FeedItemOut(BaseModel):
             end_s=entry.end_s,
             explanation=entry.explanation,
             quote=entry.quote,
+            quote_s=entry.quote_s,
+            run_number=entry.run_number,
             interest=entry.interest,
             score=entry.score,
-            tweets=[CitedTweetOut(tweet_id=t.tweet_id, text=t.text, url=t.url) for t in entry.tweets],
+            tweets=[CitedTweetOut(tweet_id=t.tweet_id, text=t.text, kind=t.kind, url=t.url) for t in entry.tweets],
             vote=entry.vote,
             reason=entry.reason,
             watch_url=entry.watch_url,

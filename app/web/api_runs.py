@@ -27,6 +27,7 @@ settings_router = APIRouter(prefix="/api", tags=["settings"])
 
 class RunOut(BaseModel):
     id: int
+    number: int = Field(description="The run's number among your runs: 1 for your first.")
     status: Literal["queued", "running", "succeeded", "failed", "cancelled"]
     trigger: str
     stage: str | None

@@ -15,9 +15,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.deps import CurrentUser, RowId, SessionDep
+from app.deps import CurrentUser, LoginRequired, OptionalUser, RowId, SessionDep
 from app.models import User
-from app.services.feed import InvalidCursor, feed_entry, feed_page, feed_status
+from app.services.feed import FeedPage, InvalidCursor, cursor_decode, feed_entry, feed_page, feed_status
 from app.services.feedback import (
     InvalidFeedback,
     RecommendationNotFound,
@@ -27,6 +27,8 @@ from app.services.feedback import (
     feedback_set,
     recommendation_channel,
 )
+from app.services.run_details import run_changes, run_clip_counts
+from app.services.runs import run_get
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -59,6 +61,33 @@ class HiddenView:
     channel: str
 
 
+@dataclass(frozen=True)
+class RunLine:
+    """The line over the first card of a run: what the newest run changed, or where an earlier run starts."""
+
+    text: str
+    newest: bool
+
+
+def _run_lines(session: Session, user: User, page: FeedPage, cursor: str | None) -> dict[int, RunLine]:
+    """Lines keyed by the recommendation whose card opens a run on this page."""
+    lines: dict[int, RunLine] = {}
+    previous = cursor_decode(cursor)[0] if cursor else None
+    for item in page.items:
+        if item.run_id != previous:
+            when = f" · {item.run_finished_at:%-d %b}" if item.run_finished_at else ""
+            if previous is None:
+                run = run_get(session, user=user, run_id=item.run_id)
+                clips = run_clip_counts(session, user=user, run_ids=[item.run_id]).get(item.run_id, 0)
+                changes = run_changes(run=run, clips=clips) if run is not None else []
+                text = " · ".join([f"Run {item.run_number}{when}", *changes])
+                lines[item.recommendation_id] = RunLine(text, newest=True)
+            else:
+                lines[item.recommendation_id] = RunLine(f"Earlier: run {item.run_number}{when}", newest=False)
+        previous = item.run_id
+    return lines
+
+
 def _back_to(recommendation_id: int) -> Response:
     return RedirectResponse(f"/#clip-{recommendation_id}", status_code=303)
 
@@ -66,10 +95,15 @@ def _back_to(recommendation_id: int) -> Response:
 @router.get("/")
 def feed_view(
     request: Request,
-    user: CurrentUser,
+    user: OptionalUser,
     session: SessionDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
+    """The feed; signed out, the page that says what openrec is."""
+    if user is None:
+        if is_htmx(request) or cursor:
+            raise LoginRequired
+        return render(request, "landing.html")
     try:
         page = feed_page(session, user=user, cursor=cursor, limit=PAGE_SIZE)
     except InvalidCursor as exc:
@@ -82,6 +116,7 @@ def feed_view(
         "cursor": cursor,
         "reasons": REASON_LABELS,
         "prefetch_at": max(0, len(page.items) - 3),
+        "run_lines": _run_lines(session, user, page, cursor),
     }
     response = render(request, "_feed_page.html" if fragment else "feed.html", context)
     response.headers["vary"] = "HX-Request"

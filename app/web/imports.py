@@ -101,7 +101,7 @@ async def read_upload(request: Request, *, limit_bytes: int) -> tuple[BytesIO, s
     except (FormParserError, ValueError) as exc:
         raise UploadRefused(400, "The upload could not be read as a form; try again.") from exc
     upload = files.get(ARCHIVE_FIELD)
-    if upload is None or upload.size == 0:
+    if upload is None or (upload.size == 0 and not upload.file_name):
         raise UploadRefused(400, "Choose your X archive (a .zip file) to upload.")
     if upload.size > limit_bytes:
         raise too_large
@@ -129,13 +129,14 @@ def _import_or_record_failure(
 
 
 def _archive_import(session: Session, user: User, data: BytesIO, filename: str | None) -> ImportJob:
-    return _import_or_record_failure(
-        session,
-        user=user,
-        source="archive",
-        filename=filename,
-        run=lambda: import_archive(session, user=user, data=data, filename=filename),
-    )
+    def run() -> ImportJob:
+        if not data.getbuffer().nbytes:  # a file was chosen, but it holds nothing (a download cut short)
+            raise ImportInputError(
+                f"“{filename}” is empty (0 bytes). Download your archive from X again, then upload the .zip file."
+            )
+        return import_archive(session, user=user, data=data, filename=filename)
+
+    return _import_or_record_failure(session, user=user, source="archive", filename=filename, run=run)
 
 
 def _paste_import(session: Session, user: User, text: str) -> ImportJob:

@@ -24,6 +24,7 @@ from app.pipeline.dispatch import dispatch_run
 from app.pipeline.stages import STAGES
 from app.services.run_details import run_clip_counts, run_interests, run_models
 from app.services.runs import run_cancel, run_create, run_get, runs_list
+from app.services.videos import video_titles
 from app.web.templating import format_seconds, is_htmx, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -138,6 +139,7 @@ def split_log(entries: list[dict[str, Any]]) -> RunLog:
 def run_context(session: Session, settings: Settings, run: PipelineRun) -> dict[str, Any]:
     """Everything the run page and its status fragment show."""
     models = run_models(session, run=run)
+    log = split_log(run.log)
     engine = "local engine" if run.engine == "local" else run.engine
     return {
         "run": run,
@@ -147,7 +149,10 @@ def run_context(session: Session, settings: Settings, run: PipelineRun) -> dict[
         "elapsed": seconds_text(duration_s(run)),
         "engine": f"{engine} ({', '.join(models)})" if models else engine,
         "budget_usd": settings.openrec_run_budget_usd,
-        "log": split_log(run.log),
+        "log": log,
+        "titles": video_titles(
+            session, video_ids=[entry.get("item", "") for entries in log.skipped.values() for entry in entries]
+        ),
         "stage_labels": STAGE_LABELS,
         "interests": run_interests(session, run=run),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,17 @@ def format_seconds(value: float | int | None) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
+_URL = re.compile(r"\bhttps?://(?:www\.)?([^/\s?#]+)[^\s]*", re.IGNORECASE)
+
+
+def short_links(text: str) -> str:
+    """Post text with each raw link shortened to its site ("x.com/…"), so long links neither wrap nor crowd."""
+    return _URL.sub(lambda m: f"{m.group(1)}/…" if len(m.group(0)) > len(m.group(1)) + 9 else m.group(1), text)
+
+
 templates.env.filters["clock"] = format_seconds
 templates.env.globals["static_url"] = static_url
+templates.env.filters["short_links"] = short_links
 
 
 def is_htmx(request: Request) -> bool:

@@ -49,6 +49,7 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 LOOPBACK = frozenset({"127.0.0.1", "localhost"})
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
+LAPTOP = {"width": 1280, "height": 800}
 
 
 def _free_port() -> int:
@@ -208,10 +209,23 @@ class FeedUser:
     starts: list[int]
     ends: list[int]
     channels: list[str]
+    quotes: list[str] = field(default_factory=list)
+    quote_starts: list[float] = field(default_factory=list)
+    run_id: int = 0
 
 
-def seed_catalog_feed(server: LiveServer, *, clips: int = 8, video_ids: list[str] | None = None) -> FeedUser:
-    """A user with one succeeded run whose clips are dev catalog videos (the first ones, or those named)."""
+def seed_catalog_feed(
+    server: LiveServer,
+    *,
+    clips: int = 8,
+    video_ids: list[str] | None = None,
+    kinds: tuple[str, str] = ("tweet", "like"),
+) -> FeedUser:
+    """A user with one succeeded run whose clips are dev catalog videos (the first ones, or those named).
+
+    Each clip cites one of two posts, the first of engagement kind `kinds[0]`, the second `kinds[1]`;
+    its quote is the clip's second and third captions, spoken a few seconds after the clip starts.
+    """
     catalog = {video["id"]: video for video in json.loads(CATALOG.read_text())["videos"]}
     videos = [catalog[i] for i in video_ids] if video_ids else list(catalog.values())[:clips]
     email = unique_email("e2e")
@@ -222,13 +236,17 @@ def seed_catalog_feed(server: LiveServer, *, clips: int = 8, video_ids: list[str
             Tweet(
                 user_id=user.id,
                 tweet_id=str(1_900_000_000_000_000_000 + uuid.uuid4().int % 10**15),
-                kind="tweet",
+                kind=kind,
                 text=text,
                 created_at=now,
             )
-            for text in (
-                "Been reading about how query planners pick join strategies — fascinating stuff",
-                "Typography rabbit hole today: kerning vs tracking, who knew",
+            for kind, text in zip(
+                kinds,
+                (
+                    "Been reading about how query planners pick join strategies — fascinating stuff",
+                    "Typography rabbit hole today: kerning vs tracking, who knew",
+                ),
+                strict=True,
             )
         ]
         run = PipelineRun(user_id=user.id, status="succeeded", stage="rank", started_at=now, finished_at=now)
@@ -253,7 +271,7 @@ def seed_catalog_feed(server: LiveServer, *, clips: int = 8, video_ids: list[str
             first = segments[len(segments) // 3]
             inside = [s for s in segments if first["start"] <= s["start"] < first["start"] + 60]
             end = inside[-1]["start"] + inside[-1]["duration"]
-            quote = " ".join(s["text"] for s in inside[:3])
+            quote = " ".join(" ".join(s["text"] for s in inside[1:3]).split())
             rec = Recommendation(
                 user_id=user.id,
                 run_id=run.id,
@@ -262,8 +280,9 @@ def seed_catalog_feed(server: LiveServer, *, clips: int = 8, video_ids: list[str
                 start_s=first["start"],
                 end_s=end,
                 quote=quote,
+                quote_s=inside[1]["start"],
                 explanation=(
-                    f'Picked for your interest in query planning. You posted "{tweets[position % 2].text}". '
+                    f'Picked for your interest in query planning, from "{tweets[position % 2].text}". '
                     f'In this clip: "{quote}"'
                 ),
                 tweet_ids=[tweets[position % 2].tweet_id],
@@ -278,6 +297,9 @@ def seed_catalog_feed(server: LiveServer, *, clips: int = 8, video_ids: list[str
             seeded.starts.append(int(first["start"]))
             seeded.ends.append(int(-(-end // 1)))
             seeded.channels.append(video["channel"])
+            seeded.quotes.append(quote)
+            seeded.quote_starts.append(inside[1]["start"])
+        seeded.run_id = run.id
     return seeded
 
 

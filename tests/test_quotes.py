@@ -1,0 +1,76 @@
+"""The quote a clip shows is whole sentences (or a marked excerpt), timed when it is actually spoken."""
+
+from __future__ import annotations
+
+from app.pipeline.quotes import ELLIPSIS, MAX_QUOTE_CHARS, whole_quote, with_whole_quote
+from app.pipeline.validate import spoken_between
+from app.schemas import Clip, Segment, TranscriptData
+
+# Manual captions cut every few words, as YouTube serves them: (start, text), 3 s each.
+CAPTIONS = [
+    (100.0, "Welcome back."),
+    (103.0, "A hash join builds a table"),
+    (106.0, "on the smaller input."),
+    (109.0, "When memory runs out it spills to disk"),
+    (112.0, "in batches. A merge join walks two"),
+    (115.0, "inputs sorted on the join key."),
+    (118.0, "That is why sort order matters."),
+]
+
+
+def transcript(captions: list[tuple[float, str]] = CAPTIONS) -> TranscriptData:
+    segments = [Segment(text=text, start=start, duration=3.0) for start, text in captions]
+    return TranscriptData(video_id="vid00000001", language_code="en", is_generated=False, segments=segments)
+
+
+def test_a_fragment_across_sentences_becomes_the_sentences_it_touches() -> None:
+    quote, quote_s = whole_quote("it spills to disk in batches. A merge join walks two inputs", transcript(), 100, 121)
+    assert quote == (
+        "When memory runs out it spills to disk in batches. A merge join walks two inputs sorted on the join key."
+    )
+    assert quote in spoken_between(transcript(), 100, 121)
+    # Spoken from the start of "When memory runs out", not from the clip start.
+    assert quote_s is not None and 108.5 <= quote_s <= 109.5
+
+
+def test_the_quote_time_is_when_it_is_spoken_inside_the_clip() -> None:
+    quote, quote_s = whole_quote("That is why sort order matters.", transcript(), 100, 121)
+    assert quote == "That is why sort order matters."
+    assert quote_s == 118.0
+
+
+def test_a_sentence_that_starts_before_the_clip_is_shown_as_an_excerpt() -> None:
+    quote, quote_s = whole_quote("on the smaller input.", transcript(), 105.5, 121)
+    assert quote == ELLIPSIS + "on the smaller input."
+    assert quote_s is not None and 105.5 <= quote_s < 109
+
+
+def test_sentences_too_long_to_read_keep_the_chosen_words_marked_as_an_excerpt() -> None:
+    # Three sentences of 40 words each, captions of 8 words: every fifth caption ends a sentence.
+    words = [f"word{i}" + ("." if i % 40 == 39 else "") for i in range(120)]
+    captions = [(10.0 + 3 * n, " ".join(words[i : i + 8])) for n, i in enumerate(range(0, 120, 8))]
+    quote, quote_s = whole_quote("word38 word39. word40 word41", transcript(captions), 10, 55)
+    assert quote == f"{ELLIPSIS}word38 word39. word40 word41{ELLIPSIS}"
+    assert len(" ".join(words[:80])) > MAX_QUOTE_CHARS
+    # word38 is in the fifth caption (22-25 s), near its end.
+    assert quote_s is not None and 22 <= quote_s <= 25
+
+
+def test_auto_captions_without_punctuation_give_a_marked_excerpt() -> None:
+    captions = [(start, text.lower().replace(".", "")) for start, text in CAPTIONS]
+    quote, quote_s = whole_quote("a merge join walks two inputs", transcript(captions), 100, 121)
+    assert quote == f"{ELLIPSIS}a merge join walks two inputs{ELLIPSIS}"
+    # "a merge join" is said in the caption that starts at 112 s, after "in batches".
+    assert quote_s is not None and 112 < quote_s < 115
+
+
+def test_a_quote_not_spoken_in_the_clip_is_left_as_it_is_with_no_time() -> None:
+    assert whole_quote("nothing like this is said", transcript(), 100, 121) == ("nothing like this is said", None)
+
+
+def test_a_clip_gets_its_whole_quote_and_time() -> None:
+    clip = Clip(video_id="vid00000001", interest="joins", start_s=100, end_s=121, quote="A hash join builds", score=1)
+    out = with_whole_quote(clip, transcript())
+    assert out.quote == "A hash join builds a table on the smaller input."
+    assert out.quote_s is not None and 102.5 <= out.quote_s <= 103.5
+    assert (out.start_s, out.end_s) == (clip.start_s, clip.end_s)
