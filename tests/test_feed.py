@@ -277,7 +277,7 @@ def test_the_feed_needs_a_sign_in_and_visitors_see_what_openrec_is(client: TestC
     response = client.get("/", follow_redirects=False)
     assert response.status_code == 200
     assert 'href="/signup"' in response.text and 'href="/login"' in response.text
-    assert 'src="/static/landing-feed.png"' in response.text and "Clips picked for you" not in response.text
+    assert f'src="{static_url("landing-feed.png")}"' in response.text and "Clips picked for you" not in response.text
     later = client.get("/?cursor=djE6MTox", follow_redirects=False)
     assert later.status_code == 303 and later.headers["location"].startswith("/login")
     assert client.get("/api/feed").status_code == 401

@@ -233,7 +233,7 @@ def test_offline_the_player_says_so_with_the_title(
     feed = seed_catalog_feed(live_server, clips=2)
     phone = viewport == PHONE
     b = browse(viewport, has_touch=phone, is_mobile=phone)
-    b.page.route("**/static/youtube-stub.js", lambda route: route.abort("internetdisconnected"))
+    b.page.route("**/static/youtube-stub.js*", lambda route: route.abort("internetdisconnected"))
     sign_in(b.page, live_server.base_url, feed.email)
     message = b.page.locator(f"#clip-{feed.ids[0]} .clip-offline")
     expect(message).to_be_visible()
