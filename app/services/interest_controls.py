@@ -7,8 +7,8 @@ matched without regard to case or spacing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from app.schemas import Interest, InterestControls
 from app.services.run_details import InterestView, run_interests
 
 MAX_NAME_CHARS = 120
+InterestKind = Literal["pinned", "muted", "added", "inferred"]
 CHOICE_WORDS = {
     "pin": "Pinned",
     "unpin": "Unpinned",
@@ -95,7 +96,7 @@ class ChoiceState:
     def shown_name(self, name: str) -> str:
         return self.renamed.get(name_key(name), name)
 
-    def state_of(self, name: str) -> str:
+    def state_of(self, name: str) -> InterestKind:
         """pinned | muted | added | inferred (by the user's name for it)."""
         key = name_key(name)
         if key in self.muted:
@@ -110,7 +111,7 @@ class InterestState:
     """One interest as the interests page and `openrec interests` show it."""
 
     name: str
-    state: str  # pinned | muted | added | inferred
+    state: InterestKind
     description: str
     weight: float | None  # None for interests no run has weighed yet
     view: InterestView | None  # the latest run's interest, with its evidence posts
@@ -185,7 +186,12 @@ def interests_overview(session: Session, *, user: User) -> list[InterestState]:
                 inferred_name=view.name if name != view.name else "",
             )
         )
-    for kind, names in (("pinned", state.pinned), ("added", state.added), ("muted", state.muted)):
+    lacking: list[tuple[InterestKind, dict[str, str]]] = [
+        ("pinned", state.pinned),
+        ("added", state.added),
+        ("muted", state.muted),
+    ]
+    for kind, names in lacking:
         for key, name in names.items():
             if key not in seen:
                 seen.add(key)
@@ -257,8 +263,3 @@ def choice_sentence(choice: InterestChoice) -> str:
     if choice.action == "rename":
         return f"Renamed “{choice.name}” to “{choice.new_name}”"
     return f"{CHOICE_WORDS.get(choice.action, choice.action)} “{choice.name}”"
-
-
-def interests_by_name(states: Sequence[InterestState], name: str) -> InterestState | None:
-    key = name_key(name)
-    return next((s for s in states if name_key(s.name) == key), None)
