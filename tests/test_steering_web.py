@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.db import session_scope
 from app.models import Feedback, Interest, InterestChoice, PipelineRun, Recommendation, RunStageResult, User, Video
+from app.pipeline.shortfall import SHORTFALL_ITEM, shortfall
 from app.services.users import user_by_email
 from app.services.why_not import NotAVideoId, video_id_of
 from tests.conftest import csrf_for, signup
@@ -303,3 +304,23 @@ def test_why_not_explains_a_clip_that_scored_below_the_feed(me) -> None:
     assert body["stage"] == "rank"
     assert "scored 0.10" in body["reason"] and "the 2 clips in your feed scored 0.89 or more" in body["reason"]
     assert json.dumps(body)  # plain JSON, nothing else
+
+
+# -- the end of the feed --------------------------------------------------------------------------
+
+
+def test_the_end_of_the_feed_says_why_the_latest_run_came_up_short(me) -> None:
+    client, user_id = me
+    why = shortfall(3, 20, {"search": 40, "screen": 9, "transcripts": 5, "clip": 3})
+    assert why == (
+        "3 of 20 clips met the bar this time: the search found 40 new videos, 9 passed screening, "
+        "5 had a usable transcript and 3 had a passage close enough to your posts."
+    )
+    assert shortfall(20, 20, {"search": 90}) == ""
+    with session_scope() as db:
+        seeded = seed_feed(db, user_id, runs=1, per_run=3)
+        run = db.get(PipelineRun, seeded.run_ids[0])
+        assert run is not None
+        run.log = [{"kind": "note", "stage": "rank", "item": SHORTFALL_ITEM, "message": why}]
+    html = client.get("/").text
+    assert f"Your latest run: {why}" in html.replace("&#39;", "'")

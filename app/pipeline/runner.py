@@ -36,7 +36,7 @@ from app.models import PipelineRun, User
 from app.pipeline import stages
 from app.pipeline.engines import KeepsNotes, PlansInstructions, build_llm
 from app.pipeline.exclusions import excluded_topics
-from app.pipeline.shortfall import shortfall
+from app.pipeline.shortfall import SHORTFALL_ITEM, shortfall
 from app.pipeline.stages import STAGES, Engines, StageError
 from app.schemas import (
     Candidate,
@@ -406,7 +406,9 @@ class _Execution:
         size, wanted = len(self.outputs.rank), self.prefs.feed_size
         if 0 < size < wanted:
             outs = {stage: len(self.outputs.get(stage)) for stage in ("search", "screen", "transcripts", "clip")}
-            notes.append(_note("rank", shortfall(size, wanted, outs)))
+            notes.append(
+                {"kind": "note", "stage": "rank", "item": SHORTFALL_ITEM, "message": shortfall(size, wanted, outs)}
+            )
         return notes
 
     def _run(self, session: Session) -> PipelineRun:

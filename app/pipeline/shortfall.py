@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+SHORTFALL_ITEM = "feed size"  # the `item` of the run-log note that says why the feed is short
 
 
 def shortfall(size: int, wanted: int, outs: Mapping[str, int]) -> str:
@@ -20,3 +23,8 @@ def shortfall(size: int, wanted: int, outs: Mapping[str, int]) -> str:
         return f"{size} of {wanted} clips met the bar this time."
     listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
     return f"{size} of {wanted} clips met the bar this time: {listed}."
+
+
+def logged_shortfall(log: Sequence[Mapping[str, Any]]) -> str:
+    """The sentence a finished run logged about its short feed, or an empty string."""
+    return next((str(e.get("message", "")) for e in log if e.get("item") == SHORTFALL_ITEM), "")
