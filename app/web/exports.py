@@ -226,12 +226,8 @@ def why_not_page(request: Request, user: CurrentUser, session: SessionDep, video
             answer = why_not(session, user=user, pasted=video[:500])
         except NotAVideoId as exc:
             error = str(exc)
-    return render(
-        request,
-        "why_not.html",
-        {"video": video[:500], "answer": answer, "error": error},
-        status_code=400 if error else 200,
-    )
+    # A question answered on the page, like a search: text without a video id is told so, not refused.
+    return render(request, "why_not.html", {"video": video[:500], "answer": answer, "error": error})
 
 
 # -- JSON API -----------------------------------------------------------------------------------
