@@ -11,7 +11,8 @@ from app.models import Interest as InterestRow
 from app.models import User
 from app.pipeline import stages
 from app.pipeline.diversity import PER_INTEREST, interest_cap
-from app.schemas import Engagement, Interest
+from app.pipeline.exclusions import excluded_topics, interest_excluded, video_excluded
+from app.schemas import Candidate, Engagement, Interest, InterestControls, Preferences
 from app.services.interest_controls import (
     InterestChoiceError,
     choice_sentence,
@@ -205,3 +206,26 @@ def test_the_local_engine_reads_an_added_interest_against_the_posts() -> None:
     interest = LocalEngine().interest_from_text("Category theory for programmers", posts)
     assert interest.evidence_tweet_ids == ["1"]
     assert interest.keywords[0] == "Category theory for programmers"
+
+
+def test_a_video_is_about_an_excluded_topic_by_its_words_or_two_of_the_removed_interests_keywords() -> None:
+    birds = Interest(
+        name="Birdwatching", description="", weight=1.0, evidence_tweet_ids=[], keywords=["birds", "cranes", "swifts"]
+    )
+    prefs = Preferences(instructions="no more birds", interests=InterestControls(previous=[birds, chess_interest()]))
+    topics = excluded_topics(prefs)
+    assert [(t.phrase, t.interests) for t in topics] == [("birds", ("Birdwatching",))]
+
+    def video(title: str) -> Candidate:
+        return Candidate(video_id="v", title=title, description="")
+
+    assert video_excluded(video("Birds of the Arctic"), topics) is not None  # the phrase
+    assert video_excluded(video("A year of birdwatching"), topics) is not None  # the removed interest's name
+    assert video_excluded(video("Cranes and swifts at dusk"), topics) is not None  # two of its keywords
+    assert video_excluded(video("Construction cranes, explained"), topics) is None  # one keyword is not enough
+    assert video_excluded(video("Rook endgames"), topics) is None
+    assert interest_excluded(birds, topics) is not None and interest_excluded(chess_interest(), topics) is None
+
+
+def chess_interest() -> Interest:
+    return Interest(name="Chess", description="", weight=1.0, evidence_tweet_ids=[], keywords=["rook endgames"])

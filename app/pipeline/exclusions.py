@@ -28,6 +28,7 @@ class ExcludedTopic:
     """One exclusion with what it removes: the user's interests it names and the terms of each."""
 
     phrase: str
+    phrase_terms: frozenset[str]
     interests: tuple[str, ...]
     names: tuple[frozenset[str], ...]  # the phrase's terms and each removed interest's name terms
     keywords: tuple[frozenset[str], ...]  # the removed interests' keywords, as term sets
@@ -45,6 +46,7 @@ def excluded_topics(prefs: Preferences) -> list[ExcludedTopic]:
         topics.append(
             ExcludedTopic(
                 phrase=phrase,
+                phrase_terms=needed,
                 interests=tuple(i.name for i in removed),
                 names=(needed, *(frozenset(terms(i.name)) for i in removed)),
                 keywords=tuple(k for i in removed for k in _term_sets(i.keywords) if k),
@@ -56,7 +58,7 @@ def excluded_topics(prefs: Preferences) -> list[ExcludedTopic]:
 def interest_excluded(interest: Interest, topics: Iterable[ExcludedTopic]) -> ExcludedTopic | None:
     """The topic that removes this interest: it names the interest, or is the interest the user last saw."""
     for topic in topics:
-        if interest.name in topic.interests or _names(interest, topic.names[0]):
+        if interest.name in topic.interests or _names(interest, topic.phrase_terms):
             return topic
     return None
 
