@@ -257,6 +257,71 @@ def cmd_instructions(args: argparse.Namespace) -> int:
     return 0
 
 
+INTEREST_CHANGES = {"pin": 1, "unpin": 1, "mute": 1, "unmute": 1, "remove": 1, "rename": 2, "add": 1}
+
+
+def cmd_interests(args: argparse.Namespace) -> int:
+    """List the interests of the latest run with their state, or change one for the next run."""
+    import json
+
+    from app.services.interest_controls import (
+        InterestChoiceError,
+        choice_sentence,
+        interest_choose,
+        interests_overview,
+    )
+
+    if args.change:
+        action, values = args.change[0], args.change[1:]
+        if INTEREST_CHANGES.get(action) != len(values):
+            raise CommandError(
+                'use: interests EMAIL [pin NAME | unpin NAME | mute NAME | unmute NAME | rename OLD NEW | add "TEXT" '
+                "| remove NAME]"
+            )
+        with session_scope() as session:
+            try:
+                row = interest_choose(
+                    session, user=_user(session, args.email), action=action, name=values[0], new_name=values[-1]
+                )
+            except InterestChoiceError as exc:
+                raise CommandError(str(exc)) from exc
+            print(f"{choice_sentence(row)}; the next run follows it")
+        return 0
+    with session_scope() as session:
+        states = interests_overview(session, user=_user(session, args.email))
+        listed = [
+            {
+                "name": s.name,
+                "state": s.state,
+                "description": s.description,
+                "weight": s.weight,
+                "inferred_name": s.inferred_name,
+                "posts": [p.tweet_id for p in s.view.evidence] if s.view is not None else [],
+            }
+            for s in states
+        ]
+    if args.json:
+        print(json.dumps(listed, ensure_ascii=False, indent=2))
+        return 0
+    if not listed:
+        print(f"{args.email} has no interests yet: import posts and run the pipeline, or add one")
+    for item in listed:
+        weight = "" if item["weight"] is None else f"{item['weight']:.2f}"
+        print(f"{item['state']:<9} {weight:>5}  {item['name']}")
+    return 0
+
+
+def cmd_feed_url(args: argparse.Namespace) -> int:
+    """Print the user's secret RSS, Atom and JSON Feed URLs, one a line (made on first use)."""
+    from app.services.feed_settings import feed_token, feed_urls
+
+    with session_scope() as session:
+        token = feed_token(session, user=_user(session, args.email))
+    for url in feed_urls(get_settings(), token).values():
+        print(url)
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     """The user's runs, newest first: status, stage timings and counts, LLM calls, tokens and cost."""
     import json
@@ -379,6 +444,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("email", help="the account's email address")
     p.add_argument("text", help='the instructions in plain language, e.g. "no crypto, I\'m a beginner" ("" clears)')
     p.set_defaults(func=cmd_instructions)
+
+    p = sub.add_parser(
+        "interests",
+        help="see and steer a user's interests",
+        description="The interests of the latest run with their state; or pin, mute, unmute, rename or add one.",
+    )
+    p.add_argument("email", help="the account's email address")
+    p.add_argument(
+        "change",
+        nargs="*",
+        metavar="CHANGE",
+        help='pin NAME | unpin NAME | mute NAME | unmute NAME | rename OLD NEW | add "TEXT" | remove NAME',
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON list (name, state, description, weight, posts)")
+    p.set_defaults(func=cmd_interests)
+
+    p = sub.add_parser(
+        "feed-url", help="print a user's feed export URLs", description="The secret RSS, Atom and JSON Feed URLs."
+    )
+    p.add_argument("email", help="the account's email address")
+    p.set_defaults(func=cmd_feed_url)
 
     p = sub.add_parser("runs", help="list a user's runs", description="A user's runs, newest first.")
     p.add_argument("email", help="the account's email address")

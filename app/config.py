@@ -75,7 +75,9 @@ class Settings(BaseSettings):
     openrec_max_upload_mb: int = Field(512, ge=1, description="Largest archive upload accepted, in MiB.")
     openrec_archive_max_uncompressed_mb: int = Field(1024, ge=1, description="ZIP bomb limit: total uncompressed MiB.")
     openrec_archive_max_members: int = Field(50_000, ge=1, description="Most members an archive ZIP may hold.")
-    openrec_feed_size: int = Field(10, ge=1, le=50, description="Clips produced by one run.")
+    openrec_public_url: str = Field(
+        "", description="Public base URL of the web app, for feed export links (default: where `openrec serve` binds)."
+    )
     openrec_login_attempts: int = Field(5, ge=1, description="Failed sign-ins allowed per window.")
     openrec_login_window_s: int = Field(300, ge=1, description="Sign-in rate-limit window, in seconds.")
     openrec_session_days: int = Field(30, ge=1, description="How long a sign-in lasts.")
@@ -146,6 +148,11 @@ class Settings(BaseSettings):
     def model_for(self, stage: str) -> str:
         """The model for one LLM stage: its override, else the default model."""
         return self.openrec_llm_models.get(stage, self.openrec_llm_model)
+
+    @property
+    def public_url(self) -> str:
+        """The base URL links given out of the app are built on, without a trailing slash."""
+        return (self.openrec_public_url or f"http://{self.openrec_host}:{self.openrec_port}").rstrip("/")
 
     def sqlite_path(self) -> Path | None:
         """The SQLite file, so its folder can be created before first use."""

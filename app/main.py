@@ -19,7 +19,7 @@ from app.db import get_engine
 from app.deps import LoginRequired
 from app.logs import configure_logging
 from app.security import LoginLimiter
-from app.web import api, api_feed, api_runs, auth, feed, imports, runs
+from app.web import api, api_feed, api_runs, auth, exports, feed, imports, interests, runs
 from app.web import settings as settings_pages
 from app.web.middleware import CSRFMiddleware, RequestLogMiddleware, SecurityHeadersMiddleware
 from app.web.static import STATIC_DIR, VersionedStaticFiles
@@ -109,6 +109,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings_pages.router,
         api_runs.router,
         api_runs.settings_router,
+        interests.router,
+        interests.api_router,
+        exports.router,
+        exports.api_router,
     ):
         app.include_router(router, responses=API_ERRORS)
 

@@ -36,6 +36,9 @@ RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 ACTIVE_RUN_STATUSES = ("queued", "running")
 FEEDBACK_REASONS = ("too_basic", "too_advanced", "off_topic", "clickbait", "seen_it")
 REFRESH_SCHEDULES = ("off", "daily", "weekly")
+INTEREST_ACTIONS = ("pin", "unpin", "mute", "unmute", "rename", "add", "remove")
+FEED_SIZES = (10, 50)  # fewest and most clips one run may put in the feed
+DEFAULT_FEED_SIZE = 20
 
 
 def _user_fk() -> Mapped[int]:
@@ -54,10 +57,16 @@ class User(Base):
     refresh_schedule: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
     refresh_hour: Mapped[int] = mapped_column(SmallInteger, default=6, server_default="6")
     last_scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    feed_size: Mapped[int] = mapped_column(
+        SmallInteger, default=DEFAULT_FEED_SIZE, server_default=str(DEFAULT_FEED_SIZE)
+    )
+    # The secret of the export URLs (RSS, Atom, JSON Feed); None until asked for, replaced to revoke.
+    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __table_args__ = (
         CheckConstraint("refresh_schedule IN ('off', 'daily', 'weekly')", name="refresh_schedule"),
         CheckConstraint("refresh_hour >= 0 AND refresh_hour <= 23", name="refresh_hour"),
+        CheckConstraint("feed_size >= 10 AND feed_size <= 50", name="feed_size"),
     )
 
 
@@ -276,7 +285,28 @@ class Interest(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     weight: Mapped[float] = mapped_column(Float)
     evidence_tweet_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSONType, default=list)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InterestChoice(Base):
+    """One choice about interests (pin, mute, rename, add…), kept as history: replayed in order, they give the state."""
+
+    __tablename__ = "interest_choices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    action: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(120))  # the interest chosen about (for `add`, the new one)
+    new_name: Mapped[str] = mapped_column(String(120), default="")  # `rename` only
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            "action IN ('pin', 'unpin', 'mute', 'unmute', 'rename', 'add', 'remove')",
+            name="action",
+        ),
+    )
 
 
 class LLMCall(Base):

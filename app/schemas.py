@@ -41,21 +41,39 @@ class FeedbackSignal(Value):
     reason: FeedbackReason | None = None
 
 
-class Preferences(Value):
-    """What the user told us: custom instructions, feedback and exclusions."""
-
-    instructions: str = ""
-    feedback: list[FeedbackSignal] = Field(default_factory=list)
-    hidden_channels: list[str] = Field(default_factory=list)
-    seen_video_ids: list[str] = Field(default_factory=list)
-
-
 class Interest(Value):
     name: str
     description: str
     weight: float
     evidence_tweet_ids: list[str]
     keywords: list[str] = Field(default_factory=list)
+
+
+class InterestControls(Value):
+    """The user's own say over interests, as the next run must honour it.
+
+    `pinned` are always included (as last seen, when the posts no longer point to them),
+    `muted` never, `renamed` maps a name (casefolded) to the user's name for it, and
+    `added` are interests in the user's own words. `previous` are the interests the
+    user last saw, so that "no more X" can remove X together with its own terms.
+    """
+
+    pinned: list[Interest] = Field(default_factory=list)
+    muted: list[str] = Field(default_factory=list)
+    renamed: dict[str, str] = Field(default_factory=dict)
+    added: list[str] = Field(default_factory=list)
+    previous: list[Interest] = Field(default_factory=list)
+
+
+class Preferences(Value):
+    """What the user told us: custom instructions, feedback, exclusions, interest controls and feed size."""
+
+    instructions: str = ""
+    feedback: list[FeedbackSignal] = Field(default_factory=list)
+    hidden_channels: list[str] = Field(default_factory=list)
+    seen_video_ids: list[str] = Field(default_factory=list)
+    interests: InterestControls = Field(default_factory=InterestControls)
+    feed_size: int = 20
 
 
 class SearchQuery(Value):

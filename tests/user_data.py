@@ -24,6 +24,7 @@ from app.models import (
     HiddenChannel,
     ImportJob,
     Interest,
+    InterestChoice,
     LLMCacheEntry,
     LLMCall,
     PipelineRun,
@@ -97,6 +98,7 @@ def seed_user_data(session: Session, user: User, *, row_id: int | None = None) -
             "explanation",
             "rec-interest",
             "stage-result",
+            "interest-choice",
             "x",
         )
     }
@@ -133,6 +135,7 @@ def seed_user_data(session: Session, user: User, *, row_id: int | None = None) -
     )
     instruction = CustomInstruction(**ids, user_id=user.id, text=text["instruction"], created_at=now)
     hidden = HiddenChannel(**ids, user_id=user.id, channel=text["channel"])
+    choice = InterestChoice(**ids, user_id=user.id, action="add", name=text["interest-choice"])
     token = ApiToken(
         **ids, user_id=user.id, name=text["token"], token_hash=token_digest(uuid.uuid4().hex), prefix="orc_xxxxxx"
     )
@@ -152,7 +155,7 @@ def seed_user_data(session: Session, user: User, *, row_id: int | None = None) -
         started_at=now - timedelta(hours=2),
         finished_at=now - timedelta(hours=1),
     )
-    session.add_all([tweet, imported, instruction, hidden, token, auth, run])
+    session.add_all([tweet, imported, instruction, hidden, choice, token, auth, run])
     session.flush()
     active = PipelineRun(
         id=row_id + 1 if row_id is not None else None,

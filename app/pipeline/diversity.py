@@ -1,5 +1,6 @@
 """The feed's diversity rule: one clip per video, and no more than three clips of one
-interest among the first ten, unless the user has only one interest.
+interest among the first ten, unless the user has only one interest. A run applies it
+scaled to the user's feed size (`interest_cap`), over the whole feed.
 
 The rule is kept even when it leaves the top ten short: a feed of nine varied clips
 beats ten where one interest crowds out the rest. Past the top ten there is no cap.
@@ -7,6 +8,7 @@ beats ten where one interest crowds out the rest. Past the top ten there is no c
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
@@ -24,6 +26,12 @@ class Placed(Protocol):
 
 
 ItemT = TypeVar("ItemT", bound=Placed)
+
+
+def interest_cap(feed_size: int, interests: int) -> int:
+    """The most clips of one interest in a feed of `feed_size`: the rule above scaled to the feed,
+    raised where the interests are too few to fill the feed under it (three interests, ten clips)."""
+    return max(math.ceil(PER_INTEREST * feed_size / TOP), math.ceil(feed_size / max(interests, 1)))
 
 
 def diversify(

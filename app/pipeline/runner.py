@@ -35,6 +35,8 @@ from app.models import Interest as InterestRow
 from app.models import PipelineRun, User
 from app.pipeline import stages
 from app.pipeline.engines import KeepsNotes, PlansInstructions, build_llm
+from app.pipeline.exclusions import excluded_topics
+from app.pipeline.shortfall import SHORTFALL_ITEM, shortfall
 from app.pipeline.stages import STAGES, Engines, StageError
 from app.schemas import (
     Candidate,
@@ -259,6 +261,7 @@ class _Execution:
         self.prefs = prefs
         self.tweets = tweets
         self.user_tweet_ids = frozenset(t.tweet_id for t in tweets)
+        self.topics = excluded_topics(prefs)
         self.outputs = StageOutputs()
         self.calls = CallBuffer()
 
@@ -311,19 +314,25 @@ class _Execution:
             case "interests":
                 for message in self._instruction_notes():
                     progress.note(message)
-                return stages.interests(engines, out.engagement, prefs, progress, user_tweet_ids=self.user_tweet_ids)
+                return stages.interests(
+                    engines, out.engagement, prefs, progress, user_tweet_ids=self.user_tweet_ids, topics=self.topics
+                )
             case "queries":
-                return stages.queries(engines, out.interests, prefs, progress)
+                depth = self._depth(progress)
+                return stages.queries(engines, out.interests, prefs, progress, depth=depth)
             case "search":
                 if self.sources.note:
                     progress.note(self.sources.note)
-                found = stages.search(self.sources.videos, out.queries, progress)
+                per_query = stages.search_depth(prefs.feed_size, len(out.interests)).results_per_query
+                found = stages.search(self.sources.videos, out.queries, progress, per_query=per_query)
                 if isinstance(self.sources.videos, OfflineFallback) and self.sources.videos.offline:
                     progress.note(OFFLINE_NOTE)
                 return found
             case "screen":
-                max_kept = self.settings.openrec_feed_size * stages.CLIP_CANDIDATES_PER_FEED_ITEM
-                return stages.screen(engines, out.search, out.interests, prefs, progress, max_kept=max_kept)
+                max_kept = prefs.feed_size * stages.CLIP_CANDIDATES_PER_FEED_ITEM
+                return stages.screen(
+                    engines, out.search, out.interests, prefs, progress, max_kept=max_kept, topics=self.topics
+                )
             case "transcripts":
                 cache = _TranscriptCache(self.sessions)
                 return stages.transcripts(
@@ -343,7 +352,7 @@ class _Execution:
                     prefs,
                     progress,
                     user_tweet_ids=self.user_tweet_ids,
-                    feed_size=self.settings.openrec_feed_size,
+                    feed_size=prefs.feed_size,
                 )
         raise ValueError(f"unknown stage {stage}")
 
@@ -369,6 +378,18 @@ class _Execution:
                 raise
             self.outputs.load(stage, saved[stage])
 
+    def _depth(self, progress: _StageProgress) -> stages.SearchDepth:
+        """How deep to search for this feed size and these interests; the log says when it goes deeper."""
+        count = len(self.outputs.interests)
+        depth = stages.search_depth(self.prefs.feed_size, count)
+        if depth.deeper:
+            progress.note(
+                f"With {count} interest{'s' if count != 1 else ''} for a feed of {self.prefs.feed_size} clips, "
+                f"the search goes deeper: up to {depth.queries_per_interest} queries per interest "
+                f"and {depth.results_per_query} results per query."
+            )
+        return depth
+
     def _instruction_notes(self) -> list[str]:
         if not self.prefs.instructions:
             return []
@@ -385,9 +406,12 @@ class _Execution:
         engine = self.engines.primary
         said = engine.notes if isinstance(engine, KeepsNotes) else []
         notes = [_note("rank", message) for message in dict.fromkeys(said)]
-        size, wanted = len(self.outputs.rank), self.settings.openrec_feed_size
+        size, wanted = len(self.outputs.rank), self.prefs.feed_size
         if 0 < size < wanted:
-            notes.append(_note("rank", f"{size} of {wanted} clips met the bar this time."))
+            outs = {stage: len(self.outputs.get(stage)) for stage in ("search", "screen", "transcripts", "clip")}
+            notes.append(
+                {"kind": "note", "stage": "rank", "item": SHORTFALL_ITEM, "message": shortfall(size, wanted, outs)}
+            )
         return notes
 
     def _run(self, session: Session) -> PipelineRun:
@@ -494,6 +518,7 @@ def _save_interests(session: Session, run: PipelineRun, found: Sequence[Interest
                 description=interest.description,
                 weight=interest.weight,
                 evidence_tweet_ids=list(interest.evidence_tweet_ids),
+                keywords=list(interest.keywords),
                 position=position,
             )
         )

@@ -17,13 +17,16 @@ import math
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from app.llm.base import LLM
+from app.llm.local import LocalEngine
 from app.llm.openai_client import LLMAuthError
-from app.pipeline.diversity import diversify
+from app.pipeline.diversity import diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
+from app.pipeline.exclusions import ExcludedTopic, video_excluded
 from app.pipeline.quotes import with_whole_quote
+from app.pipeline.steering import DescribesInterests, steer_interests
 from app.pipeline.validate import MIN_CLIP_S, repair_explanation, validate_clip, validate_explanation
 from app.schemas import (
     Candidate,
@@ -52,6 +55,9 @@ MAX_EVIDENCE = 5
 MAX_QUERIES_PER_INTEREST = 4
 SEARCH_LIMIT = 8
 CLIP_CANDIDATES_PER_FEED_ITEM = 3  # videos screened in per feed slot, for clips that fail or score low
+SCREEN_MARGIN = 3  # videos found per video screened in: most found videos are screened out
+MAX_DEEP_QUERIES = 8  # queries per interest when interests are few
+MAX_RESULTS_PER_QUERY = 25  # about one more page of results than a search gives first
 FATAL = (LLMAuthError,)  # engine errors that no fallback can fix: the run stops
 
 T = TypeVar("T")
@@ -90,6 +96,32 @@ class Engines:
         return [self.primary] if self.fallback is None else [self.primary, self.fallback]
 
 
+@runtime_checkable
+class DeepensQueries(Protocol):
+    """An engine that can write more queries for an interest than its first few (the local engine)."""
+
+    def more_queries(self, interest: Interest, written: Sequence[str], count: int) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class SearchDepth:
+    """How hard to search: queries per interest and results per query."""
+
+    queries_per_interest: int
+    results_per_query: int
+
+    @property
+    def deeper(self) -> bool:
+        return self.queries_per_interest > MAX_QUERIES_PER_INTEREST or self.results_per_query > SEARCH_LIMIT
+
+
+def search_depth(feed_size: int, interests: int) -> SearchDepth:
+    """Enough searching to fill a feed of `feed_size`: the fewer the interests, the deeper each one's search."""
+    wanted = math.ceil(feed_size * CLIP_CANDIDATES_PER_FEED_ITEM * SCREEN_MARGIN / max(interests, 1))
+    queries = min(MAX_DEEP_QUERIES, max(MAX_QUERIES_PER_INTEREST, math.ceil(wanted / SEARCH_LIMIT)))
+    return SearchDepth(queries, min(MAX_RESULTS_PER_QUERY, max(SEARCH_LIMIT, math.ceil(wanted / queries))))
+
+
 # -- 1. engagement -------------------------------------------------------------------
 
 
@@ -108,8 +140,9 @@ def interests(
     progress: Progress,
     *,
     user_tweet_ids: Collection[str],
+    topics: Sequence[ExcludedTopic] = (),
 ) -> list[Interest]:
-    """3-8 interests, each citing only the user's own tweets."""
+    """3-8 interests, each citing only the user's own tweets, steered by the user's pins, mutes, names, additions."""
     if not items:
         return []
     inferred = _whole(engines, progress, "interests", lambda llm: llm.infer_interests(items, prefs))
@@ -125,17 +158,36 @@ def interests(
         else:
             names.add(name.casefold())
             kept.append(interest.model_copy(update={"name": name, "evidence_tweet_ids": evidence}))
-    return kept[:MAX_INTERESTS]
+    describer = next((llm for llm in engines.chain() if isinstance(llm, DescribesInterests)), None) or LocalEngine()
+    return steer_interests(
+        kept, prefs, items, topics, progress, describer=describer, user_tweet_ids=user_tweet_ids, limit=MAX_INTERESTS
+    )
 
 
 # -- 3. queries ----------------------------------------------------------------------
 
 
-def queries(engines: Engines, found: Sequence[Interest], prefs: Preferences, progress: Progress) -> list[SearchQuery]:
-    """2-4 search queries per interest; queries for unknown interests and repeats are dropped."""
+def queries(
+    engines: Engines,
+    found: Sequence[Interest],
+    prefs: Preferences,
+    progress: Progress,
+    *,
+    depth: SearchDepth | None = None,
+) -> list[SearchQuery]:
+    """2-4 search queries per interest (more when `depth` asks); those for unknown interests and repeats are dropped."""
     if not found:
         return []
+    depth = depth or SearchDepth(MAX_QUERIES_PER_INTEREST, SEARCH_LIMIT)
     written = _whole(engines, progress, "queries", lambda llm: llm.write_queries(found, prefs))
+    deepener = next((llm for llm in engines.chain() if isinstance(llm, DeepensQueries)), None)
+    if depth.deeper and deepener is not None:
+        for interest in found:
+            own = [q.query for q in written if q.interest == interest.name]
+            wanted = depth.queries_per_interest - len(own)
+            if wanted > 0:
+                extra = deepener.more_queries(interest, own, wanted)
+                written = [*written, *(SearchQuery(interest=interest.name, query=q) for q in extra)]
     names = {i.name for i in found}
     seen: set[tuple[str, str]] = set()
     per_interest: dict[str, int] = {}
@@ -145,7 +197,7 @@ def queries(engines: Engines, found: Sequence[Interest], prefs: Preferences, pro
         key = (query.interest, text.casefold())
         if query.interest not in names or not text or key in seen:
             continue
-        if per_interest.get(query.interest, 0) >= MAX_QUERIES_PER_INTEREST:
+        if per_interest.get(query.interest, 0) >= depth.queries_per_interest:
             continue
         seen.add(key)
         per_interest[query.interest] = per_interest.get(query.interest, 0) + 1
@@ -156,13 +208,15 @@ def queries(engines: Engines, found: Sequence[Interest], prefs: Preferences, pro
 # -- 4. search -----------------------------------------------------------------------
 
 
-def search(source: VideoSource, written: Sequence[SearchQuery], progress: Progress) -> list[Candidate]:
-    """Candidates of every query, each video once, tied to the interest whose query found it first."""
+def search(
+    source: VideoSource, written: Sequence[SearchQuery], progress: Progress, *, per_query: int = SEARCH_LIMIT
+) -> list[Candidate]:
+    """Candidates of every query (up to `per_query` each), each video once, tied to the interest that found it first."""
     found: dict[str, Candidate] = {}
     failures: list[str] = []
     for done, query in enumerate(written, start=1):
         try:
-            results = source.search(query.query, SEARCH_LIMIT)
+            results = source.search(query.query, per_query)
         except Exception as exc:  # a failed query is skipped; SourceError says why in words
             reason = str(exc) if isinstance(exc, SourceError) else f"search failed ({type(exc).__name__}: {exc})"
             failures.append(reason)
@@ -190,12 +244,13 @@ def screen(
     progress: Progress,
     *,
     max_kept: int,
+    topics: Sequence[ExcludedTopic] = (),
 ) -> list[Candidate]:
     """The candidates worth reading, best first, each tied to an interest.
 
-    Hidden channels, videos already shown and videos too short for a clip are ruled out
-    before the engine judges the rest; at most `max_kept` go on, shared out between
-    interests so one interest cannot take every transcript.
+    Hidden channels, videos about a topic the user excluded, videos already shown and
+    videos too short for a clip are ruled out before the engine judges the rest; at most
+    `max_kept` go on, shared out between interests so one interest cannot take every transcript.
     """
     hidden = {c.casefold() for c in prefs.hidden_channels}
     seen = set(prefs.seen_video_ids)
@@ -203,6 +258,8 @@ def screen(
     for candidate in candidates:
         if candidate.channel.casefold() in hidden:
             progress.skip(candidate.video_id, f"channel “{candidate.channel}” is hidden")
+        elif (topic := video_excluded(candidate, topics)) is not None:
+            progress.skip(candidate.video_id, f"about “{topic.phrase}”, which you asked to see no more of")
         elif candidate.video_id in seen:
             progress.skip(candidate.video_id, SEEN_REASON)
         elif candidate.duration_s is not None and candidate.duration_s < MIN_CLIP_S:
@@ -419,7 +476,13 @@ def rank(
         )
 
     while True:
-        feed = diversify([c for c in ranked if c.video_id not in dropped], limit=feed_size, single_interest=single)
+        feed = diversify(
+            [c for c in ranked if c.video_id not in dropped],
+            limit=feed_size,
+            single_interest=single,
+            top=feed_size,
+            per_interest=interest_cap(feed_size, len(found)),
+        )
         todo = [c for c in feed if c.video_id not in explained]
         if not todo:
             return [explained[c.video_id] for c in feed]

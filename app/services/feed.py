@@ -31,6 +31,7 @@ from app.models import (
     User,
     Video,
 )
+from app.pipeline.shortfall import logged_shortfall
 from app.schemas import FeedbackReason
 from app.sources.tweet_records import is_tweet_id, status_url
 
@@ -171,6 +172,7 @@ class FeedStatus:
     last_run: PipelineRun | None  # the newest run that ended
     hidden_clips: int  # clips of succeeded runs left out because their channel is hidden
     next_refresh_at: datetime | None
+    shortfall: str = ""  # why the last run's feed is shorter than the user asked for
 
 
 def cursor_encode(*, run_id: int, position: int) -> str:
@@ -344,4 +346,5 @@ def feed_status(session: Session, *, user: User, now: datetime | None = None) ->
         last_run=last_run,
         hidden_clips=hidden_clips or 0,
         next_refresh_at=next_refresh_at(user, now=now or utcnow()),
+        shortfall=logged_shortfall(last_run.log or []) if last_run is not None else "",
     )

@@ -1,4 +1,4 @@
-"""What the user told us, gathered for a run: custom instructions, feedback, hidden channels, seen videos."""
+"""What the user told us, gathered for a run: instructions, feedback, hidden channels, seen videos, interests."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import get_args
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import CustomInstruction, Feedback, HiddenChannel, Recommendation, User, Video
+from app.models import DEFAULT_FEED_SIZE, CustomInstruction, Feedback, HiddenChannel, Recommendation, User, Video
 from app.schemas import FeedbackReason, FeedbackSignal, Preferences
+from app.services.interest_controls import interest_controls
 
 MAX_INSTRUCTIONS_CHARS = 2000
 MAX_FEEDBACK_SIGNALS = 200
@@ -76,9 +77,12 @@ def preferences_build(session: Session, *, user_id: int, run_id: int | None = No
     seen_query = select(Recommendation.video_id).where(Recommendation.user_id == user_id).distinct()
     if run_id is not None:
         seen_query = seen_query.where(Recommendation.run_id != run_id)
+    user = session.get(User, user_id)
     return Preferences(
         instructions=_instructions_of(session, user_id=user_id),
         feedback=feedback,
         hidden_channels=list(hidden),
         seen_video_ids=sorted(session.scalars(seen_query).all()),
+        interests=interest_controls(session, user_id=user_id, run_id=run_id),
+        feed_size=user.feed_size if user is not None else DEFAULT_FEED_SIZE,
     )

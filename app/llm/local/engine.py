@@ -9,6 +9,7 @@ from dataclasses import replace
 from app.llm.local.clips import best_window
 from app.llm.local.instructions import InstructionPlan, Level, parse_instructions
 from app.llm.local.interests import infer_interests
+from app.llm.local.own_words import interest_from_text, more_queries
 from app.llm.local.screening import level_factor, screen_candidates, substance
 from app.llm.local.sentences import Sentence, split_sentences
 from app.llm.local.text import clean_text, terms
@@ -78,6 +79,14 @@ class LocalEngine:
                     seen.add(text.lower())
                     queries.append(SearchQuery(interest=interest.name, query=text))
         return queries
+
+    def interest_from_text(self, text: str, engagement: Sequence[Engagement]) -> Interest:
+        """Hook for interests the user added in their own words."""
+        return interest_from_text(text, engagement)
+
+    def more_queries(self, interest: Interest, written: Sequence[str], count: int) -> list[str]:
+        """Hook for a deeper search when the user's interests are few."""
+        return more_queries(interest, written, count)
 
     def screen(
         self, candidates: Sequence[Candidate], interests: Sequence[Interest], prefs: Preferences

@@ -1,0 +1,112 @@
+"""The user's say over interests, applied to what the engine inferred, with the run log saying how.
+
+Renamed interests take the user's name, muted ones and those an exclusion names are
+left out, pinned ones are always kept (as last seen, when the posts no longer show
+them) and interests added in the user's own words are described by an engine that can
+(`DescribesInterests`: the local engine reads them against the user's posts). Pinned
+and added interests come first and do not count against the engine's share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Protocol, runtime_checkable
+
+from app.pipeline.exclusions import ExcludedTopic, interest_excluded
+from app.schemas import Engagement, Interest, Preferences
+
+
+@runtime_checkable
+class DescribesInterests(Protocol):
+    """An engine that turns an interest in the user's words into one the pipeline can search for."""
+
+    def interest_from_text(self, text: str, engagement: Sequence[Engagement]) -> Interest: ...
+
+
+class Notes(Protocol):
+    def skip(self, item: str, reason: str) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def steer_interests(
+    inferred: Sequence[Interest],
+    prefs: Preferences,
+    engagement: Sequence[Engagement],
+    topics: Sequence[ExcludedTopic],
+    notes: Notes,
+    *,
+    describer: DescribesInterests,
+    user_tweet_ids: Collection[str],
+    limit: int,
+) -> list[Interest]:
+    """The run's interests: the user's pinned and added ones first, then up to `limit` in all of the engine's."""
+    controls = prefs.interests
+    muted = {_key(name) for name in controls.muted}
+    pinned_keys = {_key(i.name) for i in controls.pinned}
+    added_keys = {_key(text) for text in controls.added}
+    chosen: dict[str, Interest] = {}
+    rest: list[Interest] = []
+    for found in inferred:
+        interest = _renamed(found, prefs, notes)
+        key = _key(interest.name)
+        topic = interest_excluded(interest, topics)
+        if topic is not None:
+            notes.skip(interest.name, f"you asked for no more “{topic.phrase}”")
+        elif key in muted:
+            notes.skip(interest.name, "you muted this interest")
+            notes.note(f"Left out your muted interest “{interest.name}”.")
+        elif key in pinned_keys or key in added_keys:
+            chosen[key] = interest
+            kind = "pinned" if key in pinned_keys else "added"
+            notes.note(f"Kept your {kind} interest “{interest.name}”; your posts still point to it.")
+        elif key not in chosen:
+            rest.append(interest)
+    for pinned in controls.pinned:
+        key = _key(pinned.name)
+        if key in chosen or key in muted:
+            continue
+        if (topic := interest_excluded(pinned, topics)) is not None:
+            notes.skip(pinned.name, f"pinned, but you asked for no more “{topic.phrase}”")
+            continue
+        evidence = [t for t in pinned.evidence_tweet_ids if t in user_tweet_ids]
+        chosen[key] = pinned.model_copy(update={"evidence_tweet_ids": evidence})
+        notes.note(
+            f"Kept your pinned interest “{pinned.name}”, as you last saw it: your recent posts did not raise it."
+        )
+    weight = max((i.weight for i in inferred), default=1.0)
+    for text in controls.added:
+        key = _key(text)
+        if key in chosen or key in muted:
+            continue
+        described = describer.interest_from_text(text, engagement)
+        evidence = [t for t in described.evidence_tweet_ids if t in user_tweet_ids]
+        chosen[key] = described.model_copy(update={"name": text, "weight": weight, "evidence_tweet_ids": evidence})
+        shown_by = (
+            f"{len(evidence)} of your posts touch on it"
+            if evidence
+            else "none of your posts touch on it yet, so clips are matched to your words alone"
+        )
+        notes.note(f"Added your interest “{text}” in your own words; {shown_by}.")
+    for topic in topics:
+        removed = ", ".join(f"“{name}”" for name in topic.interests)
+        if removed:
+            notes.note(
+                f"Removed your interest {removed} and every video about it, as you asked for no more “{topic.phrase}”."
+            )
+        else:
+            notes.note(f"Leaving out every video about “{topic.phrase}”, as you asked.")
+    picked = list(chosen.values())
+    return [*picked, *rest[: max(0, limit - len(picked))]]
+
+
+def _renamed(interest: Interest, prefs: Preferences, notes: Notes) -> Interest:
+    name = prefs.interests.renamed.get(_key(interest.name))
+    if not name or name == interest.name:
+        return interest
+    notes.note(f"Called “{interest.name}” “{name}”, as you renamed it.")
+    return interest.model_copy(update={"name": name})

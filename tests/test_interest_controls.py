@@ -1,0 +1,231 @@
+"""Interest controls: the history of choices, and the next run honouring pins, mutes, names, additions, exclusions."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.llm.local import LocalEngine
+from app.models import Interest as InterestRow
+from app.models import User
+from app.pipeline import stages
+from app.pipeline.diversity import PER_INTEREST, interest_cap
+from app.pipeline.exclusions import excluded_topics, interest_excluded, video_excluded
+from app.schemas import Candidate, Engagement, Interest, InterestControls, Preferences
+from app.services.interest_controls import (
+    InterestChoiceError,
+    choice_sentence,
+    interest_choices,
+    interest_choose,
+    interest_controls,
+    interests_overview,
+)
+from app.services.preferences import instructions_set
+from tests.fakes import fake_video
+from tests.test_runner import Pipeline, notes, skipped
+
+
+@pytest.fixture
+def sessions(session: Session) -> sessionmaker[Session]:
+    return sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def pipeline(session: Session, sessions: sessionmaker[Session], user: User) -> Pipeline:
+    return Pipeline(session, sessions, user)
+
+
+def run_interests(pipeline: Pipeline, run_id: int) -> list[str]:
+    rows = pipeline.session.scalars(
+        select(InterestRow).where(InterestRow.run_id == run_id).order_by(InterestRow.position)
+    )
+    return [row.name for row in rows]
+
+
+# -- the history of choices ----------------------------------------------------------------
+
+
+def test_choices_replay_into_the_state_the_page_shows(pipeline: Pipeline) -> None:
+    pipeline.run()
+    session, user = pipeline.session, pipeline.user
+    interest_choose(session, user=user, action="pin", name="Chess")
+    interest_choose(session, user=user, action="mute", name="birds")
+    interest_choose(session, user=user, action="rename", name="chess", new_name="Endgame study")
+    interest_choose(session, user=user, action="add", name="Category theory for programmers")
+    shown = {s.name: s.state for s in interests_overview(session, user=user)}
+    assert shown == {"Endgame study": "pinned", "birds": "muted", "Category theory for programmers": "added"}
+    interest_choose(session, user=user, action="unmute", name="Birds")
+    assert {s.name: s.state for s in interests_overview(session, user=user)}["birds"] == "inferred"
+    history = [choice_sentence(c) for c in interest_choices(session, user=user)]
+    assert history[0] == "Unmuted “Birds”"
+    assert "Renamed “chess” to “Endgame study”" in history
+    assert len(history) == 5
+
+
+@pytest.mark.parametrize(
+    ("action", "name", "new_name", "message"),
+    [
+        ("pin", "knitting", "", "no interest called"),
+        ("add", "  ", "", "Give the interest a name"),
+        ("add", "chess", "", "already one of your interests"),
+        ("rename", "chess", "birds", "already the name of another interest"),
+        ("rename", "chess", "x" * 121, "120 characters"),
+        ("explode", "chess", "", "Unknown choice"),
+    ],
+)
+def test_a_choice_that_cannot_be_made_says_why_and_records_nothing(
+    pipeline: Pipeline, action: str, name: str, new_name: str, message: str
+) -> None:
+    pipeline.run()
+    with pytest.raises(InterestChoiceError, match=message):
+        interest_choose(pipeline.session, user=pipeline.user, action=action, name=name, new_name=new_name)
+    assert interest_choices(pipeline.session, user=pipeline.user) == []
+
+
+# -- the next run honours them ---------------------------------------------------------------
+
+
+def test_the_next_run_leaves_out_a_muted_interest_and_says_so(pipeline: Pipeline) -> None:
+    pipeline.run()
+    interest_choose(pipeline.session, user=pipeline.user, action="mute", name="chess")
+    second = pipeline.run()
+    assert second.status == "succeeded", second.error
+    assert run_interests(pipeline, second.id) == ["birds"]
+    assert "Left out your muted interest “chess”." in notes(second)
+    assert skipped(second, "interests")["chess"] == "you muted this interest"
+
+
+def test_a_pinned_interest_stays_even_when_the_posts_no_longer_raise_it(pipeline: Pipeline) -> None:
+    pipeline.run()
+    interest_choose(pipeline.session, user=pipeline.user, action="pin", name="birds")
+    chess_only = [Interest(name="chess", description="", weight=1.0, evidence_tweet_ids=pipeline.tweet_ids[:2])]
+    pipeline.llm.interests = chess_only
+    pipeline.video_source.queries.clear()
+    second = pipeline.run()
+    assert run_interests(pipeline, second.id) == ["birds", "chess"]
+    assert any(n.startswith("Kept your pinned interest “birds”, as you last saw it") for n in notes(second))
+    assert "birds" in pipeline.video_source.queries  # searched for, as pinned
+
+
+def test_a_renamed_interest_keeps_the_users_name_in_the_run_and_the_feed(pipeline: Pipeline) -> None:
+    pipeline.run()
+    interest_choose(pipeline.session, user=pipeline.user, action="rename", name="chess", new_name="Endgame study")
+    pipeline.llm.queries = lambda interests, prefs: [
+        stages.SearchQuery(interest=i.name, query="chess" if i.name == "Endgame study" else i.name) for i in interests
+    ]
+    pipeline.videos.append(fake_video("chess9", "chess"))
+    second = pipeline.run()
+    assert run_interests(pipeline, second.id) == ["Endgame study", "birds"]
+    assert "Called “chess” “Endgame study”, as you renamed it." in notes(second)
+    assert [r.interest for r in pipeline.recommendations(second.id)] == ["Endgame study"]
+
+
+def test_an_interest_added_in_own_words_is_shown_by_the_posts_that_name_it(pipeline: Pipeline) -> None:
+    pipeline.run()
+    interest_choose(pipeline.session, user=pipeline.user, action="add", name="Rook endings")
+    second = pipeline.run()
+    names = run_interests(pipeline, second.id)
+    assert names[0] == "Rook endings"
+    row = pipeline.session.scalar(
+        select(InterestRow).where(InterestRow.run_id == second.id, InterestRow.name == "Rook endings")
+    )
+    assert row is not None and row.evidence_tweet_ids == [pipeline.tweet_ids[1]]
+    assert "Added your interest “Rook endings” in your own words; 1 of your posts touch on it." in notes(second)
+
+
+def test_no_more_x_removes_the_interest_and_videos_about_it_by_its_own_terms(pipeline: Pipeline) -> None:
+    keyworded = [
+        Interest(name="chess", description="", weight=1.0, evidence_tweet_ids=pipeline.tweet_ids[:2]),
+        Interest(
+            name="birds",
+            description="",
+            weight=0.5,
+            evidence_tweet_ids=pipeline.tweet_ids[2:4],
+            keywords=["birds", "cranes", "swifts"],
+        ),
+    ]
+    pipeline.llm.interests = keyworded
+    pipeline.run()
+    # A video that never says "birds" but names two of the interest's own keywords.
+    pipeline.videos.append(fake_video("dusk", "chess", title="Chess break: cranes and swifts at dusk"))
+    instructions_set(pipeline.session, user=pipeline.user, text="no more birds please")
+    second = pipeline.run()
+    assert run_interests(pipeline, second.id) == ["chess"]
+    assert "Removed your interest “birds” and every video about it, as you asked for no more “birds”." in notes(second)
+    assert skipped(second, "interests")["birds"] == "you asked for no more “birds”"
+    assert "which you asked to see no more of" in skipped(second, "screen")["dusk"]
+    assert all(r.video_id != "dusk" for r in pipeline.recommendations(second.id))
+
+
+def test_controls_for_a_resumed_run_ignore_its_own_interests(pipeline: Pipeline) -> None:
+    first = pipeline.run()
+    interest_choose(pipeline.session, user=pipeline.user, action="rename", name="birds", new_name="Migration")
+    controls = interest_controls(pipeline.session, user_id=pipeline.user.id, run_id=first.id)
+    assert controls.previous == []
+    controls = interest_controls(pipeline.session, user_id=pipeline.user.id)
+    assert [i.name for i in controls.previous] == ["chess", "Migration"]
+
+
+# -- feed size and search depth --------------------------------------------------------------
+
+
+def test_the_per_interest_cap_scales_with_the_feed_and_lets_few_interests_fill_it() -> None:
+    assert interest_cap(10, 8) == PER_INTEREST
+    assert interest_cap(20, 8) == 2 * PER_INTEREST
+    assert interest_cap(10, 3) * 3 >= 10
+    assert interest_cap(50, 2) * 2 >= 50
+
+
+def test_fewer_interests_search_deeper_and_many_keep_the_usual_depth() -> None:
+    usual = stages.search_depth(10, 8)
+    assert (usual.queries_per_interest, usual.results_per_query) == (
+        stages.MAX_QUERIES_PER_INTEREST,
+        stages.SEARCH_LIMIT,
+    )
+    few, one = stages.search_depth(20, 3), stages.search_depth(20, 1)
+    assert few.deeper and one.deeper
+    assert one.queries_per_interest * one.results_per_query > few.queries_per_interest * few.results_per_query
+    assert one.results_per_query <= stages.MAX_RESULTS_PER_QUERY
+
+
+def test_the_local_engine_writes_more_queries_from_an_interests_keywords() -> None:
+    interest = Interest(
+        name="chess", description="", weight=1.0, evidence_tweet_ids=[], keywords=["rook endgames", "openings"]
+    )
+    more = LocalEngine().more_queries(interest, ["chess"], 3)
+    assert more == ["chess rook endgames", "chess openings", "rook endgames openings"]
+    assert LocalEngine().more_queries(interest, ["chess"], 1) == more[:1]
+
+
+def test_the_local_engine_reads_an_added_interest_against_the_posts() -> None:
+    posts = [
+        Engagement(tweet_id="1", kind="tweet", text="Category theory finally clicked for me as a programmer"),
+        Engagement(tweet_id="2", kind="tweet", text="Lunch was good"),
+    ]
+    interest = LocalEngine().interest_from_text("Category theory for programmers", posts)
+    assert interest.evidence_tweet_ids == ["1"]
+    assert interest.keywords[0] == "Category theory for programmers"
+
+
+def test_a_video_is_about_an_excluded_topic_by_its_words_or_two_of_the_removed_interests_keywords() -> None:
+    birds = Interest(
+        name="Birdwatching", description="", weight=1.0, evidence_tweet_ids=[], keywords=["birds", "cranes", "swifts"]
+    )
+    prefs = Preferences(instructions="no more birds", interests=InterestControls(previous=[birds, chess_interest()]))
+    topics = excluded_topics(prefs)
+    assert [(t.phrase, t.interests) for t in topics] == [("birds", ("Birdwatching",))]
+
+    def video(title: str) -> Candidate:
+        return Candidate(video_id="v", title=title, description="")
+
+    assert video_excluded(video("Birds of the Arctic"), topics) is not None  # the phrase
+    assert video_excluded(video("A year of birdwatching"), topics) is not None  # the removed interest's name
+    assert video_excluded(video("Cranes and swifts at dusk"), topics) is not None  # two of its keywords
+    assert video_excluded(video("Construction cranes, explained"), topics) is None  # one keyword is not enough
+    assert video_excluded(video("Rook endgames"), topics) is None
+    assert interest_excluded(birds, topics) is not None and interest_excluded(chess_interest(), topics) is None
+
+
+def chess_interest() -> Interest:
+    return Interest(name="Chess", description="", weight=1.0, evidence_tweet_ids=[], keywords=["rook endgames"])
