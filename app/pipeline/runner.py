@@ -37,7 +37,7 @@ from app.pipeline import stages
 from app.pipeline.engines import KeepsNotes, PlansInstructions, build_llm
 from app.pipeline.exclusions import excluded_topics
 from app.pipeline.shortfall import SHORTFALL_ITEM, shortfall
-from app.pipeline.stages import STAGES, Engines, StageError
+from app.pipeline.stages import INSTRUCTIONS_APPLIED, STAGES, Engines, StageError
 from app.schemas import (
     Candidate,
     Clip,
@@ -73,7 +73,6 @@ from app.sources.providers import get_transcript_source, get_video_source
 log = structlog.get_logger("openrec.runs")
 PROGRESS_INTERVAL_S = 0.5  # most frequent progress commit within a stage
 TRANSCRIPT_WORKERS = 4
-INSTRUCTIONS_APPLIED = "Instructions applied: "  # the run note that lists what the instructions changed
 
 EMPTY_NOTES = {
     "interests": "No interests could be inferred from your {n} posts and likes{because}.",

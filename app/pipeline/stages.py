@@ -49,6 +49,7 @@ from app.sources.base import (
 )
 
 SEEN_REASON = "already shown to you"
+INSTRUCTIONS_APPLIED = "Instructions applied: "  # the run note that lists what the instructions changed
 STAGES = ("engagement", "interests", "queries", "search", "screen", "transcripts", "clip", "rank")
 MAX_INTERESTS = 8
 MAX_EVIDENCE = 5

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Interest, LLMCall, PipelineRun, Recommendation, Tweet, User
-from app.pipeline.runner import INSTRUCTIONS_APPLIED
-from app.pipeline.stages import SEEN_REASON
+from app.pipeline.stages import INSTRUCTIONS_APPLIED, SEEN_REASON
 from app.sources.tweet_records import is_tweet_id, status_url
 
 
