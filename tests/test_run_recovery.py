@@ -60,12 +60,12 @@ def test_a_run_left_running_resumes_with_a_note_and_a_queued_one_starts(
     running = a_run(session, make_user(), status="running", idle_s=HEARTBEAT_S + 5, attempts=1, stage="screen")
     queued = a_run(session, make_user(), status="queued", idle_s=HEARTBEAT_S + 5, attempts=0, stage=None)
     recorded = Recorded()
+    mine = {running.id, queued.id}
 
-    assert sorted(recover_abandoned_runs(SETTINGS, executor=recorded.executor, sessions=sessions)) == sorted(
-        [running.id, queued.id]
-    )
+    assert mine <= set(recover_abandoned_runs(SETTINGS, executor=recorded.executor, sessions=sessions))
 
-    assert sorted(recorded.finish()) == sorted([running.id, queued.id])
+    executed = [run_id for run_id in recorded.finish() if run_id in mine]  # other tests' runs may be stale too
+    assert sorted(executed) == sorted(mine)
     session.expire_all()
     assert (running.status, queued.status) == ("queued", "queued")
     assert notes(running) == [RESUMED_NOTE]
@@ -87,12 +87,13 @@ def test_a_run_with_a_fresh_heartbeat_or_held_here_is_left_alone(
     executor = RunExecutor(max_workers=1, execute=busy)
     executor.submit(waiting.id)  # this very executor has it: queued, but not abandoned
     try:
-        assert recover_abandoned_runs(SETTINGS, executor=executor, sessions=sessions) == []
+        recovered = recover_abandoned_runs(SETTINGS, executor=executor, sessions=sessions)
+        assert alive.id not in recovered and waiting.id not in recovered
     finally:
         release.set()
         executor.shutdown(wait=True)
 
-    assert executed == [waiting.id]  # once, not twice
+    assert executed.count(waiting.id) == 1  # once, not twice
     session.expire_all()
     assert alive.status == "running"
 
@@ -103,9 +104,9 @@ def test_a_run_interrupted_too_often_is_failed_with_the_reason(
     run = a_run(session, make_user(), status="running", idle_s=HEARTBEAT_S + 5, attempts=3, stage="clip")
     recorded = Recorded()
 
-    assert recover_abandoned_runs(SETTINGS, executor=recorded.executor, sessions=sessions) == []
+    assert run.id not in recover_abandoned_runs(SETTINGS, executor=recorded.executor, sessions=sessions)
 
-    assert recorded.finish() == []
+    assert run.id not in recorded.finish()
     session.expire_all()
     assert run.status == "failed"
     assert run.error == exhausted_reason(3)
