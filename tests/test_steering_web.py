@@ -196,6 +196,7 @@ def test_the_feeds_parse_as_rss_atom_and_json_feed_with_clip_links_and_cited_pos
     assert body["feed_url"] == urls["json_feed"]
     item = body["items"][0]
     assert item["url"] == top.link and item["_openrec"]["start_s"] == 751.0
+    assert item["id"] == top.id == atom.entries[0].id == f"urn:openrec:clip:{seeded.ids_in_feed_order[0]}"
     assert len(item["_openrec"]["cited_posts"]) == 2 and item["date_published"].endswith("Z")
 
 

@@ -41,6 +41,11 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
 # -- feed formats -------------------------------------------------------------------------------
 
 
+def clip_id(entry: FeedEntry) -> str:
+    """An entry's id: the same whatever the public URL, so a reader never sees a clip twice."""
+    return f"urn:openrec:clip:{entry.recommendation_id}"
+
+
 def _clip_html(entry: FeedEntry) -> str:
     posts = Markup("").join(
         Markup('<li><a href="{}">{}</a></li>').format(tweet.url, tweet.text) for tweet in entry.tweets
@@ -80,8 +85,8 @@ def _generator(settings: Settings, items: list[ExportEntry], self_url: str) -> A
     feed.language("en")
     for item in reversed(items):  # feedgen puts each new entry first: add the last clip first
         entry, clip = feed.add_entry(), item.entry
-        entry.id(f"{settings.public_url}/feeds/clips/{clip.recommendation_id}")
-        entry.guid(f"{settings.public_url}/feeds/clips/{clip.recommendation_id}", permalink=False)
+        entry.id(clip_id(clip))
+        entry.guid(clip_id(clip), permalink=False)
         entry.title(f"{clip.title} ({format_seconds(clip.start_at)}–{format_seconds(clip.end_at)})")
         entry.link(href=clip.watch_url)
         entry.published(item.published)
@@ -112,7 +117,7 @@ def json_feed(settings: Settings, items: list[ExportEntry], self_url: str) -> by
         "language": "en",
         "items": [
             {
-                "id": f"{settings.public_url}/feeds/clips/{item.entry.recommendation_id}",
+                "id": clip_id(item.entry),
                 "url": item.entry.watch_url,
                 "title": item.entry.title,
                 "content_html": _clip_html(item.entry),
