@@ -73,9 +73,9 @@ def _sqlite_begin(conn: Connection) -> None:
     With WAL, a deferred transaction that reads and then writes fails at once with
     "database is locked" when another connection wrote in between (the busy timeout
     does not apply to that case). IMMEDIATE makes writers queue on the busy timeout
-    instead. Units of work that only read (GET requests, /healthz, read-mostly test
-    fixtures) ask for `sqlite_begin="DEFERRED"`: they read a snapshot and never wait
-    for, or hold up, a writer.
+    instead. Units of work that only read (GET requests, read-mostly test fixtures) ask
+    for `sqlite_begin="DEFERRED"`: they read a snapshot and never wait for, or hold
+    up, a writer.
     """
     mode = "DEFERRED" if conn.get_execution_options().get("sqlite_begin") == "DEFERRED" else "IMMEDIATE"
     conn.exec_driver_sql(f"BEGIN {mode}")

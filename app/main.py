@@ -147,6 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CSRFMiddleware, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     # Pages, scripts and styles compress to a fraction; below about a packet it is not worth the CPU.
+    # Pages that carry the CSRF token are compressed too: the cookies are SameSite=Lax, so another
+    # site cannot have a browser fetch signed-in pages as subresources and compare their sizes (BREACH).
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(RequestLogMiddleware)
     return app

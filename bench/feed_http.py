@@ -200,7 +200,7 @@ def started(command: list[str], env: dict[str, str], base: str, probe: str) -> I
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180  # a busy machine starts a server slowly
             while True:
                 try:
                     if httpx.get(f"{base}{probe}", timeout=1).status_code == 200:
