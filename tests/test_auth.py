@@ -34,8 +34,9 @@ def test_signup_signs_in_and_feed_is_reachable(client):
 
 def test_feed_requires_sign_in(client):
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    assert response.status_code == 200 and 'id="feed"' not in response.text  # the landing page instead
+    response = client.get("/", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert response.status_code == 401 and response.headers["hx-redirect"] == "/login"
 
 
 def test_signup_twice_with_same_email_is_refused(client, app):
@@ -72,7 +73,7 @@ def test_sign_in_rotates_the_session_and_sign_out_revokes_it(client, app):
     client.post("/logout", data={"csrf_token": csrf_for(client)})
     with TestClient(app) as thief:  # a copy of the old cookie no longer works
         thief.cookies.set(SESSION_COOKIE, second)
-        assert thief.get("/", follow_redirects=False).status_code == 303
+        assert thief.get("/runs", follow_redirects=False).status_code == 303
 
 
 def test_session_cookie_flags(client):
