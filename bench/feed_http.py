@@ -338,7 +338,8 @@ async def measure(servers: dict[str, Server], email: str, deep: str, seconds: fl
     limits = httpx.Limits(max_connections=HIGH_CONCURRENCY, max_keepalive_connections=HIGH_CONCURRENCY)
     async with httpx.AsyncClient(base_url=servers["openrec"].base, limits=limits, timeout=30) as client:
         await sign_in(client, email)
-        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        cookies = dict(client.cookies.items())
+        cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
 
         async def once(endpoint: Endpoint, connections: int, duration: float) -> Result:
             server = servers[endpoint.server]
@@ -357,7 +358,9 @@ async def measure(servers: dict[str, Server], email: str, deep: str, seconds: fl
                 runs[index].append(await once(endpoint, connections, seconds))
         results = [sorted(results, key=lambda r: r.rps)[len(results) // 2] for results in runs]
 
-        server = servers["openrec"]
+    # A client of its own: connections left idle while wrk ran may have been closed by the server.
+    server = servers["openrec"]
+    async with httpx.AsyncClient(base_url=server.base, cookies=cookies, limits=limits, timeout=30) as fresh:
         sent = 0
 
         async def feed_requests(count: int) -> None:
@@ -368,7 +371,7 @@ async def measure(servers: dict[str, Server], email: str, deep: str, seconds: fl
                 nonlocal sent
                 while sent < target:
                     sent += 1
-                    response = await client.get("/", headers=GZIP)
+                    response = await fresh.get("/", headers=GZIP)
                     assert response.status_code == 200, response.status_code
 
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
