@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     CatalogSource.from_path(DEV_SET / "catalog.json")
     print(f"catalog read and indexed in {time.perf_counter() - started:.2f} s")
-    header = ("persona", "p@10", "clip_hit", "grounded", "excluded", "stale", "items", "seconds")
+    header = ("persona", "p@10", "clip_hit", "grounded", "excluded", "stale", "items", "named", "seconds")
     print(f"{header[0]:8} " + " ".join(f"{h:>8}" for h in header[1:]))
     for persona in labels(DEV_SET)["personas"]:
         runs = [run_persona(persona) for _ in range(max(1, args.repeat))]
@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
         m = run.metrics
         print(
             f"{persona:8} {m['p@10']:8.2f} {m['clip_hit']:8.2f} {m['grounded']:8.2f} {m['excluded']:8d} "
-            f"{m['stale']:8d} {m['items']:8d} {min(r.seconds for r in runs):8.2f}"
+            f"{m['stale']:8d} {m['items']:8d} {m.get('named', float('nan')):8.2f} {min(r.seconds for r in runs):8.2f}"
         )
         if args.verbose:
             show(run)

@@ -29,15 +29,13 @@ DENSITY_COST = 2.5  # per-second cost, in multiples of the video's mean relevanc
 FILLER_DAMPING = 0.1
 LENGTHS: dict[str | None, tuple[float, float]] = {None: (30.0, 150.0), "short": (30.0, 60.0), "long": (60.0, 180.0)}
 
+# YouTube's own housekeeping, the same on every channel: sponsor reads, calls to like, subscribe and comment,
+# links in the description, greetings and sign-offs. Said around the content, never part of it.
 FILLER = re.compile(
     r"brought\s+to\s+you\s+by|\bsponsor|discount\s+code|promo\s+code|use\s+code\b|\bsubscrib|like\s+button|"
-    r"hit\s+the\s+bell|notifications?|the\s+algorithm|drop\s+a\s+comment|leave\s+a\s+comment|comment\s+(?:below|your)|"
-    r"description\s+below|in\s+the\s+description|link\s+(?:below|in)|patreon|merch\b|welcome\s+(?:back\s+)?to\b|"
-    r"my\s+name\s+is|thanks?\s+(?:you\s+)?(?:so\s+much\s+)?for\s+watching|next\s+video|that'?s\s+a\s+wrap|"
-    r"question\s+from\s+the\s+chat|someone\s+asked|one\s+viewer|viewers?\s+(?:asked|wanted)|what\s+got\s+you\s+into|"
-    r"(?:good\s+)?(?:morning|afternoon|evening)\s+everyone|what'?s\s+up\s+everybody|let'?s\s+get\s+(?:back\s+)?(?:in)?to\s+it|"
-    r"hint\s+hint|stick\s+with\s+me|coming\s+up|in\s+a\s+(?:bit|minute|moment)|save\s+that\s+for\s+another\s+day|"
-    r"another\s+(?:video|day)|keep\s+an\s+eye\s+out",
+    r"hit\s+the\s+bell|notification\s+bell|leave\s+a\s+comment|comments?\s+below|in\s+the\s+description|"
+    r"description\s+below|links?\s+below|patreon|\bmerch\b|welcome\s+(?:back\s+)?to\s+(?:the|my|our)\b|"
+    r"thanks?\s+(?:you\s+)?(?:so\s+much\s+)?for\s+watching|see\s+you\s+(?:in\s+the\s+)?next\s+(?:time|video|week)",
     re.IGNORECASE,
 )
 
