@@ -6,7 +6,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
-from app.llm.local.clips import best_window
+import numpy as np
+
+from app.llm.local.clips import Profile, best_window
+from app.llm.local.embeddings import embed
 from app.llm.local.instructions import InstructionPlan, Level, parse_instructions
 from app.llm.local.interests import infer_interests
 from app.llm.local.screening import level_factor, screen_candidates, substance
@@ -133,21 +136,43 @@ class LocalEngine:
         return Explanation(text=" ".join(lines), tweet_ids=[e.tweet_id for e in cited])
 
 
-def clip_profile(interest: Interest, engagement: Sequence[Engagement]) -> Vector:
-    """Term weights of the user's posts, those close to the interest counting several times more."""
+def clip_profile(interest: Interest, engagement: Sequence[Engagement]) -> Profile:
+    """Term weights of the user's posts, those close to the interest counting several times more, and their
+    meaning weighted the same way (the interest's name and keywords as one more post)."""
+    weighted = _post_weights(interest, engagement)
+    profile = Profile()
+    for item, weight in weighted:
+        add(profile, dict.fromkeys(terms(item.text), 1.0), weight)
+    profile.meaning = _meaning(interest, weighted)
+    return profile
+
+
+def _meaning(interest: Interest, weighted: list[tuple[Engagement, float]]) -> np.ndarray | None:
+    texts = [clean_text(item.text) for item, _ in weighted] + [", ".join([interest.name, *interest.keywords[:8]])]
+    if not texts:
+        return None
+    weights = np.array([w for _, w in weighted] + [max((w for _, w in weighted), default=1.0)])
+    vector = weights @ embed(texts)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else None
+
+
+def _post_weights(interest: Interest, engagement: Sequence[Engagement]) -> list[tuple[Engagement, float]]:
+    """Each post with content terms and how much it shapes the clip: its recency weight times its closeness to the
+    interest (1 for the interest's own evidence), plus BACKGROUND_SHARE for every post."""
     focus: Vector = {}
     for rank, keyword in enumerate([interest.name, *interest.keywords]):
         for term in terms(keyword):
             focus[term] = max(focus.get(term, 0.0), 1.0 / (1 + 0.2 * rank))
     evidence = set(interest.evidence_tweet_ids)
-    profile: Vector = {}
+    weighted = []
     for item in engagement:
         item_terms = set(terms(item.text))
         if not item_terms:
             continue
         closeness = 1.0 if item.tweet_id in evidence else cosine(dict.fromkeys(item_terms, 1.0), focus)
-        add(profile, dict.fromkeys(item_terms, 1.0), item.weight * (BACKGROUND_SHARE + closeness))
-    return profile
+        weighted.append((item, item.weight * (BACKGROUND_SHARE + closeness)))
+    return weighted
 
 
 def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> list[Engagement]:
