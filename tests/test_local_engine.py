@@ -447,6 +447,9 @@ def test_explanation_names_the_interest_cites_the_closest_posts_and_quotes_the_c
         ("I'm not a beginner, skip the basics", (), "advanced", None),
         ("short clips", (), None, "short"),
         ("I'd like longer clips", (), None, "long"),
+        ("Give sourdough a rest for a few weeks, I've had my fill of it lately.", ("sourdough",), None, None),
+        ("enough crypto for now", ("crypto",), None, None),
+        ("less chess please", ("chess",), None, None),
     ],
 )
 def test_parse_instructions(text: str, exclusions: tuple[str, ...], level: str | None, length: str | None) -> None:
@@ -455,6 +458,15 @@ def test_parse_instructions(text: str, exclusions: tuple[str, ...], level: str |
     assert plan.level == level
     assert plan.clip_length == length
     assert plan.applied and not plan.unsupported
+
+
+def test_a_level_with_a_style_to_avoid_excludes_no_topic() -> None:
+    """ "No heavy proofs" next to a level says how a video should explain, not which topic to drop."""
+    plan = parse_instructions("I'm new to this, so beginner-friendly videos please: intuition first, no heavy proofs.")
+    assert plan.level == "beginner"
+    assert plan.exclusions == ()
+    assert plan.avoided == ("heavy proofs",)
+    assert not plan.unsupported
 
 
 def test_unsupported_instructions_are_reported() -> None:
