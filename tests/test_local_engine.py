@@ -393,6 +393,24 @@ def test_no_clip_from_a_video_that_keeps_naming_an_excluded_topic(engine: LocalE
     assert engine.choose_clip(candidate("vid", "Bread"), interest, transcript, users, prefs) is None
 
 
+def test_an_excluded_topic_named_once_then_abbreviated_still_rules_the_video_out(engine: LocalEngine) -> None:
+    segments, _ = lecture(auto=False)
+    named = Segment(text="Today we bake with a wild yeast starter, WYS for short.", start=0.0, duration=1.0)
+    abbreviated = [
+        seg.model_copy(update={"text": f"{seg.text} The WYS matters here."}) if i % 7 == 3 else seg
+        for i, seg in enumerate(segments)
+    ]
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    prefs = Preferences(instructions="give wild yeast starters a rest")
+    kept = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=segments)
+    assert engine.choose_clip(candidate("vid", "Bread"), interest, kept, users, prefs) is not None
+    ruled_out = TranscriptData(
+        video_id="vid", language_code="en", is_generated=False, segments=[named, *abbreviated[1:]]
+    )
+    assert engine.choose_clip(candidate("vid", "Bread"), interest, ruled_out, users, prefs) is None
+
+
 def test_no_clip_from_a_transcript_too_short_or_off_topic(engine: LocalEngine) -> None:
     users = sourdough_user()
     interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")

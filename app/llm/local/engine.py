@@ -14,7 +14,7 @@ from app.llm.local.instructions import InstructionPlan, Level, parse_instruction
 from app.llm.local.interests import infer_interests
 from app.llm.local.screening import level_factor, screen_candidates, substance
 from app.llm.local.sentences import Sentence, split_sentences
-from app.llm.local.text import clean_text, terms
+from app.llm.local.text import STOP_WORDS, clean_text, stem, terms, words
 from app.llm.local.vectors import Vector, add, cosine
 from app.pipeline.validate import validate_clip
 from app.schemas import (
@@ -201,7 +201,34 @@ def _mentions_exclusion(plan: InstructionPlan, candidate: Candidate, sentences: 
     if plan.excludes(metadata):
         return True
     hits = sum(1 for s in sentences if plan.excludes(set(terms(s.text))))
-    return hits >= 2
+    if hits >= 2:
+        return True
+    short = _abbreviations(plan, [candidate.title, candidate.description, *(s.text for s in sentences)])
+    if not short:
+        return False
+    said = sum(1 for s in sentences if short & set(words(s.text)))
+    return bool(short & set(words(f"{candidate.title} {candidate.description}"))) or said >= 2
+
+
+def _abbreviations(plan: InstructionPlan, texts: Sequence[str]) -> set[str]:
+    """The abbreviations a video uses for an excluded topic: the initials of the topic's words as the video
+    says them, with up to two words before ("restricted boltzmann machine" -> "rbm", "bm"), in singular and
+    plural ("rbms"). Talks name a topic in full once and abbreviate it from then on."""
+    found: set[str] = set()
+    for needed in plan.exclusion_terms():
+        for text in texts:
+            spoken = [w for w in words(text) if w not in STOP_WORDS]
+            stems = [stem(w) for w in spoken]
+            for i in range(len(stems) - len(needed) + 1):
+                if stems[i : i + len(needed)] != needed:
+                    continue
+                for lead in range(0, 3):
+                    if i - lead < 0:
+                        break
+                    initials = "".join(w[0] for w in spoken[i - lead : i + len(needed)])
+                    if len(initials) >= 2:
+                        found |= {initials, initials + "s"}
+    return found
 
 
 def _excerpt(text: str) -> str:
