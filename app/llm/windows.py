@@ -26,7 +26,7 @@ from app.llm.local.vectors import Vector
 from app.schemas import Segment
 
 MARGIN = 1  # sentences shown on each side of a passage
-DOMINANCE = 1 / 3  # a rival scoring less than this share of the local choice leaves nothing to judge
+DOMINANCE = 1 / 2  # a rival scoring less than this share of the local choice leaves nothing to judge
 MERGE_GAP_S = 30.0  # windows closer than this are shown as one, so that a clip may run across both
 SLACK_S = 1.0  # times are shown in whole seconds
 

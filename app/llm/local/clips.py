@@ -28,11 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.llm.local.embeddings import embed
-from app.llm.local.sentences import Sentence
+from app.llm.local.sentences import Sentence, reads_whole
 from app.llm.local.text import terms
 from app.llm.local.vectors import Vector, cosine
 
 MAX_QUOTE_CHARS = 200
+QUOTE_WORDS = 10  # a quote this long or longer says something on its own
+PARTIAL_QUOTE = 0.4  # weight of a sentence that starts or stops mid-thought, as a quote
 FILLER_DAMPING = 0.1
 LENGTHS: dict[str | None, tuple[float, float]] = {None: (60.0, 150.0), "short": (30.0, 60.0), "long": (60.0, 180.0)}
 BLOCK_S = 15.0  # blocks of whole sentences about this long are the units of segmentation and scoring
@@ -243,11 +245,15 @@ def _video_idf(tokens: list[set[str]]) -> dict[str, float]:
 
 
 def _quote(sentences: Sequence[Sentence], relevance: list[float], first: int, last: int) -> str | None:
-    """The most relevant whole sentence of the window that fits a quote, else the best one cut at a word."""
-    ranked = sorted(
-        (i for i in range(first, last + 1) if sentences[i].speech),
-        key=lambda i: (-relevance[i], i),
-    )
+    """The window's best sentence for a quote: relevant, long enough to say something (QUOTE_WORDS words or more
+    count fully) and whole (see `reads_whole`); one that fits MAX_QUOTE_CHARS, else the best one cut at a word."""
+
+    def value(i: int) -> float:
+        text = sentences[i].text
+        shape = min(1.0, len(text.split()) / QUOTE_WORDS) * (1.0 if reads_whole(text) else PARTIAL_QUOTE)
+        return relevance[i] * shape
+
+    ranked = sorted((i for i in range(first, last + 1) if sentences[i].speech), key=lambda i: (-value(i), i))
     for i in ranked:
         text = sentences[i].text
         if len(text) <= MAX_QUOTE_CHARS and len(text.split()) >= 4:

@@ -126,14 +126,47 @@ class LocalEngine:
         prefs: Preferences,
     ) -> Explanation:
         cited = cite(evidence, f"{clip.quote} {candidate.title}", interest)
-        lines = [f"Picked for your interest in {interest.name}."]
-        excerpt = _excerpt(cited[0].text) if cited else ""
-        if excerpt:
-            more = len(cited) - 1
-            also = f" (and {more} more post{'s' if more > 1 else ''} like it)" if more else ""
-            lines.append(f'You posted "{excerpt}"{also}.')
-        lines.append(f'In this clip: "{clip.quote}"')
-        return Explanation(text=" ".join(lines), tweet_ids=[e.tweet_id for e in cited])
+        return Explanation(text=explanation_text(clip, cited), tweet_ids=[e.tweet_id for e in cited])
+
+
+VERBS: dict[str, str] = {
+    "tweet": "posted",
+    "reply": "replied",
+    "quote": "quoted a post with",
+    "retweet": "reposted",
+    "like": "liked",
+    "note": "noted",
+}
+
+
+def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
+    """One to three sentences: what the user wrote (with the verb for how they engaged), what in the clip answers
+    or extends it, and a phrase spoken in the clip. The wording turns with the video, so a feed never reads as
+    one template repeated."""
+    quote = clip.quote.strip().rstrip(",;:")
+    if quote[-1:] not in ".?!…":
+        quote += "."
+    if not cited:
+        return f'The speaker puts it this way: "{quote}"'
+    post = cited[0]
+    excerpt = _excerpt(post.text).rstrip(".,;:")
+    asked = "?" in excerpt
+    verb = "asked" if asked and post.kind in ("tweet", "reply", "note") else VERBS.get(post.kind, "posted")
+    turn = sum(map(ord, clip.video_id)) % 4
+    if turn == 0:
+        text = f'You {verb} "{excerpt}". This part of the talk {"answers that" if asked else "takes it further"}: '
+        text += f'"{quote}"'
+    elif turn == 1:
+        text = f'"{quote}" That line is the core of this clip, and it {"answers" if asked else "builds on"} '
+        text += f'what you {verb}: "{excerpt}".'
+    elif turn == 2:
+        text = f'Since you {verb} "{excerpt}", here is a stretch that {"answers it" if asked else "goes deeper"}, '
+        text += f'in the speaker\'s words: "{quote}"'
+    else:
+        text = f'Picking up from "{excerpt}" (you {verb} it), the speaker says: "{quote}"'
+    if len(cited) > 1:
+        text += f' It speaks to another of your posts too: "{_excerpt(cited[1].text, 70).rstrip(".,;:")}".'
+    return text
 
 
 def clip_profile(interest: Interest, engagement: Sequence[Engagement]) -> Profile:
@@ -231,11 +264,11 @@ def _abbreviations(plan: InstructionPlan, texts: Sequence[str]) -> set[str]:
     return found
 
 
-def _excerpt(text: str) -> str:
+def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     cleaned = clean_text(text)
-    if len(cleaned) <= EXCERPT_CHARS:
+    if len(cleaned) <= limit:
         return cleaned
-    return cleaned[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return cleaned[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _with_level(plan: InstructionPlan, level: Level) -> InstructionPlan:
