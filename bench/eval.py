@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from pathlib import Path
@@ -49,6 +50,8 @@ def main(argv: list[str]) -> int:
         )
         if args.verbose:
             show(run, eval_dir)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory {peak:.0f} MiB")
     return 0
 
 
