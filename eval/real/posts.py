@@ -78,6 +78,14 @@ TOPICS: dict[str, dict[str, object]] = {
             "natural language processing",
         ],
     },
+    "crf": {
+        "name": "Conditional random fields",
+        "aliases": ["Conditional random fields", "CRFs", "structured prediction", "graphical models"],
+    },
+    "vision": {
+        "name": "Convolutional networks for vision",
+        "aliases": ["Convolutional networks", "convnets", "computer vision", "object recognition"],
+    },
 }
 
 
@@ -724,8 +732,8 @@ JONAS = Persona(
         Post("2026-11-05 11:05", "Heute Abend Stammtisch, morgen wieder Matrizen. So ist das Leben", lang="de"),
         Post(
             "2026-11-04 22:48",
-            "why does stacking a second RBM on top improve anything? answer I got: it tightens "
-            "a lower bound on the data likelihood, as long as you start it from the first layer's weights. need "
+            "why does stacking a second RBM on top improve anything? answer I got: it pushes up "
+            "a bound under the data likelihood, as long as you start it from the first layer's weights. need "
             "to see the derivation",
             quote="prof_harlow",
         ),

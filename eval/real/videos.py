@@ -120,6 +120,20 @@ VIDEOS: tuple[Video, ...] = (
         "rbm",
         golden=(367.3, 471.8),
     ),
+    Video(
+        "pStDscJh2Wo",
+        "pStDscJh2Wo.srt",
+        "The one inequality behind stacking RBMs",
+        COURSE,
+        "Jensen's inequality on the log gives a lower bound on the log-likelihood of any latent-variable model, "
+        "tight when the approximate posterior is the true one. " + COURSE_NOTE,
+        "2013-11-28",
+        15_206,
+        187,
+        "manual",
+        "rbm",
+        golden=(399.9, 526.4),
+    ),
     # --- autoencoders ---------------------------------------------------------------------------
     Video(
         "FzS3tMl4Nsc",
@@ -297,6 +311,47 @@ VIDEOS: tuple[Video, ...] = (
         "auto",
         "neural_nlp",
         golden=(236.9, 324.8),
+    ),
+    # --- neighbouring topics no persona follows ----------------------------------------------------
+    Video(
+        "ZYUnyyVgtyA",
+        "ZYUnyyVgtyA.srt",
+        "Conditional random fields - Markov network",
+        COURSE,
+        "Drawing a CRF as a graph of its factors, and reading conditional independence off the graph. " + COURSE_NOTE,
+        "2013-11-05",
+        10_977,
+        118,
+        "auto",
+        "crf",
+        golden=(181.2, 310.3),
+    ),
+    Video(
+        "Gk8VvSL3IMk",
+        "Gk8VvSL3IMk.srt",
+        "What actually makes a convnet work? (Caltech-101 experiments)",
+        COURSE,
+        "Rectification, contrast normalization, pooling and pretraining, compared on object recognition. "
+        + COURSE_NOTE,
+        "2013-12-07",
+        21_433,
+        290,
+        "manual",
+        "vision",
+        golden=(367.4, 505.8),
+    ),
+    Video(
+        "cDdpwAIsuD8",
+        "cDdpwAIsuD8.srt",
+        "Computer vision - convolutional network",
+        COURSE,
+        "Putting convolution, nonlinearity and pooling layers together into a full network. " + COURSE_NOTE,
+        "2013-12-06",
+        30_120,
+        388,
+        "auto",
+        "vision",
+        golden=(33.9, 174.5),
     ),
     # --- entertainment and podcast chatter ------------------------------------------------------
     Video(
