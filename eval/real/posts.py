@@ -319,7 +319,7 @@ THEO = Persona(
     created_at="2018-02-11T19:40:02.000Z",
     seed=23,
     instructions="Please give Boltzmann machines a rest for a few weeks, I've had my fill of them lately.",
-    relevant=("nn_training", "deep_pretraining", "neural_nlp"),
+    relevant=("nn_training", "deep_pretraining", "neural_nlp", "autoencoders"),
     stale=("sparse_coding",),
     excluded=("rbm",),
     posts=(
@@ -331,6 +331,22 @@ THEO = Persona(
             "2026-11-19 22:46",
             "the argument I buy: most hyperparameters barely matter, so a grid wastes most of "
             "its budget re-testing the useless axis. random points don't",
+        ),
+        Post(
+            "2026-11-18 23:05",
+            "Our anomaly detector is just a net squeezed through a 16-number bottleneck and asked to redraw its "
+            "input. When it can't redraw something well, that's the alert. Dumb, cheap, works",
+        ),
+        Post(
+            "2026-11-12 08:40",
+            "@rivka_ml we tied the decoder to the encoder's transpose and lost nothing on recall. half the weights, "
+            "same alerts",
+            reply_to="rivka_ml",
+        ),
+        like(
+            "2026-11-04 12:30",
+            "If your code layer is wider than the input, the net can just learn to pass pixels straight through. "
+            "Squeeze it, add noise, or penalise it.",
         ),
         Post("2026-11-19 07:15", "toddler woke up at 4:50 so I got a lot of reading done. silver linings"),
         Post(

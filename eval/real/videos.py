@@ -230,6 +230,19 @@ VIDEOS: tuple[Video, ...] = (
         "sparse_coding",
         golden=(382.9, 515.9),
     ),
+    Video(
+        "IePxTepLvQc",
+        "IePxTepLvQc.srt",
+        "Sparse coding - online dictionary learning",
+        COURSE,
+        "Running averages of the sufficient statistics so the dictionary improves after every example. " + COURSE_NOTE,
+        "2013-12-05",
+        7_904,
+        98,
+        "manual",
+        "sparse_coding",
+        golden=(188.8, 328.3),
+    ),
     # --- deep learning: pretraining and dropout -------------------------------------------------
     Video(
         "SXnG-lQ7RJo",
