@@ -14,26 +14,28 @@ from dataclasses import dataclass
 GENERATED_AT = "2026-11-20T07:41:12.000Z"
 
 TOPICS: dict[str, dict[str, object]] = {
+    # Aliases are names a person would accept for the topic. An alias that holds a generic word
+    # (network, word, model, learning) is long enough that the generic word alone does not match it.
     "nn_training": {
         "name": "Training neural networks",
         "aliases": [
-            "Training neural networks",
-            "neural network training",
-            "backpropagation and gradient descent",
-            "loss functions and gradients",
-            "hyperparameter search",
-            "optimization for deep learning",
+            "Training neural networks with gradient descent",
+            "backpropagation",
+            "gradient descent",
+            "stochastic gradient descent",
+            "hyperparameter search and model selection",
+            "loss functions and their gradients",
         ],
     },
     "rbm": {
         "name": "Restricted Boltzmann machines",
         "aliases": [
             "Restricted Boltzmann machines",
-            "RBMs",
             "Boltzmann machines",
+            "RBMs",
             "contrastive divergence",
-            "deep belief networks",
-            "energy-based models",
+            "deep belief nets",
+            "energy-based models and Gibbs sampling",
         ],
     },
     "autoencoders": {
@@ -42,19 +44,12 @@ TOPICS: dict[str, dict[str, object]] = {
             "Autoencoders",
             "autoencoder",
             "denoising and contractive autoencoders",
-            "representation learning with autoencoders",
-            "encoder and decoder networks",
+            "encoder and decoder networks that reconstruct their input",
         ],
     },
     "sparse_coding": {
         "name": "Sparse coding",
-        "aliases": [
-            "Sparse coding",
-            "dictionary learning",
-            "sparse representations",
-            "sparse dictionary learning",
-            "L1 sparsity and dictionaries",
-        ],
+        "aliases": ["Sparse coding", "dictionary learning", "sparse dictionary learning", "sparse codes"],
     },
     "deep_pretraining": {
         "name": "Deep learning: pretraining and dropout",
@@ -62,29 +57,29 @@ TOPICS: dict[str, dict[str, object]] = {
             "Deep learning",
             "unsupervised pretraining",
             "layer-wise pretraining",
+            "pretraining and fine-tuning",
             "dropout",
-            "regularizing deep networks",
-            "training deep networks",
+            "regularizing deep networks with dropout and pretraining",
         ],
     },
     "neural_nlp": {
         "name": "Neural networks for language",
         "aliases": [
-            "Neural networks for language",
+            "Neural networks for natural language",
             "neural NLP",
-            "word embeddings",
-            "word representations",
+            "NLP",
+            "word embeddings and language models",
             "neural language models",
             "natural language processing",
         ],
     },
     "crf": {
         "name": "Conditional random fields",
-        "aliases": ["Conditional random fields", "CRFs", "structured prediction", "graphical models"],
+        "aliases": ["Conditional random fields", "CRFs", "structured prediction with graphical models"],
     },
     "vision": {
         "name": "Convolutional networks for vision",
-        "aliases": ["Convolutional networks", "convnets", "computer vision", "object recognition"],
+        "aliases": ["Convolutional networks for computer vision", "convnets", "computer vision", "object recognition"],
     },
 }
 
