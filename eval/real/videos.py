@@ -421,6 +421,20 @@ VIDEOS: tuple[Video, ...] = (
         golden=(367.4, 505.8),
     ),
     Video(
+        "I-JKxcpbRT4",
+        "I-JKxcpbRT4.srt",
+        "Computer vision - pooling and subsampling",
+        COURSE,
+        "Max and average pooling over local neighbourhoods, fewer units downstream and invariance to small shifts. "
+        + COURSE_NOTE,
+        "2013-12-06",
+        19_877,
+        240,
+        "auto",
+        "vision",
+        golden=(350.9, 487.6),
+    ),
+    Video(
         "cDdpwAIsuD8",
         "cDdpwAIsuD8.srt",
         "Computer vision - convolutional network",
