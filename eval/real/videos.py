@@ -447,6 +447,20 @@ VIDEOS: tuple[Video, ...] = (
         "vision",
         golden=(33.9, 174.5),
     ),
+    Video(
+        "Km1Q5VcSKAg",
+        "Km1Q5VcSKAg.srt",
+        "Computer vision - dataset expansion",
+        COURSE,
+        "Free extra training data: crops, shifts, rotations, rescaling and elastic distortions of the "
+        "images you already have. " + COURSE_NOTE,
+        "2013-12-06",
+        22_415,
+        301,
+        "manual",
+        "vision",
+        golden=(236.0, 373.6),
+    ),
     # --- entertainment and podcast chatter ------------------------------------------------------
     Video(
         "-2gqf_jMHRA",
