@@ -80,6 +80,20 @@ VIDEOS: tuple[Video, ...] = (
         "nn_training",
         golden=(366.1, 475.2),
     ),
+    Video(
+        "Bver7Ttgb9M",
+        "Bver7Ttgb9M.srt",
+        "Why does my training loss sit flat and then suddenly drop?",
+        COURSE,
+        "Hidden units you can permute, local minima, long plateaus, and a live demo of the same network "
+        "landing on different solutions from different random starts. " + COURSE_NOTE,
+        "2013-11-17",
+        27_930,
+        455,
+        "manual",
+        "nn_training",
+        golden=(179.41, 302.55),
+    ),
     # --- restricted Boltzmann machines and deep belief nets -------------------------------------
     Video(
         "wMb7cads0go",
@@ -188,6 +202,20 @@ VIDEOS: tuple[Video, ...] = (
         "auto",
         "autoencoders",
         golden=(229.2, 350.8),
+    ),
+    Video(
+        "6DO_jVbDP3I",
+        "6DO_jVbDP3I.srt",
+        "Autoencoder - example",
+        COURSE,
+        "What the hidden units of a plain autoencoder trained on handwritten digits end up detecting, "
+        "and why it is disappointing. " + COURSE_NOTE,
+        "2013-11-23",
+        14_382,
+        163,
+        "manual",
+        "autoencoders",
+        golden=(65.08, 151.48),
     ),
     # --- sparse coding --------------------------------------------------------------------------
     Video(
@@ -338,6 +366,20 @@ VIDEOS: tuple[Video, ...] = (
         "auto",
         "neural_nlp",
         golden=(236.9, 324.8),
+    ),
+    Video(
+        "FoDz01QNSiY",
+        "FoDz01QNSiY.srt",
+        "Natural language processing - neural network language model",
+        COURSE,
+        "Predicting the next word from learned word vectors, why it beats counting n-grams on contexts "
+        "never seen in training, and the gradient for the word vectors. " + COURSE_NOTE,
+        "2013-12-11",
+        33_611,
+        512,
+        "auto",
+        "neural_nlp",
+        golden=(228.46, 361.43),
     ),
     # --- neighbouring topics no persona follows ----------------------------------------------------
     Video(
