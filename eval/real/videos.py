@@ -94,6 +94,20 @@ VIDEOS: tuple[Video, ...] = (
         "nn_training",
         golden=(179.41, 302.55),
     ),
+    Video(
+        "JfkbyODyujw",
+        "JfkbyODyujw.srt",
+        "Neural networks: training - regularization",
+        COURSE,
+        "Weight decay and its absolute-value cousin: what each penalty does to the weights, the "
+        "subgradient at zero, and the prior each one quietly assumes. " + COURSE_NOTE,
+        "2013-11-16",
+        40_226,
+        571,
+        "auto",
+        "nn_training",
+        golden=(323.41, 404.48),
+    ),
     # --- restricted Boltzmann machines and deep belief nets -------------------------------------
     Video(
         "wMb7cads0go",
