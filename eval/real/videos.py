@@ -517,6 +517,20 @@ VIDEOS: tuple[Video, ...] = (
         "vision",
         golden=(236.0, 373.6),
     ),
+    Video(
+        "aAT1t9p7ShM",
+        "aAT1t9p7ShM.srt",
+        "Computer vision - parameter sharing",
+        COURSE,
+        "Feature maps whose hidden units all reuse one small weight matrix: far fewer parameters, the "
+        "same detector applied at every position, and outputs that shift when the image shifts. " + COURSE_NOTE,
+        "2013-12-05",
+        26_904,
+        347,
+        "auto",
+        "vision",
+        golden=(286.75, 421.42),
+    ),
     # --- entertainment and podcast chatter ------------------------------------------------------
     Video(
         "-2gqf_jMHRA",
