@@ -319,6 +319,17 @@ THEO = Persona(
     excluded=("rbm",),
     posts=(
         Post(
+            "2026-11-18 23:25",
+            "loss sat dead flat for three epochs, I had my finger on ctrl-c, and then it fell off a cliff. "
+            "how do you tell 'stuck forever' from 'about to move' without just waiting",
+        ),
+        Post(
+            "2026-11-18 23:29",
+            "reran with seed 7 instead of 42 and the decision boundary is visibly a different shape. "
+            "same data, same net. fun",
+            reply_to="theo_ships_models",
+        ),
+        Post(
             "2026-11-19 22:40",
             "Random search beat my carefully hand-tuned grid again. I'm starting to take it personally",
         ),
@@ -504,6 +515,22 @@ PRIYA = Persona(
     stale=("rbm",),
     excluded=(),
     posts=(
+        Post(
+            "2026-11-17 19:40",
+            "so there are two flavours of weight penalty: squares vs absolute values. apparently the absolute "
+            "one drives lots of weights to literally 0?? why would squaring not do that too",
+        ),
+        Post(
+            "2026-11-17 19:52",
+            "ok I think I get it: near zero a square barely pushes at all, the absolute value keeps pushing "
+            "just as hard. so it snips connections. neat",
+            reply_to="priya_learns_ml",
+        ),
+        Post(
+            "2026-11-13 21:15",
+            "if a model has seen 'my dog is sleeping' but never 'my cat is sleeping', can it still guess "
+            "the second one? apparently yes if cat and dog end up as similar vectors. that's kind of magic",
+        ),
         Post(
             "2026-11-19 20:30",
             "Day 41 of learning ML after 9 years of teaching French. today: why do we need a "
