@@ -231,6 +231,20 @@ VIDEOS: tuple[Video, ...] = (
         "autoencoders",
         golden=(65.08, 151.48),
     ),
+    Video(
+        "xTU79Zs4XKY",
+        "xTU79Zs4XKY.srt",
+        "Autoencoder - loss function",
+        COURSE,
+        "Which reconstruction loss for which inputs: cross entropy for binary pixels, squared error with a "
+        "linear output for real values, and why the output gradient comes out so simple. " + COURSE_NOTE,
+        "2013-11-23",
+        21_770,
+        254,
+        "manual",
+        "autoencoders",
+        golden=(99.51, 201.63),
+    ),
     # --- sparse coding --------------------------------------------------------------------------
     Video(
         "7a0_iEruGoM",
