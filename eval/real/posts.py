@@ -201,7 +201,7 @@ MAYA = Persona(
         ),
         like(
             "2026-11-10 08:55",
-            "Tied weights in an autoencoder = decoder is the transpose of the encoder. Halves "
+            "Tied weights in an autoencoder = decoder weights = encoder weights flipped. Halves "
             "the parameters and it's weirdly close to what an RBM does.",
         ),
         Post(
