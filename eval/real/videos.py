@@ -85,8 +85,9 @@ VIDEOS: tuple[Video, ...] = (
         "Bver7Ttgb9M.srt",
         "Why does my training loss sit flat and then suddenly drop?",
         COURSE,
-        "Hidden units you can permute, local minima, long plateaus, and a live demo of the same network "
-        "landing on different solutions from different random starts. " + COURSE_NOTE,
+        "Hidden units you can permute, local minima, long plateaus, a live demo of the same network "
+        "landing on different solutions from different random starts, then learning-rate schedules, "
+        "mini-batches, momentum and a first look at Newton's method. " + COURSE_NOTE,
         "2013-11-17",
         27_930,
         455,
