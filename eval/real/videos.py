@@ -548,6 +548,19 @@ VIDEOS: tuple[Video, ...] = (
     ),
     # --- entertainment and podcast chatter ------------------------------------------------------
     Video(
+        "-8mNbCR9ClU",
+        "-8mNbCR9ClU.vtt",
+        "Georges St-Pierre: Why Hard Sparring Is Ruining Fighters",
+        CLIPS,
+        "Taken from JRE #1703. GSP on telling young fighters the truth, why training has to stay playful, "
+        "and how you can see an opponent break in the cage.",
+        "2021-09-14",
+        2_318_554,
+        41_907,
+        "manual",
+        kind="entertainment",
+    ),
+    Video(
         "-2gqf_jMHRA",
         "-2gqf_jMHRA.srt",
         "Joe Rogan on Comedians Stealing Jokes",
