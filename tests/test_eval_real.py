@@ -76,6 +76,41 @@ def test_the_overlap_check_catches_a_restated_sentence() -> None:
     assert build_module().shared_ngrams([f"so true: {sentence}"], [sentence])
 
 
+ROLLING_VTT = """WEBVTT
+Kind: captions
+Language: en
+
+00:00:00.030 --> 00:00:02.470 align:start position:0%
+{space}
+so<00:00:00.480><c> today</c><00:00:00.840><c> we</c><00:00:01.020><c> look</c><00:00:01.290><c> at</c>
+
+00:00:02.470 --> 00:00:02.480 align:start position:0%
+so today we look at
+
+
+00:00:02.480 --> 00:00:05.110 align:start position:0%
+so today we look at
+the<00:00:02.910><c> free</c><00:00:03.150><c> energy</c>
+
+00:00:05.110 --> 00:00:05.120 align:start position:0%
+the free energy
+&gt;&gt; okay
+
+00:00:05.120 --> 00:00:07.000
+<v 1>Speaker two takes over.</v>
+""".format(space=" ")
+
+
+def test_automatic_captions_lose_their_rolling_repeats_and_markup() -> None:
+    cues = build_module().parse_vtt(ROLLING_VTT)
+    assert [(c.start, c.text) for c in cues] == [
+        (0.03, "so today we look at"),
+        (2.48, "the free energy"),
+        (5.11, ">> okay"),
+        (5.12, "Speaker two takes over."),
+    ]
+
+
 def test_transcripts_are_contiguous_and_cover_each_video() -> None:
     for video in catalog():
         segments = video["transcript"]

@@ -73,6 +73,42 @@ def parse_srt(text: str) -> list[Cue]:
     return cues
 
 
+_VTT_TAG = re.compile(r"<[^>]*>")
+
+
+def parse_vtt(text: str) -> list[Cue]:
+    """WebVTT cues in file order, with inline markup removed (voice tags, word timings, <c> spans).
+
+    Automatic captions roll: each cue repeats the line shown by the cue before it, and short
+    transition cues show nothing new. Repeated leading lines are dropped, and so is a cue left empty.
+    Read line by line, because automatic captions put a line holding one space inside a cue.
+    """
+    blocks: list[tuple[re.Match[str], list[str]]] = []
+    lines = text.replace("\r\n", "\n").split("\n")
+    for i, line in enumerate(lines):
+        match = _SRT_TIME.search(line)
+        if match:
+            if blocks and i > 0 and lines[i - 1].strip():
+                blocks[-1][1].pop()  # the cue identifier of this cue, not text of the last one
+            blocks.append((match, []))
+        elif blocks:
+            blocks[-1][1].append(line)
+    cues: list[Cue] = []
+    shown: list[str] = []
+    for match, raw in blocks:
+        body = [" ".join(_VTT_TAG.sub(" ", part).split()) for part in raw]
+        body = [part for part in body if part]
+        fresh = list(body)
+        while fresh and shown and fresh[0] in shown:
+            fresh.pop(0)
+        if body:
+            shown = body
+        if fresh:
+            g = match.groups()
+            cues.append(Cue(_seconds(*g[:4]), _seconds(*g[4:]), html.unescape(" ".join(fresh))))
+    return cues
+
+
 def _manual_segments(cues: Sequence[Cue]) -> list[tuple[float, str]]:
     """Cue cuts as they are, short cues merged with the next so a segment lasts MIN_SEGMENT_S or more."""
     merged: list[tuple[float, str]] = []
@@ -117,7 +153,8 @@ def _auto_segments(cues: Sequence[Cue]) -> list[tuple[float, str]]:
 
 def transcript(video: Video) -> tuple[list[dict[str, Any]], int]:
     """Contiguous segments covering the whole video, and the video's length in whole seconds."""
-    cues = parse_srt((RAW / video.raw).read_text(encoding="utf-8"))
+    raw = (RAW / video.raw).read_text(encoding="utf-8")
+    cues = parse_vtt(raw) if video.raw.endswith(".vtt") else parse_srt(raw)
     if not cues:
         raise ValueError(f"{video.raw}: no captions")
     cut = _auto_segments(cues) if video.style == "auto" else _manual_segments(cues)

@@ -14,26 +14,28 @@ from dataclasses import dataclass
 GENERATED_AT = "2026-11-20T07:41:12.000Z"
 
 TOPICS: dict[str, dict[str, object]] = {
+    # Aliases are names a person would accept for the topic. An alias that holds a generic word
+    # (network, word, model, learning) is long enough that the generic word alone does not match it.
     "nn_training": {
         "name": "Training neural networks",
         "aliases": [
-            "Training neural networks",
-            "neural network training",
-            "backpropagation and gradient descent",
-            "loss functions and gradients",
-            "hyperparameter search",
-            "optimization for deep learning",
+            "Training neural networks with gradient descent",
+            "backpropagation",
+            "gradient descent",
+            "stochastic gradient descent",
+            "hyperparameter search and model selection",
+            "loss functions and their gradients",
         ],
     },
     "rbm": {
         "name": "Restricted Boltzmann machines",
         "aliases": [
             "Restricted Boltzmann machines",
-            "RBMs",
             "Boltzmann machines",
+            "RBMs",
             "contrastive divergence",
-            "deep belief networks",
-            "energy-based models",
+            "deep belief nets",
+            "energy-based models and Gibbs sampling",
         ],
     },
     "autoencoders": {
@@ -42,19 +44,12 @@ TOPICS: dict[str, dict[str, object]] = {
             "Autoencoders",
             "autoencoder",
             "denoising and contractive autoencoders",
-            "representation learning with autoencoders",
-            "encoder and decoder networks",
+            "encoder and decoder networks that reconstruct their input",
         ],
     },
     "sparse_coding": {
         "name": "Sparse coding",
-        "aliases": [
-            "Sparse coding",
-            "dictionary learning",
-            "sparse representations",
-            "sparse dictionary learning",
-            "L1 sparsity and dictionaries",
-        ],
+        "aliases": ["Sparse coding", "dictionary learning", "sparse dictionary learning", "sparse codes"],
     },
     "deep_pretraining": {
         "name": "Deep learning: pretraining and dropout",
@@ -62,21 +57,29 @@ TOPICS: dict[str, dict[str, object]] = {
             "Deep learning",
             "unsupervised pretraining",
             "layer-wise pretraining",
+            "pretraining and fine-tuning",
             "dropout",
-            "regularizing deep networks",
-            "training deep networks",
+            "regularizing deep networks with dropout and pretraining",
         ],
     },
     "neural_nlp": {
         "name": "Neural networks for language",
         "aliases": [
-            "Neural networks for language",
+            "Neural networks for natural language",
             "neural NLP",
-            "word embeddings",
-            "word representations",
+            "NLP",
+            "word embeddings and language models",
             "neural language models",
             "natural language processing",
         ],
+    },
+    "crf": {
+        "name": "Conditional random fields",
+        "aliases": ["Conditional random fields", "CRFs", "structured prediction with graphical models"],
+    },
+    "vision": {
+        "name": "Convolutional networks for vision",
+        "aliases": ["Convolutional networks for computer vision", "convnets", "computer vision", "object recognition"],
     },
 }
 
@@ -198,7 +201,7 @@ MAYA = Persona(
         ),
         like(
             "2026-11-10 08:55",
-            "Tied weights in an autoencoder = decoder is the transpose of the encoder. Halves "
+            "Tied weights in an autoencoder = decoder weights = encoder weights flipped. Halves "
             "the parameters and it's weirdly close to what an RBM does.",
         ),
         Post(
@@ -311,10 +314,21 @@ THEO = Persona(
     created_at="2018-02-11T19:40:02.000Z",
     seed=23,
     instructions="Please give Boltzmann machines a rest for a few weeks, I've had my fill of them lately.",
-    relevant=("nn_training", "deep_pretraining", "neural_nlp"),
+    relevant=("nn_training", "deep_pretraining", "neural_nlp", "autoencoders"),
     stale=("sparse_coding",),
     excluded=("rbm",),
     posts=(
+        Post(
+            "2026-11-18 23:25",
+            "loss sat dead flat for three epochs, I had my finger on ctrl-c, and then it fell off a cliff. "
+            "how do you tell 'stuck forever' from 'about to move' without just waiting",
+        ),
+        Post(
+            "2026-11-18 23:29",
+            "reran with seed 7 instead of 42 and the decision boundary is visibly a different shape. "
+            "same data, same net. fun",
+            reply_to="theo_ships_models",
+        ),
         Post(
             "2026-11-19 22:40",
             "Random search beat my carefully hand-tuned grid again. I'm starting to take it personally",
@@ -323,6 +337,22 @@ THEO = Persona(
             "2026-11-19 22:46",
             "the argument I buy: most hyperparameters barely matter, so a grid wastes most of "
             "its budget re-testing the useless axis. random points don't",
+        ),
+        Post(
+            "2026-11-18 23:05",
+            "Our anomaly detector is just a net squeezed through a 16-number bottleneck and asked to redraw its "
+            "input. When it can't redraw something well, that's the alert. Dumb, cheap, works",
+        ),
+        Post(
+            "2026-11-12 08:40",
+            "@rivka_ml we tied the decoder to the encoder's transpose and lost nothing on recall. half the weights, "
+            "same alerts",
+            reply_to="rivka_ml",
+        ),
+        like(
+            "2026-11-04 12:30",
+            "If your code layer is wider than the input, the net can just learn to pass pixels straight through. "
+            "Squeeze it, add noise, or penalise it.",
         ),
         Post("2026-11-19 07:15", "toddler woke up at 4:50 so I got a lot of reading done. silver linings"),
         Post(
@@ -485,6 +515,22 @@ PRIYA = Persona(
     stale=("rbm",),
     excluded=(),
     posts=(
+        Post(
+            "2026-11-17 19:40",
+            "so there are two flavours of weight penalty: squares vs absolute values. apparently the absolute "
+            "one drives lots of weights to literally 0?? why would squaring not do that too",
+        ),
+        Post(
+            "2026-11-17 19:52",
+            "ok I think I get it: near zero a square barely pushes at all, the absolute value keeps pushing "
+            "just as hard. so it snips connections. neat",
+            reply_to="priya_learns_ml",
+        ),
+        Post(
+            "2026-11-13 21:15",
+            "if a model has seen 'my dog is sleeping' but never 'my cat is sleeping', can it still guess "
+            "the second one? apparently yes if cat and dog end up as similar vectors. that's kind of magic",
+        ),
         Post(
             "2026-11-19 20:30",
             "Day 41 of learning ML after 9 years of teaching French. today: why do we need a "
@@ -724,8 +770,8 @@ JONAS = Persona(
         Post("2026-11-05 11:05", "Heute Abend Stammtisch, morgen wieder Matrizen. So ist das Leben", lang="de"),
         Post(
             "2026-11-04 22:48",
-            "why does stacking a second RBM on top improve anything? answer I got: it tightens "
-            "a lower bound on the data likelihood, as long as you start it from the first layer's weights. need "
+            "why does stacking a second RBM on top improve anything? answer I got: it pushes up "
+            "a bound under the data likelihood, as long as you start it from the first layer's weights. need "
             "to see the derivation",
             quote="prof_harlow",
         ),
