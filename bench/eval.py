@@ -1,7 +1,8 @@
-"""Prints the dev-set quality table of the local engine: one line per persona, with run time.
+"""Prints the quality table of the local engine on an evaluation set: one line per persona, with run time.
 
-    .venv/bin/python bench/eval.py [-v] [--repeat N]
+    .venv/bin/python bench/eval.py [--set dev|real | --dir PATH] [-v] [--repeat N]
 
+`dev` is the synthetic set (shared/eval/dev), `real` the set built from real captions (eval/real).
 `seconds` is the fastest of N runs of one persona, from archive bytes to scored feed
 (the catalog is read and indexed once, before the first run, and timed apart).
 """
@@ -9,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from pathlib import Path
@@ -16,37 +18,45 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.sources.catalog import CatalogSource
-from tests.eval_harness import DEV_SET, EvalRun, labels, run_persona
+from tests.eval_harness import DEV_SET, REAL_SET, EvalRun, labels, run_persona
+
+SETS = {"dev": DEV_SET, "real": REAL_SET}
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=sorted(SETS), default="dev", help="which evaluation set to run")
+    parser.add_argument("--dir", type=Path, help="an evaluation set folder (catalog.json, labels.json, personas/)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show interests, feed and skipped candidates")
     parser.add_argument("--repeat", type=int, default=3, help="runs per persona; the fastest is shown")
     args = parser.parse_args(argv)
-    if not DEV_SET.is_dir():
-        print(f"evaluation set not found at {DEV_SET}", file=sys.stderr)
+    eval_dir = args.dir.resolve() if args.dir else SETS[args.set]
+    if not (eval_dir / "labels.json").is_file():
+        print(f"evaluation set not found at {eval_dir}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    CatalogSource.from_path(DEV_SET / "catalog.json")
-    print(f"catalog read and indexed in {time.perf_counter() - started:.2f} s")
-    header = ("persona", "p@10", "clip_hit", "grounded", "excluded", "stale", "items", "seconds")
+    CatalogSource.from_path(eval_dir / "catalog.json")
+    print(f"{eval_dir}: catalog read and indexed in {time.perf_counter() - started:.2f} s")
+    header = ("persona", "p@10", "clip_hit", "grounded", "excluded", "stale", "items", "named", "seconds")
     print(f"{header[0]:8} " + " ".join(f"{h:>8}" for h in header[1:]))
-    for persona in labels(DEV_SET)["personas"]:
-        runs = [run_persona(persona) for _ in range(max(1, args.repeat))]
+    for persona in labels(eval_dir)["personas"]:
+        runs = [run_persona(persona, eval_dir) for _ in range(max(1, args.repeat))]
         run = runs[0]
         m = run.metrics
+        named = "-" if m.get("named") is None else f"{m['named']:.2f}"
         print(
             f"{persona:8} {m['p@10']:8.2f} {m['clip_hit']:8.2f} {m['grounded']:8.2f} {m['excluded']:8d} "
-            f"{m['stale']:8d} {m['items']:8d} {min(r.seconds for r in runs):8.2f}"
+            f"{m['stale']:8d} {m['items']:8d} {named:>8} {min(r.seconds for r in runs):8.2f}"
         )
         if args.verbose:
-            show(run)
+            show(run, eval_dir)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory {peak:.0f} MiB")
     return 0
 
 
-def show(run: EvalRun) -> None:
-    videos = labels(DEV_SET)["videos"]
+def show(run: EvalRun, eval_dir: Path) -> None:
+    videos = labels(eval_dir)["videos"]
     for interest in run.interests:
         print(f"    interest {interest.weight:.2f} {interest.name}: {', '.join(interest.keywords[:6])}")
     for item in run.feed:
@@ -55,6 +65,7 @@ def show(run: EvalRun) -> None:
             f"    {item.score:.3f} {v.get('topic')!s:18} {v.get('kind', '?')[:5]} "
             f"{item.start_s:6.1f}-{item.end_s:6.1f} golden={v.get('golden')} [{item.interest}] {item.title[:50]}"
         )
+        print(f"        {item.explanation}")
     for line in run.skipped:
         print(f"    skipped {line}")
 

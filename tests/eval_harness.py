@@ -28,6 +28,8 @@ from app.sources.x_archive import ArchiveLimits, parse_archive
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV_SET = SHARED / "eval" / "dev"
+REAL_SET = Path(__file__).resolve().parents[1] / "eval" / "real"
+SHARED_SCORER = SHARED / "eval" / "score.py"
 FEED_SIZE = 10
 PER_INTEREST = 3
 SEARCH_LIMIT = 8
@@ -46,8 +48,10 @@ class EvalRun:
 
 @cache
 def scorer(eval_dir: Path = DEV_SET) -> ModuleType:
-    """The evaluation set's score.py as a module."""
+    """The evaluation set's score.py as a module (the shared scorer when the set has none beside it)."""
     path = eval_dir.parent / "score.py"
+    if not path.is_file():
+        path = SHARED_SCORER
     spec = importlib.util.spec_from_file_location("openrec_eval_score", path)
     if spec is None or spec.loader is None:
         raise FileNotFoundError(path)

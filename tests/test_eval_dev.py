@@ -18,8 +18,9 @@ def test_the_dev_set_is_present() -> None:
 def test_dev_persona_meets_the_quality_bar(persona: str) -> None:
     run = run_persona(persona)
     m = run.metrics
-    assert m["items"] == 10, run.skipped
-    assert m["p@10"] >= 0.8, m
+    # A feed holds at most three clips per interest: fewer interests make an honest, shorter feed.
+    assert m["items"] == min(10, 3 * len(run.interests)), run.skipped
+    assert m["p@10"] >= 0.9, m
     assert m["clip_hit"] >= 0.7, m
     assert m["grounded"] == 1.0, m
     assert m["excluded"] == 0, m

@@ -9,12 +9,14 @@ import pytest
 
 from app.llm.base import LLM
 from app.llm.local import LocalEngine, parse_instructions
+from app.llm.local.engine import explanation_text
 from app.llm.local.sentences import split_sentences
 from app.llm.local.text import terms
 from app.pipeline.engagement import build_engagement
 from app.pipeline.validate import validate_clip, validate_explanation
 from app.schemas import (
     Candidate,
+    Clip,
     Engagement,
     FeedbackSignal,
     Interest,
@@ -393,6 +395,24 @@ def test_no_clip_from_a_video_that_keeps_naming_an_excluded_topic(engine: LocalE
     assert engine.choose_clip(candidate("vid", "Bread"), interest, transcript, users, prefs) is None
 
 
+def test_an_excluded_topic_named_once_then_abbreviated_still_rules_the_video_out(engine: LocalEngine) -> None:
+    segments, _ = lecture(auto=False)
+    named = Segment(text="Today we bake with a wild yeast starter, WYS for short.", start=0.0, duration=1.0)
+    abbreviated = [
+        seg.model_copy(update={"text": f"{seg.text} The WYS matters here."}) if i % 7 == 3 else seg
+        for i, seg in enumerate(segments)
+    ]
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    prefs = Preferences(instructions="give wild yeast starters a rest")
+    kept = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=segments)
+    assert engine.choose_clip(candidate("vid", "Bread"), interest, kept, users, prefs) is not None
+    ruled_out = TranscriptData(
+        video_id="vid", language_code="en", is_generated=False, segments=[named, *abbreviated[1:]]
+    )
+    assert engine.choose_clip(candidate("vid", "Bread"), interest, ruled_out, users, prefs) is None
+
+
 def test_no_clip_from_a_transcript_too_short_or_off_topic(engine: LocalEngine) -> None:
     users = sourdough_user()
     interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
@@ -413,7 +433,7 @@ def test_no_clip_from_a_transcript_too_short_or_off_topic(engine: LocalEngine) -
 # --- explanations ----------------------------------------------------------------------------
 
 
-def test_explanation_names_the_interest_cites_the_closest_posts_and_quotes_the_clip(engine: LocalEngine) -> None:
+def test_explanation_cites_the_closest_posts_and_quotes_the_clip(engine: LocalEngine) -> None:
     segments, _ = lecture(auto=False)
     transcript = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=segments)
     users = sourdough_user()
@@ -424,11 +444,30 @@ def test_explanation_names_the_interest_cites_the_closest_posts_and_quotes_the_c
     explanation = engine.explain(clip, video, interest, users, Preferences())
     assert validate_explanation(explanation, user_tweet_ids={e.tweet_id for e in users}) == []
     assert 1 <= len(explanation.tweet_ids) <= 3
-    assert interest.name in explanation.text
-    assert clip.quote in explanation.text
+    assert clip.quote.rstrip(".") in explanation.text
     cited = {e.tweet_id: e for e in users}[explanation.tweet_ids[0]]
+    assert cited.text[:40] in explanation.text  # the post itself, not a count of posts
+    assert not re.search(r"\d+ more posts?", explanation.text)
     assert len(set(terms(cited.text)) & set(terms(clip.quote))) >= 2, (cited.text, clip.quote)
-    assert len(re.findall(r"[.!?](?:\s|$)", explanation.text.replace(clip.quote, ""))) <= 3
+    quoted = re.sub(r'"[^"]*"', '""', explanation.text)
+    assert 1 <= len(re.findall(r"[.!?](?:\s|$)", quoted)) <= 3, explanation.text
+
+
+@pytest.mark.parametrize(
+    ("kind", "verb"),
+    [("tweet", "posted"), ("reply", "replied"), ("quote", "quoted"), ("retweet", "reposted"), ("like", "liked")],
+)
+def test_explanations_vary_their_opening_and_say_how_the_user_engaged(kind: str, verb: str) -> None:
+    post = Engagement(tweet_id="1", kind=kind, text="Levain timing decides the whole bake", weight=1.0)  # type: ignore[arg-type]
+    texts = [
+        explanation_text(
+            Clip(video_id=f"v{i}", interest="Sourdough", start_s=0, end_s=60, quote="the levain peaks", score=1.0),
+            [post],
+        )
+        for i in range(8)
+    ]
+    assert len({t.split()[0] for t in texts}) >= 3  # openings differ from item to item
+    assert all(f" {verb}" in t and "Levain timing decides the whole bake" in t for t in texts)
 
 
 # --- instructions ----------------------------------------------------------------------------
@@ -447,6 +486,9 @@ def test_explanation_names_the_interest_cites_the_closest_posts_and_quotes_the_c
         ("I'm not a beginner, skip the basics", (), "advanced", None),
         ("short clips", (), None, "short"),
         ("I'd like longer clips", (), None, "long"),
+        ("Give sourdough a rest for a few weeks, I've had my fill of it lately.", ("sourdough",), None, None),
+        ("enough crypto for now", ("crypto",), None, None),
+        ("less chess please", ("chess",), None, None),
     ],
 )
 def test_parse_instructions(text: str, exclusions: tuple[str, ...], level: str | None, length: str | None) -> None:
@@ -455,6 +497,15 @@ def test_parse_instructions(text: str, exclusions: tuple[str, ...], level: str |
     assert plan.level == level
     assert plan.clip_length == length
     assert plan.applied and not plan.unsupported
+
+
+def test_a_level_with_a_style_to_avoid_excludes_no_topic() -> None:
+    """ "No heavy proofs" next to a level says how a video should explain, not which topic to drop."""
+    plan = parse_instructions("I'm new to this, so beginner-friendly videos please: intuition first, no heavy proofs.")
+    assert plan.level == "beginner"
+    assert plan.exclusions == ()
+    assert plan.avoided == ("heavy proofs",)
+    assert not plan.unsupported
 
 
 def test_unsupported_instructions_are_reported() -> None:

@@ -208,10 +208,10 @@ def test_markup_spoken_in_a_transcript_is_kept_as_text_and_escaped_on_the_page(
     fake: FakeOpenAI, records: list[CallRecord]
 ) -> None:
     payload = "<img src=x onerror=alert(1)> a hash join builds a hash table on the smaller input"
-    spoken = {*range(20, 30), *range(40, 50)}  # said twice: a close call, so the model is asked
+    spoken = {*range(20, 34), *range(50, 64)}  # said twice, far apart: a close call, so the model is asked
     segments = [
         Segment(text=payload if i in spoken else s.FILLER[i % len(s.FILLER)], start=i * 5.0, duration=5.0)
-        for i in range(60)
+        for i in range(80)
     ]
     transcript = TranscriptData(video_id="pg000000000", language_code="en", is_generated=True, segments=segments)
     quote = "<img src=x onerror=alert(1)> a hash join builds a hash table"

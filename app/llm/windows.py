@@ -19,14 +19,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.llm.local.clips import FILLER, FILLER_DAMPING, best_window
+from app.llm.local.clips import FILLER, FILLER_DAMPING, best_window, trim_edges
 from app.llm.local.sentences import Sentence, split_sentences
 from app.llm.local.text import terms
 from app.llm.local.vectors import Vector
 from app.schemas import Segment
 
 MARGIN = 1  # sentences shown on each side of a passage
-DOMINANCE = 1 / 3  # a rival scoring less than this share of the local choice leaves nothing to judge
+DOMINANCE = 1 / 2  # a rival scoring less than this share of the local choice leaves nothing to judge
 MERGE_GAP_S = 30.0  # windows closer than this are shown as one, so that a clip may run across both
 SLACK_S = 1.0  # times are shown in whole seconds
 
@@ -115,4 +115,7 @@ def _rival(
             last += 1
         if last > first and score > 0 and (best is None or score > best[2]):
             best = (first, last - 1, score)
-    return best
+    if best is None:
+        return None
+    first, last = trim_edges(sentences, relevance, best[0], best[1], 0.0)
+    return first, last, best[2]

@@ -1,13 +1,20 @@
-"""Choosing the clip: the stretch of sentences that says most about what the user wrote.
+"""Choosing the clip: the passage of the talk, one complete idea, that best answers what the user wrote.
 
-Each sentence is scored against a term profile of the user's own posts, weighting
-every term by its inverse frequency *within this video*: the topic's name and the
-host's catchphrases are said over and over, so they weigh little, while the words
-of the one dense explanation are said once or twice and weigh a lot. Filler
-(sponsor reads, calls to subscribe, greetings, audience questions) is damped. The
-clip is the window of whole sentences, 30-180 s long, that maximises relevance minus
-a per-second cost set a little above the video's average relevance density, so it
-grows while the talk stays on point and stops where it drifts.
+The transcript is cut into blocks of whole sentences (about `BLOCK_S` seconds each) and
+segmented where the talk changes subject, TextTiling-style (Hearst, 1997): the meaning of
+the few blocks before each gap is compared with the few after it, lexically (terms
+weighted by their inverse frequency within the video) and by sentence embeddings, and
+gaps in deep valleys of that similarity are subject boundaries.
+
+Each block is scored for how well it answers the user's posts, again in both ways: the
+post terms it says (a term said all through the video, like the topic's own name, weighs
+little; the words of the one dense explanation weigh a lot) and how close its meaning is
+to the posts. YouTube housekeeping (sponsor reads, calls to subscribe) is damped. The
+clip is the run of whole blocks, within the length bounds (60-150 s unless asked
+otherwise), that collects the most relevance above the video's usual level, starting
+and ending on subject boundaries where it can: it grows while the talk stays on point
+and stops where the subject changes. Blocks, gaps and windows are all linear in the
+length of the talk, so a four-hour podcast costs a few hundred embeddings.
 """
 
 from __future__ import annotations
@@ -18,26 +25,35 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.llm.local.sentences import Sentence
+import numpy as np
+
+from app.llm.local.embeddings import embed
+from app.llm.local.sentences import Sentence, reads_whole
 from app.llm.local.text import terms
 from app.llm.local.vectors import Vector, cosine
 
-MIN_CLIP_S = 30.0
-MAX_CLIP_S = 180.0
 MAX_QUOTE_CHARS = 200
-DENSITY_COST = 2.5  # per-second cost, in multiples of the video's mean relevance per second
+QUOTE_WORDS = 10  # a quote this long or longer says something on its own
+PARTIAL_QUOTE = 0.4  # weight of a sentence that starts or stops mid-thought, as a quote
 FILLER_DAMPING = 0.1
-LENGTHS: dict[str | None, tuple[float, float]] = {None: (30.0, 150.0), "short": (30.0, 60.0), "long": (60.0, 180.0)}
+LENGTHS: dict[str | None, tuple[float, float]] = {None: (60.0, 150.0), "short": (30.0, 60.0), "long": (60.0, 180.0)}
+BLOCK_S = 15.0  # blocks of whole sentences about this long are the units of segmentation and scoring
+TILE = 3  # blocks on each side of a gap compared for segmentation
+BOUNDARY_BONUS = 0.5  # a window starting or ending on a subject boundary gains this (in block-score units)
+KEEP_ABOVE = 0.25  # a block adds to a window what its score exceeds this (in standard deviations)
+TRIM_SHARE = 0.1  # edge sentences below this share of the window's mean relevance are trimmed
+MEANING_SHARE = 0.5  # share of block scores and of gap similarity that comes from embeddings
 
+# YouTube's own housekeeping, the same on every channel: sponsor reads, calls to like, subscribe and comment,
+# links in the description, greetings and sign-offs, and the talk's framing of itself ("in this video we'll
+# see", "in the next lecture"). Said around the content, never part of it.
 FILLER = re.compile(
     r"brought\s+to\s+you\s+by|\bsponsor|discount\s+code|promo\s+code|use\s+code\b|\bsubscrib|like\s+button|"
-    r"hit\s+the\s+bell|notifications?|the\s+algorithm|drop\s+a\s+comment|leave\s+a\s+comment|comment\s+(?:below|your)|"
-    r"description\s+below|in\s+the\s+description|link\s+(?:below|in)|patreon|merch\b|welcome\s+(?:back\s+)?to\b|"
-    r"my\s+name\s+is|thanks?\s+(?:you\s+)?(?:so\s+much\s+)?for\s+watching|next\s+video|that'?s\s+a\s+wrap|"
-    r"question\s+from\s+the\s+chat|someone\s+asked|one\s+viewer|viewers?\s+(?:asked|wanted)|what\s+got\s+you\s+into|"
-    r"(?:good\s+)?(?:morning|afternoon|evening)\s+everyone|what'?s\s+up\s+everybody|let'?s\s+get\s+(?:back\s+)?(?:in)?to\s+it|"
-    r"hint\s+hint|stick\s+with\s+me|coming\s+up|in\s+a\s+(?:bit|minute|moment)|save\s+that\s+for\s+another\s+day|"
-    r"another\s+(?:video|day)|keep\s+an\s+eye\s+out",
+    r"hit\s+the\s+bell|notification\s+bell|leave\s+a\s+comment|comments?\s+below|in\s+the\s+description|"
+    r"description\s+below|links?\s+below|patreon|\bmerch\b|welcome\s+(?:back\s+)?to\s+(?:the|my|our)\b|"
+    r"\b(?:welcome(?:\s+back)?|hello|hi|hey)\s+(?:everyone|everybody|guys|folks|friends)\b|"
+    r"thanks?\s+(?:you\s+)?(?:so\s+much\s+)?for\s+watching|see\s+you\s+(?:in\s+the\s+)?next\s+(?:time|video|week)|"
+    r"\bin\s+(?:this|the\s+next|the\s+last|the\s+previous|today'?s)\s+(?:video|lecture|episode|lesson|talk)\b",
     re.IGNORECASE,
 )
 
@@ -52,26 +68,38 @@ class Window:
     match: float
 
 
+class Profile(dict[str, float]):
+    """Term weights of what the user writes about, with its meaning (a unit vector) when known."""
+
+    meaning: np.ndarray | None = None
+
+
 def best_window(sentences: Sequence[Sentence], profile: Vector, *, length: str | None = None) -> Window | None:
-    """The most relevant window of whole sentences within the length bounds, or None when nothing matches."""
+    """The passage of whole sentences within the length bounds that best answers the profile (its terms and,
+    for a `Profile`, its meaning), or None when nothing matches."""
+    meaning = profile.meaning if isinstance(profile, Profile) else None
     if not profile or not any(s.speech for s in sentences):
         return None
     min_s, max_s = LENGTHS.get(length, LENGTHS[None])
     tokens = [set(terms(s.text)) if s.speech else set() for s in sentences]
     idf = _video_idf(tokens)
-    relevance = []
-    for sentence, words in zip(sentences, tokens, strict=True):
-        value = sum(profile.get(t, 0.0) * idf[t] for t in words)
-        relevance.append(value * FILLER_DAMPING if FILLER.search(sentence.text) else value)
-    total = sum(relevance)
-    span = sentences[-1].end - sentences[0].start
-    if total <= 0 or span <= 0:
+    relevance = sentence_relevance(sentences, tokens, idf, profile)
+    if sum(relevance) <= 0:
         return None
-    cost = DENSITY_COST * total / span
-    found = _max_window(sentences, relevance, cost, min_s, max_s)
+    blocks = _blocks(sentences)
+    if sentences[blocks[-1][1]].end - sentences[blocks[0][0]].start < min_s:
+        return None
+    texts = [" ".join(sentences[i].text for i in range(a, b + 1) if sentences[i].speech) for a, b in blocks]
+    vectors = embed(texts) if meaning is not None else None
+    lexical = np.array([sum(relevance[a : b + 1]) for a, b in blocks])
+    scores = _standard(lexical)
+    if vectors is not None and meaning is not None:
+        scores = (1 - MEANING_SHARE) * scores + MEANING_SHARE * _standard(vectors @ meaning)
+    boundaries = _boundaries(blocks, tokens, idf, vectors)
+    found = _best_run(sentences, blocks, scores, boundaries, min_s, max_s)
     if found is None:
         return None
-    first, last = found
+    first, last = trim_edges(sentences, relevance, blocks[found[0]][0], blocks[found[1]][1], min_s)
     inside = range(first, last + 1)
     window_terms: Counter[str] = Counter()
     for i in inside:
@@ -85,6 +113,129 @@ def best_window(sentences: Sequence[Sentence], profile: Vector, *, length: str |
     return Window(start=start, end=end, quote=quote, match=cosine(weighted, profile))
 
 
+def sentence_relevance(
+    sentences: Sequence[Sentence], tokens: Sequence[set[str]], idf: dict[str, float], profile: Vector
+) -> list[float]:
+    """Each sentence's weight of profile terms, by their rarity within the video; housekeeping damped."""
+    relevance = []
+    for sentence, words in zip(sentences, tokens, strict=True):
+        value = sum(profile.get(t, 0.0) * idf[t] for t in words)
+        relevance.append(value * FILLER_DAMPING if FILLER.search(sentence.text) else value)
+    return relevance
+
+
+def trim_edges(
+    sentences: Sequence[Sentence], relevance: list[float], first: int, last: int, min_s: float
+) -> tuple[int, int]:
+    """The window without the sentences at its edges that say nothing of the profile (blocks are cut by time,
+    not by sense), never below min_s."""
+    floor = TRIM_SHARE * sum(relevance[first : last + 1]) / (last - first + 1)
+
+    def length(a: int, b: int) -> float:
+        return sentences[b].end - sentences[a].start
+
+    while first < last and relevance[first] <= floor and length(first + 1, last) >= min_s:
+        first += 1
+    while last > first and relevance[last] <= floor and length(first, last - 1) >= min_s:
+        last -= 1
+    return first, last
+
+
+def _blocks(sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
+    """Runs of whole sentences (first, last index) at least BLOCK_S long, the last one taking the remainder."""
+    blocks: list[tuple[int, int]] = []
+    first = 0
+    for i, sentence in enumerate(sentences):
+        if sentence.end - sentences[first].start >= BLOCK_S:
+            blocks.append((first, i))
+            first = i + 1
+    if first < len(sentences):
+        if blocks:
+            blocks[-1] = (blocks[-1][0], len(sentences) - 1)
+        else:
+            blocks.append((first, len(sentences) - 1))
+    return blocks
+
+
+def _standard(values: np.ndarray) -> np.ndarray:
+    spread = float(values.std())
+    return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values, dtype=float)
+
+
+def _boundaries(
+    blocks: list[tuple[int, int]], tokens: Sequence[set[str]], idf: dict[str, float], vectors: np.ndarray | None
+) -> set[int]:
+    """Indexes of the blocks that open a new subject (TextTiling depth scores over lexical and embedding
+    similarity of TILE blocks on each side of every gap; a gap is a boundary when its depth exceeds the mean
+    depth minus half a standard deviation, Hearst's liberal cut-off). Block 0 always opens one."""
+    count = len(blocks)
+    if count < 3:
+        return {0}
+    block_terms = [Counter(t for i in range(a, b + 1) for t in tokens[i]) for a, b in blocks]
+    gaps = np.zeros(count - 1)
+    for gap in range(1, count):
+        before: Counter[str] = Counter()
+        after: Counter[str] = Counter()
+        for j in range(max(0, gap - TILE), gap):
+            before.update(block_terms[j])
+        for j in range(gap, min(count, gap + TILE)):
+            after.update(block_terms[j])
+        lexical = cosine({t: c * idf[t] for t, c in before.items()}, {t: c * idf[t] for t, c in after.items()})
+        if vectors is not None:
+            left = vectors[max(0, gap - TILE) : gap].mean(axis=0)
+            right = vectors[gap : gap + TILE].mean(axis=0)
+            norms = float(np.linalg.norm(left) * np.linalg.norm(right)) or 1.0
+            lexical = (1 - MEANING_SHARE) * lexical + MEANING_SHARE * float(left @ right) / norms
+        gaps[gap - 1] = lexical
+    depth = np.zeros_like(gaps)
+    for i, value in enumerate(gaps):
+        left_peak = value
+        for j in range(i - 1, -1, -1):
+            if gaps[j] < left_peak:
+                break
+            left_peak = gaps[j]
+        right_peak = value
+        for j in range(i + 1, len(gaps)):
+            if gaps[j] < right_peak:
+                break
+            right_peak = gaps[j]
+        depth[i] = (left_peak - value) + (right_peak - value)
+    cutoff = depth.mean() - depth.std() / 2
+    return {0} | {i + 1 for i, d in enumerate(depth) if d > cutoff and d > 0}
+
+
+def _best_run(
+    sentences: Sequence[Sentence],
+    blocks: list[tuple[int, int]],
+    scores: np.ndarray,
+    boundaries: set[int],
+    min_s: float,
+    max_s: float,
+) -> tuple[int, int] | None:
+    """The run of blocks (first, last) within the length bounds with the most score above KEEP_ABOVE, a bonus
+    for starting and for ending on a subject boundary (ties: the earlier). Runs are at most max_s long, so this
+    is linear in the number of blocks."""
+    best: tuple[float, int, int] | None = None
+    count = len(blocks)
+    for first in range(count):
+        start = sentences[blocks[first][0]].start
+        total = BOUNDARY_BONUS if first in boundaries else 0.0
+        for last in range(first, count):
+            length = sentences[blocks[last][1]].end - start
+            if length > max_s:
+                break
+            total += float(scores[last]) - KEEP_ABOVE
+            if length < min_s:
+                continue
+            value = total + (BOUNDARY_BONUS if last + 1 in boundaries or last + 1 == count else 0.0)
+            if best is None or value > best[0]:
+                best = (value, first, last)
+    if best is None:  # every run is longer than max_s: the best single block
+        index = int(np.argmax(scores))
+        return index, index
+    return best[1], best[2]
+
+
 def _video_idf(tokens: list[set[str]]) -> dict[str, float]:
     df: Counter[str] = Counter()
     for words in tokens:
@@ -93,39 +244,16 @@ def _video_idf(tokens: list[set[str]]) -> dict[str, float]:
     return {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
 
 
-def _max_window(
-    sentences: Sequence[Sentence], relevance: list[float], cost: float, min_s: float, max_s: float
-) -> tuple[int, int] | None:
-    """Window maximising relevance - cost * seconds with min_s <= length <= max_s (ties: the earlier)."""
-    best: tuple[float, int, int] | None = None
-    count = len(sentences)
-    for first in range(count):
-        if not sentences[first].speech:
-            continue
-        acc = 0.0
-        low, reach = sentences[first].start, sentences[first].end
-        for last in range(first, count):
-            low, reach = min(low, sentences[last].start), max(reach, sentences[last].end)
-            length = reach - low
-            if length > max_s:
-                break
-            acc += relevance[last]
-            if length < min_s or not sentences[last].speech:
-                continue
-            value = acc - cost * length
-            if best is None or value > best[0]:
-                best = (value, first, last)
-    if best is None:
-        return None
-    return best[1], best[2]
-
-
 def _quote(sentences: Sequence[Sentence], relevance: list[float], first: int, last: int) -> str | None:
-    """The most relevant whole sentence of the window that fits a quote, else the best one cut at a word."""
-    ranked = sorted(
-        (i for i in range(first, last + 1) if sentences[i].speech),
-        key=lambda i: (-relevance[i], i),
-    )
+    """The window's best sentence for a quote: relevant, long enough to say something (QUOTE_WORDS words or more
+    count fully) and whole (see `reads_whole`); one that fits MAX_QUOTE_CHARS, else the best one cut at a word."""
+
+    def value(i: int) -> float:
+        text = sentences[i].text
+        shape = min(1.0, len(text.split()) / QUOTE_WORDS) * (1.0 if reads_whole(text) else PARTIAL_QUOTE)
+        return relevance[i] * shape
+
+    ranked = sorted((i for i in range(first, last + 1) if sentences[i].speech), key=lambda i: (-value(i), i))
     for i in ranked:
         text = sentences[i].text
         if len(text) <= MAX_QUOTE_CHARS and len(text.split()) >= 4:

@@ -6,13 +6,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
-from app.llm.local.clips import best_window
+import numpy as np
+
+from app.llm.local.clips import Profile, best_window
+from app.llm.local.embeddings import embed
 from app.llm.local.instructions import InstructionPlan, Level, parse_instructions
 from app.llm.local.interests import infer_interests
 from app.llm.local.own_words import interest_from_text, more_queries
 from app.llm.local.screening import level_factor, screen_candidates, substance
 from app.llm.local.sentences import Sentence, split_sentences
-from app.llm.local.text import clean_text, terms
+from app.llm.local.text import STOP_WORDS, clean_text, stem, terms, words
 from app.llm.local.vectors import Vector, add, cosine
 from app.pipeline.validate import validate_clip
 from app.schemas import (
@@ -132,31 +135,86 @@ class LocalEngine:
         prefs: Preferences,
     ) -> Explanation:
         cited = cite(evidence, f"{clip.quote} {candidate.title}", interest)
-        lines = [f"Picked for your interest in {interest.name}."]
-        excerpt = _excerpt(cited[0].text) if cited else ""
-        if excerpt:
-            more = len(cited) - 1
-            also = f" (and {more} more post{'s' if more > 1 else ''} like it)" if more else ""
-            lines.append(f'You posted "{excerpt}"{also}.')
-        lines.append(f'In this clip: "{clip.quote}"')
-        return Explanation(text=" ".join(lines), tweet_ids=[e.tweet_id for e in cited])
+        return Explanation(text=explanation_text(clip, cited), tweet_ids=[e.tweet_id for e in cited])
 
 
-def clip_profile(interest: Interest, engagement: Sequence[Engagement]) -> Vector:
-    """Term weights of the user's posts, those close to the interest counting several times more."""
+VERBS: dict[str, str] = {
+    "tweet": "posted",
+    "reply": "replied",
+    "quote": "quoted a post with",
+    "retweet": "reposted",
+    "like": "liked",
+    "note": "noted",
+}
+
+
+def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
+    """One to three sentences: what the user wrote (with the verb for how they engaged), what in the clip answers
+    or extends it, and a phrase spoken in the clip. The wording turns with the video, so a feed never reads as
+    one template repeated."""
+    quote = clip.quote.strip().rstrip(",;:")
+    if quote[-1:] not in ".?!…":
+        quote += "."
+    if not cited:
+        return f'The speaker puts it this way: "{quote}"'
+    post = cited[0]
+    excerpt = _excerpt(post.text).rstrip(".,;:")
+    asked = "?" in excerpt
+    verb = "asked" if asked and post.kind in ("tweet", "reply", "note") else VERBS.get(post.kind, "posted")
+    turn = sum(map(ord, clip.video_id)) % 4
+    if turn == 0:
+        text = f'You {verb} "{excerpt}". This part of the talk {"answers that" if asked else "takes it further"}: '
+        text += f'"{quote}"'
+    elif turn == 1:
+        text = f'"{quote}" That line is the core of this clip, and it {"answers" if asked else "builds on"} '
+        text += f'what you {verb}: "{excerpt}".'
+    elif turn == 2:
+        text = f'Since you {verb} "{excerpt}", here is a stretch that {"answers it" if asked else "goes deeper"}, '
+        text += f'in the speaker\'s words: "{quote}"'
+    else:
+        text = f'Picking up from "{excerpt}" (you {verb} it), the speaker says: "{quote}"'
+    if len(cited) > 1:
+        text += f' It speaks to another of your posts too: "{_excerpt(cited[1].text, 70).rstrip(".,;:")}".'
+    return text
+
+
+def clip_profile(interest: Interest, engagement: Sequence[Engagement]) -> Profile:
+    """Term weights of the user's posts, those close to the interest counting several times more, and their
+    meaning weighted the same way (the interest's name and keywords as one more post)."""
+    weighted = _post_weights(interest, engagement)
+    profile = Profile()
+    for item, weight in weighted:
+        add(profile, dict.fromkeys(terms(item.text), 1.0), weight)
+    profile.meaning = _meaning(interest, weighted)
+    return profile
+
+
+def _meaning(interest: Interest, weighted: list[tuple[Engagement, float]]) -> np.ndarray | None:
+    texts = [clean_text(item.text) for item, _ in weighted] + [", ".join([interest.name, *interest.keywords[:8]])]
+    if not texts:
+        return None
+    weights = np.array([w for _, w in weighted] + [max((w for _, w in weighted), default=1.0)])
+    vector = weights @ embed(texts)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else None
+
+
+def _post_weights(interest: Interest, engagement: Sequence[Engagement]) -> list[tuple[Engagement, float]]:
+    """Each post with content terms and how much it shapes the clip: its recency weight times its closeness to the
+    interest (1 for the interest's own evidence), plus BACKGROUND_SHARE for every post."""
     focus: Vector = {}
     for rank, keyword in enumerate([interest.name, *interest.keywords]):
         for term in terms(keyword):
             focus[term] = max(focus.get(term, 0.0), 1.0 / (1 + 0.2 * rank))
     evidence = set(interest.evidence_tweet_ids)
-    profile: Vector = {}
+    weighted = []
     for item in engagement:
         item_terms = set(terms(item.text))
         if not item_terms:
             continue
         closeness = 1.0 if item.tweet_id in evidence else cosine(dict.fromkeys(item_terms, 1.0), focus)
-        add(profile, dict.fromkeys(item_terms, 1.0), item.weight * (BACKGROUND_SHARE + closeness))
-    return profile
+        weighted.append((item, item.weight * (BACKGROUND_SHARE + closeness)))
+    return weighted
 
 
 def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> list[Engagement]:
@@ -185,14 +243,41 @@ def _mentions_exclusion(plan: InstructionPlan, candidate: Candidate, sentences: 
     if plan.excludes(metadata):
         return True
     hits = sum(1 for s in sentences if plan.excludes(set(terms(s.text))))
-    return hits >= 2
+    if hits >= 2:
+        return True
+    short = _abbreviations(plan, [candidate.title, candidate.description, *(s.text for s in sentences)])
+    if not short:
+        return False
+    said = sum(1 for s in sentences if short & set(words(s.text)))
+    return bool(short & set(words(f"{candidate.title} {candidate.description}"))) or said >= 2
 
 
-def _excerpt(text: str) -> str:
+def _abbreviations(plan: InstructionPlan, texts: Sequence[str]) -> set[str]:
+    """The abbreviations a video uses for an excluded topic: the initials of the topic's words as the video
+    says them, with up to two words before ("restricted boltzmann machine" -> "rbm", "bm"), in singular and
+    plural ("rbms"). Talks name a topic in full once and abbreviate it from then on."""
+    found: set[str] = set()
+    for needed in plan.exclusion_terms():
+        for text in texts:
+            spoken = [w for w in words(text) if w not in STOP_WORDS]
+            stems = [stem(w) for w in spoken]
+            for i in range(len(stems) - len(needed) + 1):
+                if stems[i : i + len(needed)] != needed:
+                    continue
+                for lead in range(0, 3):
+                    if i - lead < 0:
+                        break
+                    initials = "".join(w[0] for w in spoken[i - lead : i + len(needed)])
+                    if len(initials) >= 2:
+                        found |= {initials, initials + "s"}
+    return found
+
+
+def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     cleaned = clean_text(text)
-    if len(cleaned) <= EXCERPT_CHARS:
+    if len(cleaned) <= limit:
         return cleaned
-    return cleaned[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return cleaned[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _with_level(plan: InstructionPlan, level: Level) -> InstructionPlan:

@@ -31,14 +31,22 @@ _EXCLUSION = re.compile(
       | \b(?:avoid|skip|exclude|without|block)\s+(?:any\s+)?(?:{_MEDIA}\s+)?(?:about|on|of)?\s*
       | \bnot\s+interested\s+in\s+(?:{_MEDIA}\s+(?:about|on|of)\s+)?
       | \b(?:a\s+)?break\s+from\s+
+      | \benough\s+(?:of\s+|with\s+)?(?!(?:of|with)\b)
+      | \b(?:less|fewer)\s+(?:{_MEDIA}\s+(?:about|on|of)\s+)?
       | \b(?:i'?m|i\s+am)\s+(?:done|tired|sick|bored)\s+(?:with|of)\s+
     )(?P<topic>[^,]+)""",
     re.IGNORECASE | re.VERBOSE,
 )
 # Words that end a topic phrase: "chess for a while", "crypto anymore", "politics please".
 _TOPIC_TAIL = re.compile(
-    rf"\s+(?:{_MEDIA}|for\s+(?:a\s+while|now|the\s+moment|some\s+time|a\s+bit)|any\s*more|please|right\s+now|these\s+days|"
+    rf"\s+(?:{_MEDIA}|for\s+(?:a\s+while|now|the\s+moment|some\s+time|a\s+bit|a\s+few\s+\w+)|lately|any\s*more|please|right\s+now|these\s+days|"
     r"at\s+the\s+moment|at\s+all|again|thanks?|thank\s+you|because\b.*|since\b.*|as\b.*|so\b.*|i'?m\b.*)$",
+    re.IGNORECASE,
+)
+# "give chess a rest", "give the crypto stuff a break": the topic sits inside the phrase.
+_REST = re.compile(
+    r"\b(?:give|giving)\s+(?P<topic>.+?)\s+a\s+(?:rest|break|pause|breather)\b|"
+    r"\bhad\s+(?:my|enough)\s+(?:fill\s+)?of\s+(?P<had>[^,]+)",
     re.IGNORECASE,
 )
 _TOPIC_LEAD = re.compile(rf"^(?:the|any|more|{_MEDIA}|about|on|of)\s+", re.IGNORECASE)
@@ -106,12 +114,20 @@ def parse_instructions(text: str) -> InstructionPlan:
             continue
         lowered = clause.lower()
         understood = False
-        for match in _EXCLUSION.finditer(_NOT_BEGINNER.sub(" ", clause)):
-            topic = _topic(match.group("topic"))
-            if topic and topic not in exclusions:
+        leveled = bool(_NOT_BEGINNER.search(lowered) or _ADVANCED.search(lowered) or _BEGINNER.search(lowered))
+        found = [m.group("topic") for m in _EXCLUSION.finditer(_NOT_BEGINNER.sub(" ", clause))]
+        found += [m.group("topic") or m.group("had") for m in _REST.finditer(clause)]
+        for raw_topic in found:
+            topic = _topic(raw_topic)
+            if not topic or topic in exclusions or topic in avoided:
+                continue
+            if leveled:  # "beginner-friendly, no heavy proofs": how a video explains, not what it is about
+                avoided.append(topic)
+                applied.append(f'preferring videos without "{topic}"')
+            else:
                 exclusions.append(topic)
                 applied.append(f'excluding videos about "{topic}"')
-            understood = understood or bool(topic)
+            understood = True
         if _NOT_BEGINNER.search(lowered) or _ADVANCED.search(lowered):
             if level != "advanced":
                 applied.append("preferring advanced, in-depth videos")

@@ -12,9 +12,8 @@ grouped apart, so an old subject never bleeds into a current one.
 
 A subject's weight is the recency weight of its posts (the engagement stage decays
 it), adjusted by feedback. Subjects far lighter than the heaviest are stale and fill
-in only to reach the minimum of three. With fewer than four substantial current
-subjects the broadest are split into their two main sub-themes when those are clear,
-so the feed has room for ten clips under the rule of at most three per interest.
+in only to reach the minimum of three. A person with one or two subjects gets one or
+two interests: a narrower feed is the honest outcome.
 
 A subject is named after its most distinctive phrase (words the user wrote side by
 side, more than once), described by its other sub-themes and how recent it is, and
@@ -33,23 +32,25 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from app.llm.local.embeddings import embed_collection
 from app.llm.local.instructions import InstructionPlan
-from app.llm.local.text import accounts, terms, word_runs
+from app.llm.local.text import accounts, term_forms, terms, word_runs
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf, top_terms
 from app.schemas import Engagement, FeedbackSignal, Interest
 
 MAX_INTERESTS = 8
 MIN_INTERESTS = 3
-PREFERRED_INTERESTS = 4  # ten clips at three per interest need four interests
 MAX_DOCS = 800  # the heaviest posts considered; keeps grouping fast on huge archives
 STALE_AFTER = timedelta(days=365)  # posts this much older than the newest are grouped apart
 RECENT = timedelta(days=60)
 # Groups merge while their posts are linked this much more often than any two posts are (but never needing more
 # than halfway to every pair linked, so a person who only ever posts about one thing still gets it as a subject).
 LINK_RATIO = 1.25
+MIN_HABIT_POSTS = 40  # fewer posts say too little about a person's habits to judge them
+MIN_JUDGED = 3  # a feature used this often has its coherence judged
+COHERENCE_SHARE = 0.5  # in standard deviations of post similarity: features less coherent are habits
 MIN_BRIDGES = 2  # distinct shared features needed to merge two groups
 MIN_POSTS = 2
-MIN_SPLIT_POSTS = 4  # a subject this big counts as substantial; each half of a split one holds this many posts
 MIN_RELATIVE_WEIGHT = 0.08  # a subject lighter than this share of the heaviest is not current
 FEEDBACK_STEP = 0.5
 MAX_PHRASES = 5
@@ -76,6 +77,8 @@ class _Corpus:
     docs: list[_Doc]
     link: np.ndarray  # 1.0 where two posts share a feature, else 0.0 (also on the diagonal)
     presence: np.ndarray  # post x feature, bool
+    bridging: np.ndarray  # post x feature, bool: the features that can make two groups one (no habits of phrasing)
+    habits: set[str]  # features a person uses whatever they write about (see `_habits`)
     threshold: float  # the mean link two groups need to be one subject
     idf: Vector
     df: Counter[str]  # in how many posts each term appears
@@ -174,9 +177,16 @@ def _is_recent(item: Engagement, newest: datetime | None) -> bool:
 
 def _corpus(docs: list[_Doc]) -> _Corpus | None:
     """Links between posts over the features at least two of them share; None when fewer than two posts link."""
+    if len(docs) < MIN_POSTS:
+        return None
+    meaning = embed_collection([" ".join(w for _, w in term_forms(d.item.text)) for d in docs], remove_common=False)
+    similarity = meaning @ meaning.T
+    np.fill_diagonal(similarity, np.nan)
+    habits = _habits(docs, similarity)
     df = Counter(f for d in docs for f in d.features)
     vocab = {f: i for i, f in enumerate(sorted(f for f, n in df.items() if n >= 2))}
-    docs = [d for d in docs if any(f in vocab for f in d.features)]
+    keep = [row for row, d in enumerate(docs) if any(f in vocab for f in d.features)]
+    docs = [docs[r] for r in keep]
     if len(docs) < MIN_POSTS:
         return None
     presence = np.zeros((len(docs), len(vocab)), dtype=bool)
@@ -191,11 +201,36 @@ def _corpus(docs: list[_Doc]) -> _Corpus | None:
         docs=docs,
         link=link,
         presence=presence,
+        bridging=presence & np.array([f not in habits for f in vocab])[None, :],
+        habits=habits,
         threshold=min(LINK_RATIO * base, (1.0 + base) / 2),
         idf=idf_table(d.terms for d in docs),
         df=Counter(t for d in docs for t in set(d.terms)),
         written=[_written(d.item.text) for d in docs],
     )
+
+
+def _habits(docs: list[_Doc], similarity: np.ndarray) -> set[str]:
+    """Features a person uses whatever they write about: they link posts but never make two groups one.
+
+    A word is about something when the posts using it are about the same thing: for each feature in three
+    posts or more, the mean meaning similarity of those posts, above the mean of all pairs, is its coherence.
+    Features whose posts are hardly closer than any two posts (within half a standard deviation of the
+    similarities: "finally", "question", "matter") are habits of phrasing. Static embeddings of short posts
+    are noisy, so habits are only judged on a person with MIN_HABIT_POSTS posts or more.
+    """
+    if len(docs) < MIN_HABIT_POSTS:
+        return set()
+    rows: dict[str, list[int]] = {}
+    for row, doc in enumerate(docs):
+        for feature in doc.features:
+            rows.setdefault(feature, []).append(row)
+    base, spread = float(np.nanmean(similarity)), float(np.nanstd(similarity))
+    return {
+        f
+        for f, r in rows.items()
+        if len(r) >= MIN_JUDGED and float(np.nanmean(similarity[np.ix_(r, r)])) - base < COHERENCE_SHARE * spread
+    }
 
 
 def _group(corpus: _Corpus, current: bool) -> list[_Subject]:
@@ -211,7 +246,7 @@ def _agglomerate(corpus: _Corpus) -> list[list[int]]:
     n = len(corpus.docs)
     sums = corpus.link.copy()  # links between the posts of two groups, summed
     sizes = np.ones(n)
-    features = corpus.presence.copy()
+    features = corpus.bridging.copy()
     members = [[i] for i in range(n)]
     alive = np.ones(n, dtype=bool)
     blocked = np.eye(n, dtype=bool)
@@ -270,12 +305,12 @@ def _attach(corpus: _Corpus, groups: list[list[int]]) -> list[list[int]]:
     for index, rows in enumerate(groups):
         membership[index, rows] = 1.0
     means = (membership @ corpus.link) / membership.sum(axis=1, keepdims=True)
-    features = (membership @ corpus.presence) > 0
+    features = (membership @ corpus.bridging) > 0
     grouped = {row for rows in groups for row in rows}
     attached = [list(rows) for rows in groups]
     for row in sorted(set(range(len(corpus.docs))) - grouped):
         target = int(np.argmax(means[:, row]))
-        bridged = _bridges(features[target], corpus.presence[row]) >= MIN_BRIDGES
+        bridged = _bridges(features[target], corpus.bridging[row]) >= MIN_BRIDGES
         if bridged and means[target, row] >= corpus.threshold:
             attached[target].append(row)
     return attached
@@ -341,54 +376,14 @@ def _apply_feedback(subjects: list[_Subject], feedback: Sequence[FeedbackSignal]
 
 
 def _choose(subjects: list[_Subject]) -> list[_Subject]:
-    """The heaviest current subjects, up to eight, the broadest split while fewer than four are substantial;
-    stale ones only to reach three."""
+    """The heaviest current subjects, up to eight; stale ones only to reach three."""
     if not subjects:
         return []
     heaviest = max(s.weight for s in subjects)
     ranked = sorted(subjects, key=lambda s: -s.weight)
     current = [s for s in ranked if s.current and s.weight >= MIN_RELATIVE_WEIGHT * heaviest][:MAX_INTERESTS]
     stale = [s for s in ranked if s not in current]
-    for subject in sorted(current, key=lambda s: -len(s.rows)):
-        if sum(len(s.rows) >= MIN_SPLIT_POSTS for s in current) >= PREFERRED_INTERESTS:
-            break
-        halves = _split(subject)
-        if halves and len(current) < MAX_INTERESTS:
-            current.remove(subject)
-            current.extend(halves)
-    current.sort(key=lambda s: -s.weight)
     return current + stale[: max(0, MIN_INTERESTS - len(current))]
-
-
-def _split(subject: _Subject) -> list[_Subject]:
-    """The subject's two main sub-themes, or nothing when it has no such structure.
-
-    Spectral bisection of the subject's link graph (the sign of the second eigenvector of its normalised
-    Laplacian) gives two balanced halves; they count as sub-themes when each holds MIN_SPLIT_POSTS posts and
-    each links within itself more than to the other half.
-    """
-    rows = subject.rows
-    if len(rows) < 2 * MIN_SPLIT_POSTS:
-        return []
-    link = subject.corpus.link[np.ix_(rows, rows)]
-    degree = link.sum(axis=1)
-    if not degree.all():
-        return []
-    scale = 1.0 / np.sqrt(degree)
-    _, vectors = np.linalg.eigh(np.eye(len(rows)) - scale[:, None] * link * scale[None, :])
-    halves = [np.flatnonzero(vectors[:, 1] >= 0), np.flatnonzero(vectors[:, 1] < 0)]
-    if min(len(h) for h in halves) < MIN_SPLIT_POSTS:
-        return []
-    across = float(link[np.ix_(halves[0], halves[1])].mean())
-    if any(link[np.ix_(h, h)].sum() / (len(h) * (len(h) - 1)) <= across for h in halves):
-        return []
-    weights = np.array([subject.corpus.docs[r].item.weight for r in rows])
-    return [
-        _Subject(
-            subject.corpus, [rows[i] for i in h], subject.current, subject.weight * weights[h].sum() / weights.sum()
-        )
-        for h in halves
-    ]
 
 
 # -- naming ---------------------------------------------------------------------------------
@@ -436,7 +431,7 @@ def _phrases(subject: _Subject, plan: InstructionPlan) -> list[_Phrase]:
     candidates = []
     for key, counted in forms.items():
         posts = sum(counted.values())
-        if posts < MIN_POSTS or banned & set(key):
+        if posts < MIN_POSTS or (banned | corpus.habits) & set(key):
             continue
         rows = [holding.get(t, set()) for t in key]
         coverage = sum(len(r) for r in rows) / (len(key) * len(subject.rows))

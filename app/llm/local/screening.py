@@ -1,9 +1,9 @@
 """Screening candidates without a model: substance over entertainment, each tied to an interest.
 
 Clickbait is recognised by the tropes it is built from, not by topic: shouting
-(all-caps words, "!!!", "?!"), emoji, stunt formats ("24 hours", "I tried", "*it
-attacked me*"), and the vocabulary of pranks, reactions, drama, gossip, challenges and
-mukbang. Words of teaching (lecture, talk, course, explained, interview) count against
+(all-caps words, "!!!", "?!"), emoji, stunt formats ("24 hours", "*action*"), and the
+names of entertainment genres (pranks, reaction videos, drama, challenges, vlogs,
+mukbang). Words of teaching (lecture, talk, course, explained, interview) count against
 it. A kept video is tied to the interest whose words it shares most, and its score says
 how well it fits; recency is deliberately not part of it.
 """
@@ -26,13 +26,13 @@ MIN_RELEVANCE = 0.03
 
 _STUNT = [
     (re.compile(r"\bpranks?\b|\bprank(?:ed|ing)\b", re.I), 2.0, "prank"),
-    (re.compile(r"\breact(?:s|ion|ing)?\b", re.I), 1.5, "reaction"),
+    (re.compile(r"\breact(?:s|ion|ing)\b|\breaction\s+video", re.I), 1.5, "reaction"),
     (
         re.compile(r"\bdrama\b|\bgossip\b|\bstorytime\b|\btea\s+spill|\bspill(?:ing)?\s+the\s+tea\b|\bexposed\b", re.I),
         2.0,
         "drama or gossip",
     ),
-    (re.compile(r"\bmukbang\b|\beating\s+(?:a|an|the)?\s*(?:giant|huge|entire)\b", re.I), 2.0, "mukbang"),
+    (re.compile(r"\bmukbang\b", re.I), 2.0, "mukbang"),
     (re.compile(r"\bchallenge\b", re.I), 1.5, "challenge"),
     (re.compile(r"\bvlog\b|\bunboxing\b|\bhaul\b", re.I), 1.5, "vlog"),
     (
@@ -40,17 +40,7 @@ _STUNT = [
         1.0,
         "stunt",
     ),
-    (
-        re.compile(
-            r"gone\s+(?:horribly\s+|terribly\s+)?wrong|you\s+won'?t\s+believe|shocking|insane|\bcrazy\b|"
-            r"what\s+happens|\bomg\b|\bwtf\b|\bcried\b",
-            re.I,
-        ),
-        1.5,
-        "clickbait phrasing",
-    ),
-    (re.compile(r"most\s+expensive|\$\d{3,}|\bmillion\s+dollar", re.I), 1.0, "money stunt"),
-    (re.compile(r"^\s*i\s+(?!am\b|'m\b)[a-z]+(?:ed|ght|ote|ew|ayed|ought|ilt)\b", re.I), 1.0, "first-person stunt"),
+    (re.compile(r"gone\s+(?:horribly\s+|terribly\s+)?wrong|you\s+won'?t\s+believe", re.I), 1.5, "clickbait phrasing"),
     (re.compile(r"\*[^*]{2,60}\*"), 1.5, "*action*"),
     (re.compile(r"!{2,}|\?!|!\?"), 1.0, "!!!"),
     (re.compile(r"\bsubscribe\b.*\bbell\b|\bsmash\b.*\blike\b", re.I), 0.5, "engagement bait"),

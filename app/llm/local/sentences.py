@@ -75,6 +75,14 @@ class _Word:
     segment: int
 
 
+def reads_whole(text: str) -> bool:
+    """Whether a sentence can stand alone in a quote: it neither opens on a word that continues another sentence
+    ("of", "and", "is") nor stops on one that needs more ("the", "because", "my")."""
+    spoken = [_bare(w) for w in text.split()]
+    spoken = [w for w in spoken if w]
+    return bool(spoken) and spoken[0] not in _NO_START | {"and", "but", "by", "that"} and spoken[-1] not in _NO_END
+
+
 def is_punctuated(segments: Sequence[Segment]) -> bool:
     """Manual captions: a fair share of segments carry sentence punctuation."""
     speech = [s for s in segments if s.text.strip() and not _TAG.match(s.text.strip())]

@@ -1,9 +1,10 @@
 """Turning tweets, titles and transcripts into comparable terms.
 
 Everything the local engine compares goes through `terms()`: links, @mentions, the
-`RT @user:` prefix, emoji and stop words (English, common European languages and
-social-media chatter) are dropped, hyphenated words are split, and a light suffix
-stemmer makes `indexes`/`index` and `parsing`/`parser`/`parse` meet.
+`RT @user:` prefix, emoji and stop words (English function words, the words of social
+media and the calendar, common European languages, internet abbreviations) are dropped,
+hyphenated words are split, and a light suffix stemmer makes `indexes`/`index` and
+`parsing`/`parser`/`parse` meet.
 """
 
 from __future__ import annotations
@@ -48,21 +49,12 @@ ENGLISH_STOP_WORDS = word_set(
     lol lmao haha hahaha omg wow yay ugh hmm btw imo imho tbh fyi idk pls plz thx rt amp via
     """
 )
-# Words people wrap around a topic on social media ("wrote up my notes on", "short thread on",
-# "deep dive tonight", "anyone got a good resource"): they say how, not what, someone engages.
-SOCIAL_CHATTER = word_set(
+# The vocabulary of the medium itself and of the calendar: what a post is and when, never what it is about.
+SOCIAL_MEDIA_WORDS = word_set(
     """
-    today tonight yesterday tomorrow week weeks day days month year years night morning time times ago
-    read reading reads wrote write writing written notes note thread threads short long post posts tweet tweets
-    bookmark bookmarking bookmarked later worth check checking look looking watch watching watched
-    til learned learn learning learnt explained explain properly proper finally actually literally totally
-    deep dive brain full mind blew blown small big thing things stuff good great best nice cool amazing awesome
-    love loved favorite favourite interesting fun funny exactly agree right true question questions newbie
-    beginner total resource resources anyone got need want wanted know knew think thought feel felt
-    new old first last next new way ways lot lots bit kind sort yes yes yes hey guys people someone everyone
-    say said says tell told ask asked asking mean means find found try tried trying use used using
-    vs versus show shows showed shown give gives gave take takes took make made keep keeps kept put puts come comes
-    came seem seems seemed turn turns turned call calls called work works worked start starts started
+    post posts posted posting tweet tweets tweeted thread threads retweet retweets reply replies replied quote quoted
+    repost reposted link links bookmark bookmarked follow following followers timeline dm dms like likes liked
+    today tonight yesterday tomorrow week weeks weekend month months year years ago morning evening night
     """
 )
 OTHER_STOP_WORDS = word_set(
@@ -76,7 +68,7 @@ OTHER_STOP_WORDS = word_set(
     het een en van ik je dat niet met op te zijn wat ook maar
     """
 )
-STOP_WORDS = ENGLISH_STOP_WORDS | SOCIAL_CHATTER | OTHER_STOP_WORDS
+STOP_WORDS = ENGLISH_STOP_WORDS | SOCIAL_MEDIA_WORDS | OTHER_STOP_WORDS
 
 
 def clean_text(text: str) -> str:
