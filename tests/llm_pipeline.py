@@ -25,7 +25,6 @@ from app.llm.budget import PriceTable
 from app.llm.engine import OpenAIEngine, screen_batches
 from app.llm.local import LocalEngine
 from app.llm.local.sentences import split_sentences
-from app.llm.local.text import terms
 from app.llm.messages import clip_message, clip_posts, engagement_message, queries_message, screen_message
 from app.llm.openai_client import ChatClient
 from app.llm.prompts import load_prompt
@@ -37,6 +36,7 @@ from app.schemas import Candidate, Engagement, FeedItem, Interest, Preferences, 
 from app.sources.base import TranscriptUnavailable
 from app.sources.catalog import CatalogSource
 from app.sources.x_archive import ArchiveLimits, parse_archive
+from app.text import terms
 from tests.eval_harness import labels, scorer
 from tests.fake_openai_server import ChatRequest, FakeOpenAI, Reply, data_blocks, structured
 

@@ -24,8 +24,8 @@ from app.llm.local.sentences import split_sentences
 from app.llm.openai_client import ChatClient
 from app.llm.prompts import load_prompt
 from app.llm.windows import MERGE_GAP_S, clip_passages
-from app.pipeline.validate import transcript_end, validate_clip
 from app.schemas import Clip, Explanation, Preferences, Segment, TranscriptData
+from app.validation import transcript_end, validate_clip
 from tests import llm_samples as s
 from tests.fake_openai_server import (
     ChatRequest,

@@ -30,8 +30,7 @@ from app.models import (
 from app.pipeline.engines import build_llm
 from app.pipeline.executor import RunExecutor
 from app.pipeline.runner import execute_run
-from app.pipeline.stages import STAGES
-from app.schemas import Interest, Preferences, Segment, TranscriptData
+from app.schemas import STAGES, Interest, Preferences, Segment, TranscriptData
 from app.services.preferences import instructions_set
 from app.services.recommendations import feed_items, recommendations_save
 from app.services.runs import run_cancel, run_create, run_summary

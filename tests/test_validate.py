@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.pipeline.validate import (
+from app.schemas import Clip, Explanation, Segment, TranscriptData
+from app.validation import (
     repair_explanation,
     spoken_between,
     transcript_end,
     validate_clip,
     validate_explanation,
 )
-from app.schemas import Clip, Explanation, Segment, TranscriptData
 
 TRANSCRIPT = TranscriptData(
     video_id="vid",

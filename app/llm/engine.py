@@ -10,7 +10,7 @@ strongest rival and chooses. The clip call also writes the clip's explanation, w
 model has the passage and the posts in front of it; `explain` then returns it without a
 call of its own (and calls the model only for clips nobody explained yet, or when that
 explanation was invalid). Every reply is validated with the pipeline's own rules
-(`app.pipeline.validate`) and this stage's (ids that exist in what was sent, interests that
+(`app.validation`) and this stage's (ids that exist in what was sent, interests that
 exist, plain-text explanations); an invalid reply is sent back once with the reason, and if
 the second answer is also invalid that one item is done by the local engine. The same happens when the run budget
 is reached (`budget_exhausted`), when the account has no quota, or when the server keeps
@@ -68,7 +68,6 @@ from app.llm.output_schemas import (
 )
 from app.llm.prompts import load_prompt, reask_messages
 from app.llm.windows import Window, clip_passages
-from app.pipeline.validate import repair_explanation, spoken_between, transcript_end, validate_clip
 from app.schemas import (
     Candidate,
     Clip,
@@ -80,12 +79,18 @@ from app.schemas import (
     SearchQuery,
     TranscriptData,
 )
+from app.validation import (
+    MAX_EVIDENCE,
+    MAX_INTERESTS,
+    repair_explanation,
+    spoken_between,
+    transcript_end,
+    validate_clip,
+)
 
 __all__ = ["LLMAuthError", "OpenAIEngine"]
 
 MAX_ENGAGEMENT_SENT = 40
-MAX_INTERESTS = 8
-MAX_EVIDENCE = 5
 MAX_QUERIES_PER_INTEREST = 4
 MAX_QUERY_CHARS = 100
 MAX_SCREENED = 20

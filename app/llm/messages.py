@@ -13,10 +13,10 @@ import math
 from collections.abc import Sequence
 
 from app.llm.local.engine import cite
-from app.llm.local.text import clean_text
 from app.llm.prompts import data_block, rows_block, transcript_lines, user_message
 from app.llm.windows import Window
 from app.schemas import Candidate, Clip, Engagement, Interest, Preferences
+from app.text import clean_text
 
 MAX_POST_CHARS = 240
 MAX_CLIP_POST_CHARS = 160

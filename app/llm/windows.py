@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from app.llm.local.clips import FILLER, FILLER_DAMPING, best_window
 from app.llm.local.sentences import Sentence, split_sentences
-from app.llm.local.text import terms
 from app.llm.local.vectors import Vector
 from app.schemas import Segment
+from app.text import terms
 
 MARGIN = 1  # sentences shown on each side of a passage
 DOMINANCE = 1 / 3  # a rival scoring less than this share of the local choice leaves nothing to judge

@@ -17,13 +17,12 @@ import math
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from app.llm.base import LLM
 from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import diversify
 from app.pipeline.engagement import EngagementInput, build_engagement
-from app.pipeline.validate import MIN_CLIP_S, repair_explanation, validate_clip, validate_explanation
 from app.schemas import (
     Candidate,
     Clip,
@@ -36,10 +35,15 @@ from app.schemas import (
     TranscriptData,
 )
 from app.sources.base import SourceError, TranscriptSource, TranscriptUnavailable, VideoSource
+from app.validation import (
+    MAX_EVIDENCE,
+    MAX_INTERESTS,
+    MIN_CLIP_S,
+    repair_explanation,
+    validate_clip,
+    validate_explanation,
+)
 
-STAGES = ("engagement", "interests", "queries", "search", "screen", "transcripts", "clip", "rank")
-MAX_INTERESTS = 8
-MAX_EVIDENCE = 5
 MAX_QUERIES_PER_INTEREST = 4
 SEARCH_LIMIT = 8
 CLIP_CANDIDATES_PER_FEED_ITEM = 3  # videos screened in per feed slot, for clips that fail or score low
@@ -47,6 +51,7 @@ FATAL = (LLMAuthError,)  # engine errors that no fallback can fix: the run stops
 
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A")
 
 
 class StageError(Exception):
@@ -314,14 +319,18 @@ def clips(
     ]
     chosen: list[Clip] = []
 
-    def choose(job: tuple[Candidate, Interest, TranscriptData]) -> Clip | str:
+    def choose(job: tuple[Candidate, Interest, TranscriptData]) -> _Outcome[Clip]:
         return _clip_for(engines, *job, items, prefs)
 
     for done, (job, outcome) in enumerate(_each(choose, work, engines.workers), start=1):
-        if isinstance(outcome, str):
-            progress.skip(job[0].video_id, outcome)
+        video_id = job[0].video_id
+        if outcome.value is not None:
+            chosen.append(outcome.value)
+            _note_fallback(progress, video_id, outcome)
+        elif outcome.answered:
+            progress.skip(video_id, "; ".join([*outcome.problems, "no passage matches the interest well enough"]))
         else:
-            chosen.append(outcome)
+            progress.skip(video_id, outcome.reason("no engine chose a clip"))
         progress.step(done, len(work))
     return chosen
 
@@ -333,25 +342,19 @@ def _clip_for(
     transcript: TranscriptData,
     items: Sequence[Engagement],
     prefs: Preferences,
-) -> Clip | str:
-    """A clip that passes validation, or the reason there is none."""
-    problems: list[str] = []
-    for llm in engines.chain():
-        try:
-            clip = llm.choose_clip(candidate, interest, transcript, items, prefs)
-        except FATAL:
-            raise
-        except Exception as exc:
-            problems.append(f"{llm.name} engine failed: {exc}")
-            continue
+) -> _Outcome[Clip]:
+    """A clip that passes validation (None: no passage fits), and the problems met on the way."""
+
+    def accept(clip: Clip | None) -> Clip | str | None:
         if clip is None:
-            return "; ".join([*problems, "no passage matches the interest well enough"])
+            return None
         clip = clip.model_copy(update={"interest": interest.name})
         invalid = validate_clip(clip, transcript, duration_s=candidate.duration_s)
-        if not invalid:
-            return clip
-        problems.append(f"{llm.name} engine's clip is invalid: {'; '.join(invalid)}")
-    return "; ".join(problems)
+        return f"clip is invalid: {'; '.join(invalid)}" if invalid else clip
+
+    return _first_valid(
+        engines, lambda llm: llm.choose_clip(candidate, interest, transcript, items, prefs), accept, "clip"
+    )
 
 
 # -- 8. rank & explain ---------------------------------------------------------------
@@ -384,35 +387,36 @@ def rank(
     explained: dict[str, FeedItem] = {}
     dropped: set[str] = set()
 
-    def explain(clip: Clip) -> FeedItem | str:
+    def explain(clip: Clip) -> tuple[FeedItem | None, _Outcome[Explanation]]:
         candidate, interest = by_video[clip.video_id], by_name[clip.interest]
         outcome = _explanation_for(engines, clip, candidate, interest, items, prefs, user_tweet_ids)
-        if isinstance(outcome, str):
-            return outcome
+        if outcome.value is None:
+            return None, outcome
         return FeedItem(
             video_id=clip.video_id,
             title=candidate.title,
             channel=candidate.channel,
             start_s=clip.start_s,
             end_s=clip.end_s,
-            explanation=outcome.text.strip(),
+            explanation=outcome.value.text.strip(),
             quote=clip.quote,
-            tweet_ids=outcome.tweet_ids,
+            tweet_ids=outcome.value.tweet_ids,
             score=round(_finite(clip.score), 6),
             interest=clip.interest,
-        )
+        ), outcome
 
     while True:
         feed = diversify([c for c in ranked if c.video_id not in dropped], limit=feed_size, single_interest=single)
         todo = [c for c in feed if c.video_id not in explained]
         if not todo:
             return [explained[c.video_id] for c in feed]
-        for clip, outcome in _each(explain, todo, engines.workers):
-            if isinstance(outcome, str):
+        for clip, (item, outcome) in _each(explain, todo, engines.workers):
+            if item is None:
                 dropped.add(clip.video_id)
-                progress.skip(clip.video_id, outcome)
+                progress.skip(clip.video_id, outcome.reason("no engine explained the clip"))
             else:
-                explained[clip.video_id] = outcome
+                explained[clip.video_id] = item
+                _note_fallback(progress, clip.video_id, outcome)
             progress.step(len(explained), len(feed))
 
 
@@ -424,26 +428,53 @@ def _explanation_for(
     items: Sequence[Engagement],
     prefs: Preferences,
     user_tweet_ids: Collection[str],
-) -> Explanation | str:
-    """A valid explanation (foreign or surplus citations removed), or the reason there is none."""
-    problems: list[str] = []
-    for llm in engines.chain():
-        try:
-            explanation = llm.explain(clip, candidate, interest, items, prefs)
-        except FATAL:
-            raise
-        except Exception as exc:
-            problems.append(f"{llm.name} engine failed: {exc}")
-            continue
+) -> _Outcome[Explanation]:
+    """A valid explanation (foreign or surplus citations removed), and the problems met on the way."""
+
+    def accept(explanation: Explanation) -> Explanation | str:
         invalid = validate_explanation(explanation, user_tweet_ids=user_tweet_ids)
         repaired = repair_explanation(explanation, user_tweet_ids=user_tweet_ids) if invalid else explanation
-        if repaired is not None:
-            return repaired
-        problems.append(f"{llm.name} engine's explanation is invalid: {'; '.join(invalid)}")
-    return "; ".join(problems)
+        return repaired if repaired is not None else f"explanation is invalid: {'; '.join(invalid)}"
+
+    return _first_valid(
+        engines, lambda llm: llm.explain(clip, candidate, interest, items, prefs), accept, "explanation"
+    )
 
 
 # -- helpers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Outcome(Generic[R]):
+    """What the engines made of one item: a valid answer (None when the engine found none) or
+    nothing, and every problem met on the way, so the run log keeps them even when a fallback answered."""
+
+    value: R | None
+    problems: tuple[str, ...]
+    answered: bool
+
+    def reason(self, default: str) -> str:
+        return "; ".join(self.problems) or default
+
+
+def _first_valid(
+    engines: Engines, ask: Callable[[LLM], A], accept: Callable[[A], R | str | None], what: str
+) -> _Outcome[R]:
+    """Each engine in turn until one answers something `accept` takes (a str is the reason it does not)."""
+    problems: list[str] = []
+    for llm in engines.chain():
+        try:
+            answer = ask(llm)
+        except FATAL:
+            raise
+        except Exception as exc:
+            problems.append(f"the {llm.name} engine failed at the {what}: {exc}")
+            continue
+        accepted = accept(answer)
+        if not isinstance(accepted, str):
+            return _Outcome(accepted, tuple(problems), answered=True)
+        problems.append(f"the {llm.name} engine's {accepted}")
+    return _Outcome(None, tuple(problems), answered=False)
 
 
 def _whole(engines: Engines, progress: Progress, stage: str, call: Callable[[LLM], list[T]]) -> list[T]:
@@ -459,6 +490,12 @@ def _whole(engines: Engines, progress: Progress, stage: str, call: Callable[[LLM
             f"The {engines.primary.name} engine failed at {stage} ({exc}); the {engines.fallback.name} engine did it."
         )
         return call(engines.fallback)
+
+
+def _note_fallback(progress: Progress, item: str, outcome: _Outcome[R]) -> None:
+    """Keep in the run log why the engine of the run did not give an item's answer, when another did."""
+    if outcome.problems:
+        progress.note(f"{item}: {'; '.join(outcome.problems)}; the next engine's answer was used.")
 
 
 def _each(func: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[tuple[T, R]]:

@@ -21,7 +21,7 @@ from app.db import utcnow
 from app.deps import CurrentUser, RowId, SessionDep, SettingsDep
 from app.models import ACTIVE_RUN_STATUSES, PipelineRun, User
 from app.pipeline.dispatch import dispatch_run
-from app.pipeline.stages import STAGES
+from app.schemas import STAGES
 from app.services.run_details import run_clip_counts, run_interests, run_models
 from app.services.runs import run_cancel, run_create, run_get, runs_list
 from app.web.templating import format_seconds, is_htmx, render

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.llm.local.sentences import Sentence
-from app.llm.local.text import terms
 from app.llm.local.vectors import Vector, cosine
+from app.text import terms
 
 MIN_CLIP_S = 30.0
 MAX_CLIP_S = 180.0

@@ -13,6 +13,8 @@ from collections.abc import Collection
 
 from app.schemas import Clip, Explanation, TranscriptData
 
+MAX_INTERESTS = 8
+MAX_EVIDENCE = 5  # tweets cited as one interest's evidence
 MIN_CLIP_S = 30.0
 MAX_CLIP_S = 180.0
 MAX_CITED = 3
