@@ -234,6 +234,7 @@ class _Execution:
         self.user_tweet_ids = frozenset(t.tweet_id for t in tweets)
         self.outputs = StageOutputs()
         self.calls = CallBuffer()
+        self._noted: set[str] = set()
 
     def run(self, saved: dict[str, Any]) -> None:
         stage = ""
@@ -248,13 +249,14 @@ class _Execution:
                         "There is nothing to learn from yet: import your X archive or paste some posts first."
                     )
         except RunCancelled:
-            self.finish("cancelled")
+            self.finish("cancelled", notes=self._engine_notes(stage))
         except SQLAlchemyError:
             raise
         except StageError as exc:
-            self.finish("failed", error=str(exc))
+            self.finish("failed", error=str(exc), notes=self._engine_notes(stage))
         except Exception as exc:
-            self.finish("failed", error=f"The {stage} stage failed: {type(exc).__name__}: {exc}")
+            error = f"The {stage} stage failed: {type(exc).__name__}: {exc}"
+            self.finish("failed", error=error, notes=self._engine_notes(stage))
         else:
             self.finish("succeeded", notes=self._closing_notes())
 
@@ -268,6 +270,8 @@ class _Execution:
         progress = _StageProgress(self, stage)
         started = time.perf_counter()
         self.outputs.set(stage, self._compute(stage, progress))
+        for entry in self._engine_notes(stage):
+            progress.note(entry["message"])
         consumed = len(self.tweets) if stage == STAGES[0] else len(self.outputs.get(STAGES[STAGES.index(stage) - 1]))
         produced = len(self.outputs.get(stage))
         if consumed and not produced and stage in EMPTY_NOTES:
@@ -354,10 +358,15 @@ class _Execution:
             notes.append(f"Instructions the {engine.name} engine could not apply: {'; '.join(plan.unsupported)}.")
         return notes
 
+    def _engine_notes(self, stage: str) -> list[LogEntry]:
+        """What the engine noted (a model error, the budget reached) since the last stage, logged at this one."""
+        said = self.engines.primary.notes if isinstance(self.engines.primary, KeepsNotes) else []
+        fresh = [message for message in dict.fromkeys(said) if message not in self._noted]
+        self._noted.update(fresh)
+        return [_note(stage, message) for message in fresh]
+
     def _closing_notes(self) -> list[LogEntry]:
-        engine = self.engines.primary
-        said = engine.notes if isinstance(engine, KeepsNotes) else []
-        notes = [_note("rank", message) for message in dict.fromkeys(said)]
+        notes = self._engine_notes("rank")
         size, wanted = len(self.outputs.rank), self.settings.openrec_feed_size
         if 0 < size < wanted:
             notes.append(_note("rank", f"{size} of {wanted} clips met the bar this time."))
