@@ -110,6 +110,7 @@ class Clip(Value):
     end_s: float
     quote: str
     score: float
+    scored_by: str = ""  # the engine whose scale `score` is on; the ranking puts scales on one
 
 
 class Explanation(Value):

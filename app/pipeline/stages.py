@@ -14,12 +14,15 @@ engine (the local engine behind a model), else dropped, never stored.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Generic, Protocol, TypeVar
 
-from app.llm.base import LLM
+from app.llm.base import LLM, Batches
 from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import diversify
 from app.pipeline.engagement import EngagementInput, build_engagement
@@ -47,6 +50,7 @@ from app.validation import (
 MAX_QUERIES_PER_INTEREST = 4
 SEARCH_LIMIT = 8
 CLIP_CANDIDATES_PER_FEED_ITEM = 3  # videos screened in per feed slot, for clips that fail or score low
+RERANK_SHARE = 1.5  # the engine that reranks sees this many clips per feed slot
 FATAL = (LLMAuthError,)  # engine errors that no fallback can fix: the run stops
 
 T = TypeVar("T")
@@ -318,6 +322,8 @@ def clips(
         (c, by_name[c.interest], by_video[c.video_id]) for c in kept if c.video_id in by_video and c.interest in by_name
     ]
     chosen: list[Clip] = []
+    if isinstance(engines.primary, Batches) and work:
+        _batch(engines, progress, "clip", lambda llm: llm.prepare_clips(work, items, prefs))
 
     def choose(job: tuple[Candidate, Interest, TranscriptData]) -> _Outcome[Clip]:
         return _clip_for(engines, *job, items, prefs)
@@ -345,6 +351,10 @@ def _clip_for(
 ) -> _Outcome[Clip]:
     """A clip that passes validation (None: no passage fits), and the problems met on the way."""
 
+    def ask(llm: LLM) -> Clip | None:
+        clip = llm.choose_clip(candidate, interest, transcript, items, prefs)
+        return clip.model_copy(update={"scored_by": clip.scored_by or llm.name}) if clip else None
+
     def accept(clip: Clip | None) -> Clip | str | None:
         if clip is None:
             return None
@@ -352,9 +362,7 @@ def _clip_for(
         invalid = validate_clip(clip, transcript, duration_s=candidate.duration_s)
         return f"clip is invalid: {'; '.join(invalid)}" if invalid else clip
 
-    return _first_valid(
-        engines, lambda llm: llm.choose_clip(candidate, interest, transcript, items, prefs), accept, "clip"
-    )
+    return _first_valid(engines, ask, accept, "clip")
 
 
 # -- 8. rank & explain ---------------------------------------------------------------
@@ -374,17 +382,26 @@ def rank(
 ) -> list[FeedItem]:
     """The feed: clips best first under the diversity rule, each with a valid explanation.
 
-    A clip whose explanation cannot be made valid leaves the feed and the next clip
-    the rule allows takes its place.
+    Scores are put on one scale first (`normalised`); an engine that batches (a model) then
+    orders the top clips and writes their explanations in one call. A clip whose
+    explanation cannot be made valid leaves the feed and the next clip the rule allows
+    takes its place. The log says who wrote how many explanations, and why any fell back.
     """
     by_video = {c.video_id: c for c in kept}
     by_name = {i.name: i for i in found}
-    ranked = sorted(
-        (c for c in chosen if c.video_id in by_video and c.interest in by_name),
-        key=lambda c: (-_finite(c.score), c.video_id),
-    )
+    usable = [c for c in chosen if c.video_id in by_video and c.interest in by_name]
+    scores = normalised(usable)
+    ranked = sorted(usable, key=lambda c: (-scores[c.video_id], c.video_id))
     single = len(found) == 1
+    batches = isinstance(engines.primary, Batches)
+    if batches and ranked:
+        pool = diversify(ranked, limit=math.ceil(feed_size * RERANK_SHARE), single_interest=single)
+        order = _batch(engines, progress, "rank", lambda llm: llm.rerank(pool, kept, found, items, prefs))
+        if order:
+            place = {video_id: i for i, video_id in enumerate(order) if video_id in {c.video_id for c in pool}}
+            ranked = sorted(ranked, key=lambda c: (place.get(c.video_id, len(place)), -scores[c.video_id]))
     explained: dict[str, FeedItem] = {}
+    authors: Counter[str] = Counter()
     dropped: set[str] = set()
 
     def explain(clip: Clip) -> tuple[FeedItem | None, _Outcome[Explanation]]:
@@ -401,7 +418,7 @@ def rank(
             explanation=outcome.value.text.strip(),
             quote=clip.quote,
             tweet_ids=outcome.value.tweet_ids,
-            score=round(_finite(clip.score), 6),
+            score=round(scores[clip.video_id], 6),
             interest=clip.interest,
         ), outcome
 
@@ -409,15 +426,51 @@ def rank(
         feed = diversify([c for c in ranked if c.video_id not in dropped], limit=feed_size, single_interest=single)
         todo = [c for c in feed if c.video_id not in explained]
         if not todo:
+            if batches and authors:
+                written = ", ".join(f"the {name} engine {count}" for name, count in authors.most_common())
+                progress.note(f"Explanations written: {written} (the log says why any fell back).")
             return [explained[c.video_id] for c in feed]
+        if batches:
+            write = partial(_prepare_explanations, clips=todo, kept=kept, found=found, items=items, prefs=prefs)
+            _batch(engines, progress, "explain", write)
         for clip, (item, outcome) in _each(explain, todo, engines.workers):
             if item is None:
                 dropped.add(clip.video_id)
                 progress.skip(clip.video_id, outcome.reason("no engine explained the clip"))
             else:
                 explained[clip.video_id] = item
+                authors[outcome.engine] += 1
                 _note_fallback(progress, clip.video_id, outcome)
             progress.step(len(explained), len(feed))
+
+
+def _prepare_explanations(
+    llm: Batches,
+    *,
+    clips: Sequence[Clip],
+    kept: Sequence[Candidate],
+    found: Sequence[Interest],
+    items: Sequence[Engagement],
+    prefs: Preferences,
+) -> None:
+    llm.prepare_explanations(clips, kept, found, items, prefs)
+
+
+def normalised(clips: Sequence[Clip]) -> dict[str, float]:
+    """Each clip's score as its rank among the clips its engine scored, from 0 (lowest) to 1 (highest), ties
+    and a lone clip in the middle: engines score on scales of their own (a model's 0-1 judgement, the local
+    engine's match strength), so raw scores cannot be compared, but ranks within one engine can."""
+    groups: dict[str, list[Clip]] = {}
+    for clip in clips:
+        groups.setdefault(clip.scored_by, []).append(clip)
+    out: dict[str, float] = {}
+    for group in groups.values():
+        values = sorted(_finite(c.score) for c in group)
+        for clip in group:
+            below = bisect_left(values, _finite(clip.score))
+            same = bisect_right(values, _finite(clip.score)) - below
+            out[clip.video_id] = (below + (same - 1) / 2) / (len(values) - 1) if len(values) > 1 else 0.5
+    return out
 
 
 def _explanation_for(
@@ -452,6 +505,7 @@ class _Outcome(Generic[R]):
     value: R | None
     problems: tuple[str, ...]
     answered: bool
+    engine: str = ""  # the engine that answered
 
     def reason(self, default: str) -> str:
         return "; ".join(self.problems) or default
@@ -472,9 +526,22 @@ def _first_valid(
             continue
         accepted = accept(answer)
         if not isinstance(accepted, str):
-            return _Outcome(accepted, tuple(problems), answered=True)
+            return _Outcome(accepted, tuple(problems), answered=True, engine=llm.name)
         problems.append(f"the {llm.name} engine's {accepted}")
     return _Outcome(None, tuple(problems), answered=False)
+
+
+def _batch(engines: Engines, progress: Progress, stage: str, call: Callable[[Batches], T]) -> T | None:
+    """A batched call of the primary engine; when it fails the items are done one by one, and the log says why."""
+    primary = engines.primary
+    assert isinstance(primary, Batches)
+    try:
+        return call(primary)
+    except FATAL:
+        raise
+    except Exception as exc:
+        progress.note(f"The {engines.primary.name} engine failed at {stage} ({exc}); each item was done on its own.")
+        return None
 
 
 def _whole(engines: Engines, progress: Progress, stage: str, call: Callable[[LLM], list[T]]) -> list[T]:
