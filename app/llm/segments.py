@@ -1,11 +1,11 @@
 """A transcript cut into topic segments, the units a model chooses a clip among.
 
 Consecutive sentences stay together while they talk about the same thing: each sentence
-is a TF-IDF vector (scikit-learn, terms of `app.text`), and a boundary falls where the few
-sentences before it and the few after it share the least vocabulary (a valley of lexical
-cohesion, as in TextTiling), below the transcript's median cohesion,
-once the segment has lasted `MIN_SEGMENT_S`; a segment never
-runs past `MAX_SEGMENT_S`, which is also the longest clip. A model is shown the segments
+is a TF-IDF vector (scikit-learn, terms of `app.text`), and boundaries fall where the few
+sentences before and the few after share the least vocabulary (the deepest valleys of
+lexical cohesion first, as in TextTiling, below the transcript's median), as long as every
+segment lasts `MIN_SEGMENT_S`; a longer stretch is cut where it holds together least, so
+that no segment runs past `MAX_SEGMENT_S`, the longest clip. A model is shown the segments
 most relevant to the interest, each as its time span and its most telling sentence, never
 the whole transcript.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -70,23 +71,33 @@ def topic_segments(segments: Sequence[Segment]) -> list[TopicSegment]:
         return []
     cohesion = _cohesion(sentences)
     low = float(np.median(cohesion[1:])) if len(cohesion) > 1 else 0.0
-    groups: list[list[Sentence]] = [[sentences[0]]]
-    for i in range(1, len(sentences)):
-        current = groups[-1]
-        length = sentences[i].end - current[0].start
-        lasted = current[-1].end - current[0].start
-        valley = cohesion[i] <= min(cohesion[max(1, i - 1) : i + 2]) and cohesion[i] <= low
-        if length > MAX_SEGMENT_S or (lasted >= MIN_SEGMENT_S and valley):
-            groups.append([sentences[i]])
-        else:
-            current.append(sentences[i])
-    if len(groups) > 1 and groups[-1][-1].end - groups[-1][0].start < MIN_SEGMENT_S:
-        tail = groups.pop()
-        if tail[-1].end - groups[-1][0].start <= MAX_SEGMENT_S:
-            groups[-1].extend(tail)
-        else:
-            groups.append(tail)
-    kept = [g for g in groups if g[-1].end - g[0].start >= MIN_CLIP_S]
+    cuts = [0, len(sentences)]  # segment i holds sentences cuts[i] .. cuts[i+1]-1
+
+    def span(first: int, stop: int) -> float:
+        return sentences[stop - 1].end - sentences[first].start
+
+    # The deepest valleys of cohesion first, each kept when both sides stay long enough.
+    for i in sorted(range(1, len(sentences)), key=lambda i: (cohesion[i], i)):
+        if cohesion[i] > low:
+            break
+        left = max(c for c in cuts if c < i)
+        right = min(c for c in cuts if c > i)
+        if span(left, i) >= MIN_SEGMENT_S and span(i, right) >= MIN_SEGMENT_S:
+            cuts = sorted([*cuts, i])
+    # A segment still longer than a clip is cut where it holds together least, or at the longest clip.
+    k = 0
+    while k < len(cuts) - 1:
+        first, stop = cuts[k], cuts[k + 1]
+        if span(first, stop) <= MAX_SEGMENT_S or stop - first == 1:  # one sentence too long is left out below
+            k += 1
+            continue
+        fits = [i for i in range(first + 1, stop) if MIN_SEGMENT_S <= span(first, i) <= MAX_SEGMENT_S]
+        cut = min(fits, key=lambda i: cohesion[i]) if fits else first + 1
+        while not fits and cut + 1 < stop and span(first, cut + 1) <= MAX_SEGMENT_S:
+            cut += 1
+        cuts.insert(k + 1, cut)
+    groups = [sentences[a:b] for a, b in pairwise(cuts)]
+    kept = [g for g in groups if MIN_CLIP_S <= g[-1].end - g[0].start <= MAX_SEGMENT_S]
     return [TopicSegment(number, tuple(g)) for number, g in enumerate(kept, start=1)]
 
 
