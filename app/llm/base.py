@@ -38,7 +38,7 @@ class CallRecord:
     tokens_cached: int
     latency_ms: int
     cost_usd: float
-    outcome: str  # ok | cached | invalid | error | budget | local (decided without a call)
+    outcome: str  # ok | cached | invalid | error | budget
     error: str | None = None
 
 

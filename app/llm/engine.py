@@ -102,7 +102,7 @@ from app.schemas import (
 from app.text import terms
 from app.validation import spoken_between, validate_clip
 
-__all__ = ["InvalidReply", "LLMAuthError", "OpenAIEngine"]
+__all__ = ["ExplanationUnavailable", "InvalidReply", "LLMAuthError", "OpenAIEngine"]
 
 MAX_ENGAGEMENT_SENT = 40
 MAX_SCREENED = 20

@@ -8,7 +8,12 @@ exception that escapes a stage fails the run.
 Engine answers are checked here, whichever engine gave them: interests cite only the
 user's tweets, clips pass `validate_clip`, explanations pass `validate_explanation`.
 An answer that fails is repaired where that is safe, else asked of the fallback
-engine (the local engine behind a model), else dropped, never stored.
+engine (the local engine behind a model), else dropped, never stored; the log keeps
+why the first engine's answer was not used.
+
+An engine that answers many items per call (`Batches`, a model) is handed every item of
+the clip and rank stages first, and answers item by item from what it prepared, so the
+checks and fallbacks above stay per item.
 """
 
 from __future__ import annotations
