@@ -345,7 +345,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """A demo account with the bundled sample archive and one run; running it again adds nothing."""
     import secrets
 
-    from app.demo import DEMO_EMAIL, SAMPLE_ARCHIVE
+    from app.demo import DEMO_EMAIL, DEMO_TRIGGER, SAMPLE_ARCHIVE
     from app.migrate import upgrade_to_head
     from app.services.imports import engagement_counts, import_archive
     from app.services.recommendations import feed_run
@@ -370,7 +370,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 job = import_archive(session, user=user, data=handle, filename=SAMPLE_ARCHIVE.name)
             print(f"imported the sample archive: {sum(job.counts.values())} posts and likes")
         if feed_run(session, user=user) is None:
-            run, created = run_create(session, user=user, trigger="demo")
+            run, created = run_create(session, user=user, trigger=DEMO_TRIGGER)
             if created or run_is_stale(run, heartbeat_s=settings.openrec_run_heartbeat_s):
                 run_id = run.id
             else:

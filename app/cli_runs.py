@@ -17,8 +17,7 @@ from rich.text import Text
 from app.db import session_scope
 from app.models import PipelineRun, User
 from app.pipeline.executor import RunExecutor
-from app.pipeline.stages import STAGES
-from app.schemas import FeedItem
+from app.schemas import STAGES, FeedItem
 from app.services.runs import run_cancel, run_summary
 
 POLL_S = 0.2

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 TweetKind = Literal["tweet", "retweet", "quote", "reply", "like", "note"]
 FeedbackReason = Literal["too_basic", "too_advanced", "off_topic", "clickbait", "seen_it"]
+# The eight stages of a run, in order: the pipeline runs them, the run log and pages name them.
+STAGES = ("engagement", "interests", "queries", "search", "screen", "transcripts", "clip", "rank")
 
 
 class Value(BaseModel):
@@ -127,6 +129,7 @@ class Clip(Value):
     quote: str
     score: float
     quote_s: float | None = None  # when the quote is spoken, seconds into the video (inside the clip)
+    scored_by: str = ""  # the engine whose scale `score` is on; the ranking puts scales on one
 
 
 class Explanation(Value):

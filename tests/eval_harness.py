@@ -20,11 +20,11 @@ from typing import Any
 
 from app.llm.local import LocalEngine
 from app.pipeline.engagement import build_engagement
-from app.pipeline.validate import repair_explanation, validate_clip
 from app.schemas import Candidate, Clip, Explanation, FeedItem, Interest, Preferences
 from app.sources.base import TranscriptUnavailable
 from app.sources.catalog import CatalogSource
 from app.sources.x_archive import ArchiveLimits, parse_archive
+from app.validation import repair_explanation, validate_clip
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV_SET = SHARED / "eval" / "dev"

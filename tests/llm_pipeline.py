@@ -24,12 +24,11 @@ from app.llm.base import CallRecord
 from app.llm.budget import PriceTable
 from app.llm.engine import OpenAIEngine, screen_batches
 from app.llm.local import LocalEngine
+from app.llm.local.engine import cite
 from app.llm.local.sentences import split_sentences
-from app.llm.local.text import terms
-from app.llm.messages import clip_message, clip_posts, engagement_message, queries_message, screen_message
+from app.llm.messages import MAX_CLIP_POST_CHARS, engagement_message, posts_block, queries_message, screen_message
 from app.llm.openai_client import ChatClient
-from app.llm.prompts import load_prompt
-from app.llm.windows import SLACK_S, Window
+from app.llm.prompts import data_block, load_prompt, rows_block, transcript_lines, user_message
 from app.pipeline import stages
 from app.pipeline.engagement import build_engagement
 from app.pipeline.stages import CLIP_CANDIDATES_PER_FEED_ITEM, Engines
@@ -37,6 +36,7 @@ from app.schemas import Candidate, Engagement, FeedItem, Interest, Preferences, 
 from app.sources.base import TranscriptUnavailable
 from app.sources.catalog import CatalogSource
 from app.sources.x_archive import ArchiveLimits, parse_archive
+from app.text import terms
 from tests.eval_harness import labels, scorer
 from tests.fake_openai_server import ChatRequest, FakeOpenAI, Reply, data_blocks, structured
 
@@ -79,7 +79,8 @@ class Oracle:
             "InterestsOutput": self.interests,
             "QueriesOutput": self.queries,
             "ScreenOutput": self.screen,
-            "ClipOutput": self.clip,
+            "ClipsOutput": self.clips,
+            "RankOutput": self.rank,
             "ExplainOutput": self.explain,
         }[request.schema_name]
         return structured(answer(request))
@@ -128,51 +129,51 @@ class Oracle:
             out.append({"video_id": candidate["video_id"], "keep": keep, "interest": name, "reason": "r", "score": 1.0})
         return {"decisions": out}
 
-    def clip(self, request: ChatRequest) -> dict[str, Any]:
-        """The longest 30-180 s stretch of the golden passage that one shown window holds
-        (its lines start at whole seconds, so a boundary may be up to a second off)."""
-        video = data_blocks(request.user, "video")[0].items()[0]
-        golden = self.videos[self.by_title[video["title"]]]["golden"] or [0.0, 0.0]
-        best: tuple[float, float, str] | None = None
-        for window in data_blocks(request.user, "window"):
-            starts = [float(line[1 : line.index("]")]) for line in window.lines]
-            bounds = [*starts, float(window.attrs["end"])]
-            inside = [b for b in bounds if golden[0] - SLACK_S <= b <= golden[1] + SLACK_S]
-            while len(inside) > 2 and inside[-1] - inside[0] > 180:
-                inside.pop()
-            if (
-                len(inside) >= 2
-                and inside[-1] - inside[0] >= 30
-                and (best is None or inside[-1] - inside[0] > best[1] - best[0])
-            ):
-                line = window.lines[starts.index(inside[0])]
-                best = (inside[0], inside[-1], " ".join(line[line.index("]") + 2 :].split()[:12]))
-        ids = [p["id"] for p in data_blocks(request.user, "posts")[0].items()][:2]
-        if best is None:
-            return {
-                "has_clip": False,
-                "start_s": 0,
-                "end_s": 0,
-                "quote": "",
-                "score": 0,
-                "explanation": "",
-                "tweet_ids": [],
+    def clips(self, request: ChatRequest) -> dict[str, Any]:
+        """For each video, the shown topic segment that holds most of the golden passage (0 when none does)."""
+        segments = data_blocks(request.user, "segments")[0].items()
+        choices = []
+        for video in data_blocks(request.user, "videos")[0].items():
+            golden = self.videos.get(video["video_id"], {}).get("golden") or [0.0, 0.0]
+            overlap = {
+                s["segment"]: min(s["end_s"], golden[1]) - max(s["start_s"], golden[0])
+                for s in segments
+                if s["video_id"] == video["video_id"]
             }
-        text = f"You keep writing about {video['interest']}; this clip explains it."
-        return {
-            "has_clip": True,
-            "start_s": best[0],
-            "end_s": best[1],
-            "quote": best[2],
-            "score": 0.9,
-            "explanation": text,
-            "tweet_ids": ids,
-        }
+            best = max(overlap, key=lambda n: overlap[n], default=0)
+            chosen = best if overlap.get(best, 0) > 0 else 0
+            choices.append({"video_id": video["video_id"], "segment": chosen, "score": 0.9 if chosen else 0.0})
+        return {"choices": choices}
+
+    def rank(self, request: ChatRequest) -> dict[str, Any]:
+        """Learning clips of the persona's topics first, each explained."""
+        clips = data_blocks(request.user, "clips")[0].items()
+        relevant = [c for c in clips if self.videos.get(c["video_id"], {}).get("topic") in self.topics]
+        ordered = relevant + [c for c in clips if c not in relevant]
+        return {"ranked": [written(c, i) for i, c in enumerate(ordered)]}
 
     def explain(self, request: ChatRequest) -> dict[str, Any]:
-        ids = [p["id"] for p in data_blocks(request.user, "posts")[0].items()][:2]
-        about = data_blocks(request.user, "clip")[0].items()[0]
-        return {"text": f"You keep writing about {about['interest']}; this clip explains it.", "tweet_ids": ids}
+        clips = data_blocks(request.user, "clips")[0].items()
+        return {"explanations": [written(c, i) for i, c in enumerate(clips)]}
+
+
+OPENINGS = (
+    "You keep coming back to {interest}",
+    "Your posts on {interest} ask for this",
+    "Since you wrote about {interest}",
+    "This is for the {interest} side of your feed",
+    "Worth your time on {interest}",
+)
+
+
+def written(clip: dict[str, Any], index: int) -> dict[str, Any]:
+    """An explanation as a good model writes one: a varied opening, a phrase quoted from the clip, two citations."""
+    phrase = " ".join(clip["spoken"].split()[:6]).strip("…,.;:!? ")
+    opening = OPENINGS[index % len(OPENINGS)].format(interest=clip["interest"])
+    if index >= len(OPENINGS):
+        opening = f"Clip {index + 1}: {opening[0].lower()}{opening[1:]}"
+    text = f'{opening}, and here the speaker says "{phrase}".'
+    return {"video_id": clip["video_id"], "text": text, "tweet_ids": clip["post_ids"][:2]}
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -216,13 +217,22 @@ class LLMRun:
     records: list[CallRecord]
     candidates: list[Candidate]
     seconds: float
-    naive: dict[str, int]  # prompt tokens per stage of the design without pre-filters
+    naive: dict[str, int]  # prompt tokens per stage, whole transcripts of every candidate (and "clip_calls")
+    seed: dict[str, int]  # the same, one call per screened candidate with its whole transcript
     engine: OpenAIEngine
     progress: Progress
 
     @property
     def naive_tokens(self) -> int:
-        return sum(self.naive.values())
+        return sum(v for k, v in self.naive.items() if k != "clip_calls")
+
+    @property
+    def seed_tokens(self) -> int:
+        return sum(v for k, v in self.seed.items() if k != "clip_calls")
+
+    @property
+    def model_explained_share(self) -> float:
+        return sum(item.video_id in self.engine.explained for item in self.feed) / max(len(self.feed), 1)
 
 
 def run_persona(persona: str, fake: FakeOpenAI, *, concurrency: int = 4, eval_dir: Path = DEV_SET) -> LLMRun:
@@ -258,8 +268,9 @@ def run_persona(persona: str, fake: FakeOpenAI, *, concurrency: int = 4, eval_di
 
     payload = [item.model_dump(mode="json") for item in feed]
     metrics = scorer(eval_dir).score(labels(eval_dir), persona, payload)
-    naive = naive_prompt_tokens(items, found, candidates, source, prefs)
-    return LLMRun(persona, feed, metrics, records, candidates, seconds, naive, engine, progress)
+    naive = naive_prompt_tokens(items, found, candidates, source, prefs, transcripts_of=candidates)
+    seed = naive_prompt_tokens(items, found, candidates, source, prefs, transcripts_of=kept)
+    return LLMRun(persona, feed, metrics, records, candidates, seconds, naive, seed, engine, progress)
 
 
 def naive_prompt_tokens(
@@ -268,29 +279,47 @@ def naive_prompt_tokens(
     candidates: list[Candidate],
     source: CatalogSource,
     prefs: Preferences,
+    *,
+    transcripts_of: list[Candidate],
 ) -> dict[str, int]:
-    """The prompt tokens, counted as the server counts them, of the same stages with no pre-filter,
-    in the same prompts and format: every post and every candidate whole, and one clip call
-    per candidate (each one the screen received, for the interest that found it) with its
-    whole transcript as the window. Its clip calls write the explanations, as ours do."""
+    """The prompt tokens, counted as the server counts them, of the same stages without pre-filters
+    or batching, in the same prompts and format: every post and every candidate whole, then one
+    call per video of `transcripts_of` with its whole transcript (which would write the clip and
+    its explanation). With every candidate that is the all-transcripts design; with the screened
+    ones, the design of one model call per screened candidate."""
     by_name = {i.name: i for i in found}
     heaviest = sorted(items, key=lambda e: -e.weight)
     calls = [("interests", engagement_message(heaviest, prefs, chars=None)), ("queries", queries_message(found, prefs))]
     calls += [("screen", screen_message(batch, found, prefs, chars=None)) for batch in screen_batches(candidates)]
-    for candidate in candidates:
+    for candidate in transcripts_of:
         try:
             transcript = source.fetch(candidate.video_id)
         except TranscriptUnavailable:
             continue
-        interest = by_name[candidate.interest]
-        whole = [Window(tuple(split_sentences(transcript.segments)))]
-        posts = clip_posts(items, interest, candidate, whole)
-        calls.append(("clip", clip_message(candidate, interest, posts, whole, prefs)))
+        calls.append(
+            ("clip", whole_transcript_message(candidate, by_name[candidate.interest], items, transcript, prefs))
+        )
     tokens: dict[str, int] = {}
     for stage, user in calls:
         request = ChatRequest(body={"messages": load_prompt(stage).messages(user)}, headers={})
         tokens[stage] = tokens.get(stage, 0) + request.estimated_prompt_tokens()
+    tokens["clip_calls"] = sum(stage == "clip" for stage, _ in calls)
     return tokens
+
+
+def whole_transcript_message(
+    candidate: Candidate, interest: Interest, items: list[Engagement], transcript: TranscriptData, prefs: Preferences
+) -> str:
+    """A clip call that reads the whole transcript, one line per sentence, with the posts closest to it."""
+    sentences = split_sentences(transcript.segments)
+    by_id = {e.tweet_id: e for e in items}
+    pool = [by_id[i] for i in interest.evidence_tweet_ids if i in by_id] or items
+    posts = cite(pool, f"{candidate.title} {' '.join(s.text for s in sentences)}", interest)
+    video = rows_block(
+        "video", ("title", "interest", "interest_description"), [(candidate.title, interest.name, interest.description)]
+    )
+    lines = data_block("transcript", transcript_lines((s.start, s.text) for s in sentences))
+    return user_message(prefs, video, posts_block(posts, MAX_CLIP_POST_CHARS), lines)
 
 
 def run_cost(records: list[CallRecord], prices: PriceTable, model: str) -> float:

@@ -20,7 +20,7 @@ from app.cli import main
 from app.db import session_scope, utcnow
 from app.demo import DEMO_EMAIL, SAMPLE_ARCHIVE, SAMPLE_CATALOG
 from app.models import ImportJob, PipelineRun, Tweet, User
-from app.pipeline.stages import STAGES
+from app.schemas import STAGES
 from app.services.runs import run_create
 from app.services.users import user_by_email
 from tests.conftest import PASSWORD, SHARED, reset_caches, unique_email

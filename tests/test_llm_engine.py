@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import re
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from app.config import Settings
 from app.db import get_sessionmaker
-from app.llm.base import CallRecord
+from app.llm.base import CallRecord, ClipJob
 from app.llm.budget import PriceTable
 from app.llm.cache import LLMCache
-from app.llm.engine import MAX_ENGAGEMENT_SENT, MAX_SCREENED, SCREEN_BATCH, LLMAuthError, OpenAIEngine, screen_batches
+from app.llm.engine import (
+    CLIP_BATCH,
+    MAX_BORDERLINE,
+    MAX_CLIP_VIDEOS,
+    MAX_ENGAGEMENT_SENT,
+    MAX_SCREENED,
+    SCREEN_BATCH,
+    SEGMENTS_SHOWN,
+    ExplanationUnavailable,
+    LLMAuthError,
+    OpenAIEngine,
+    screen_batches,
+)
 from app.llm.local import LocalEngine
-from app.llm.local.engine import clip_profile
-from app.llm.local.sentences import split_sentences
 from app.llm.openai_client import ChatClient
 from app.llm.prompts import load_prompt
-from app.llm.windows import MERGE_GAP_S, clip_passages
-from app.pipeline.validate import transcript_end, validate_clip
-from app.schemas import Clip, Explanation, Preferences, Segment, TranscriptData
+from app.llm.segments import topic_segments
+from app.schemas import Candidate, Clip, Explanation
+from app.validation import validate_clip
 from tests import llm_samples as s
 from tests.fake_openai_server import (
     ChatRequest,
@@ -82,30 +89,8 @@ def make_engine(fake: FakeOpenAI, records: Records, *, cache: LLMCache | None = 
     return OpenAIEngine(client=client, local=LOCAL, settings=config, recorder=records, cache=cache)
 
 
-def clip() -> Clip:
-    made = LOCAL.choose_clip(s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS)
-    assert made is not None
-    return made
-
-
-def explain(engine: OpenAIEngine, the_clip: Clip | None = None) -> Explanation:
-    evidence = s.engagement()[:4]
-    return engine.explain(the_clip or clip(), s.candidates()[0], s.interests()[0], evidence, s.PREFS)
-
-
-def local_explanation(the_clip: Clip | None = None) -> Explanation:
-    evidence = s.engagement()[:4]
-    return LOCAL.explain(the_clip or clip(), s.candidates()[0], s.interests()[0], evidence, s.PREFS)
-
-
 def post_ids(request: ChatRequest, block: str = "posts") -> list[str]:
     return [item["id"] for b in data_blocks(request.user, block) for item in b.items()]
-
-
-def good_explanation(request: ChatRequest) -> Reply:
-    return structured(
-        {"text": "You asked how hash joins spill; this clip shows it.", "tweet_ids": post_ids(request)[:2]}
-    )
 
 
 # -- interests and queries ------------------------------------------------------------
@@ -127,7 +112,13 @@ def test_interests_come_from_the_model_with_version_tokens_and_cost(fake: FakeOp
     (request,) = fake.requests
     sent = data_blocks(request.user, "engagement")[0].items()
     heaviest = sorted(engagement, key=lambda e: -e.weight)[:MAX_ENGAGEMENT_SENT]
-    assert [item["id"] for item in sent] == [e.tweet_id for e in heaviest]
+    assert [item["id"] for item in sent[:MAX_ENGAGEMENT_SENT]] == [e.tweet_id for e in heaviest]
+    # The local engine's groupings are shown to be named, with every post they cite.
+    found = LOCAL.infer_interests(engagement, s.PREFS)
+    shown = data_blocks(request.user, "candidates")[0].items()
+    assert [c["name"] for c in shown] == [i.name for i in found] and found
+    assert {t for i in found for t in i.evidence_tweet_ids} <= {item["id"] for item in sent}
+    assert engine.named_by_model
     assert request.system == load_prompt("interests").system
     assert s.PREFS.instructions in request.user
     assert [i.name for i in interests] == ["Hash joins"]
@@ -176,7 +167,7 @@ def test_queries_name_existing_interests_and_are_capped(fake: FakeOpenAI, record
 # -- screening ------------------------------------------------------------------------
 
 
-def test_the_model_screens_only_the_local_shortlist(fake: FakeOpenAI, records: Records) -> None:
+def test_the_model_screens_the_local_shortlist_and_the_borderline_drops(fake: FakeOpenAI, records: Records) -> None:
     interest = s.interests()[0].name
 
     def answer(request: ChatRequest) -> Reply:
@@ -188,7 +179,14 @@ def test_the_model_screens_only_the_local_shortlist(fake: FakeOpenAI, records: R
         return structured({"decisions": decisions})
 
     fake.answer(answer)
-    candidates = s.candidates()
+    loud = Candidate(
+        video_id="bl000000000",
+        title="REACTING to the worst postgres planner hash join fails!!",
+        channel="Fun",
+        description="prank reaction compilation",
+        duration_s=600,
+    )
+    candidates = [*s.candidates(), loud]
     local = {d.video_id: d for d in LOCAL.screen(candidates, s.interests(), s.PREFS)}
     shortlist = [d.video_id for d in sorted((d for d in local.values() if d.keep), key=lambda d: -d.score)]
     assert len(shortlist) > MAX_SCREENED  # the data makes the cut matter
@@ -196,8 +194,10 @@ def test_the_model_screens_only_the_local_shortlist(fake: FakeOpenAI, records: R
     decisions = make_engine(fake, records).screen(candidates, s.interests(), s.PREFS)
 
     sent = [c["video_id"] for r in fake.requests for c in data_blocks(r.user, "candidates")[0].items()]
-    assert sorted(sent) == sorted(shortlist[:MAX_SCREENED])
-    assert [len(data_blocks(r.user, "candidates")[0].items()) for r in fake.requests] == [10, 10]  # even batches
+    borderline = [v for v in sent if v not in shortlist[:MAX_SCREENED]]
+    assert set(shortlist[:MAX_SCREENED]) <= set(sent) and 0 < len(borderline) <= MAX_BORDERLINE
+    assert borderline == [loud.video_id]  # dropped by the local screen on its words, judged again by the model
+    assert len(fake.requests) == 1
     assert [d.video_id for d in decisions] == [c.video_id for c in candidates]
     by_id = {d.video_id: d for d in decisions}
     for request in fake.requests:
@@ -208,15 +208,16 @@ def test_the_model_screens_only_the_local_shortlist(fake: FakeOpenAI, records: R
     for video_id in shortlist[MAX_SCREENED:]:
         assert not by_id[video_id].keep
         assert "most promising" in by_id[video_id].reason
-    assert records.outcomes() == ["ok", "ok"]
+    assert records.outcomes() == ["ok"]
 
 
-@pytest.mark.parametrize(("listed", "sizes"), [(0, []), (11, [11]), (SCREEN_BATCH + 1, [7, 6]), (20, [10, 10])])
+@pytest.mark.parametrize(("listed", "sizes"), [(0, []), (11, [11]), (SCREEN_BATCH + 1, [16, 15]), (28, [28])])
 def test_screen_calls_are_as_few_and_as_even_as_the_batch_limit_allows(listed: int, sizes: list[int]) -> None:
-    batches = screen_batches(s.candidates()[:listed])
+    pool = [c.model_copy(update={"video_id": f"v{i:010d}"}) for i, c in enumerate(s.candidates() * 2)][:listed]
+    batches = screen_batches(pool)
 
     assert [len(b) for b in batches] == sizes
-    assert [c for b in batches for c in b] == s.candidates()[:listed]
+    assert [c for b in batches for c in b] == pool
 
 
 def test_a_decision_for_an_unknown_video_is_sent_back(fake: FakeOpenAI, records: Records) -> None:
@@ -235,174 +236,113 @@ def test_a_decision_for_an_unknown_video_is_sent_back(fake: FakeOpenAI, records:
     decisions = make_engine(fake, records, openrec_llm_concurrency=1).screen(s.candidates(), s.interests(), s.PREFS)
 
     assert "dQw4w9WgXcQ" not in {d.video_id for d in decisions}
-    assert records.outcomes() == ["invalid", "ok", "invalid", "ok"]
-    assert calls["n"] == 4
+    assert records.outcomes() == ["invalid", "ok"]
+    assert calls["n"] == 2
 
 
 # -- clips ----------------------------------------------------------------------------
 
 
-NO_CLIP = {"has_clip": False, "start_s": 0, "end_s": 0, "quote": "", "score": 0, "explanation": "", "tweet_ids": []}
+def jobs(count: int = 1) -> list[ClipJob]:
+    """`count` videos about the first interest, each with the test transcript under its own id."""
+    return [(c, s.interests()[0], s.transcript(c.video_id)) for c in s.candidates()[:count]]
 
 
-def window_answer(request: ChatRequest, *, length_s: float = 60.0, explanation: str = "It answers you.") -> Reply:
-    window = data_blocks(request.user, "window")[0]
-    start = float(window.attrs["start"])
-    words = re.sub(r"^\[[\d.]+\] ", "", window.lines[1]).split()[:10]
-    quote = " ".join(words).capitalize() + "."  # the model "tidies" the caption text
-    return structured(
-        {
-            "has_clip": True,
-            "start_s": start + 0.4,
-            "end_s": start + length_s,
-            "quote": quote,
-            "score": 0.9,
-            "explanation": explanation,
-            "tweet_ids": post_ids(request)[:1],
-        }
-    )
+def choose(engine: OpenAIEngine, job: ClipJob) -> Clip | None:
+    return engine.choose_clip(*job, s.engagement(), s.PREFS)
 
 
-def test_a_close_call_shows_the_model_both_passages_never_the_whole_transcript(
+def segment_answer(pick: Callable[[list[dict[str, Any]]], int]) -> Callable[[ChatRequest], Reply]:
+    """A model that picks, for each video shown, the segment `pick` says among the rows shown for it."""
+
+    def answer(request: ChatRequest) -> Reply:
+        rows = data_blocks(request.user, "segments")[0].items()
+        choices = []
+        for video in data_blocks(request.user, "videos")[0].items():
+            shown = [r for r in rows if r["video_id"] == video["video_id"]]
+            choices.append({"video_id": video["video_id"], "segment": pick(shown), "score": 0.8})
+        return structured({"choices": choices})
+
+    return answer
+
+
+def densest(shown: list[dict[str, Any]]) -> int:
+    """The segment whose telling sentence is about hash joins (the dense passage of the test transcript)."""
+    return next(r["segment"] for r in shown if "hash" in r["says"])
+
+
+def test_the_model_chooses_among_topic_segments_never_reading_the_whole_transcript(
     fake: FakeOpenAI, records: Records
 ) -> None:
-    fake.answer(window_answer)
-    transcript = s.transcript(rival=True)
-    args = (s.candidates()[0], s.interests()[0], transcript, s.engagement(), s.PREFS)
-
-    chosen = make_engine(fake, records).choose_clip(*args)
-
-    (request,) = fake.requests
-    windows = data_blocks(request.user, "window")
-    assert len(windows) == 2
-    local = LOCAL.choose_clip(*args)
-    assert local is not None  # the local engine's passage, with a sentence of margin, is the first window
-    assert int(windows[0].attrs["start"]) < local.start_s < local.end_s < int(windows[0].attrs["end"])
-    sentences = split_sentences(transcript.segments)
-    shown = [line for w in windows for line in w.lines]
-    assert all(re.fullmatch(r"\[\d+\] \S.*", line) for line in shown)  # one sentence a line, whole seconds
-    assert len({line.split("]")[0] for line in shown}) == len(shown) < len(sentences) / 2  # none twice
-    sent_seconds = sum(float(w.attrs["end"]) - float(w.attrs["start"]) for w in windows)
-    assert sent_seconds <= transcript_end(transcript) / 2
-    assert "the hash table spills to disk in batches" in "\n".join(windows[0].lines)  # the dense passage
-    assert chosen is not None
-    assert validate_clip(chosen, transcript) == []
-    assert chosen.start_s in {round(x.start, 2) for x in sentences}  # snapped to sentence boundaries
-    assert chosen.end_s in {round(x.end, 2) for x in sentences}
-    assert chosen.quote in " ".join(seg.text for seg in transcript.segments)  # the transcript's own words
-    assert records.outcomes() == ["ok"]
-
-
-def test_a_clearly_best_passage_is_left_to_the_local_engine(fake: FakeOpenAI, records: Records) -> None:
-    args = (s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS)
+    fake.answer(segment_answer(densest))
     engine = make_engine(fake, records)
+    (job,) = jobs()
 
-    chosen = engine.choose_clip(*args)
-    assert chosen is not None
-    explanation = engine.explain(chosen, s.candidates()[0], s.interests()[0], s.engagement()[:4], s.PREFS)
+    engine.prepare_clips([job], s.engagement(), s.PREFS)
+    chosen = choose(engine, job)
 
-    assert fake.requests == []
-    assert chosen == LOCAL.choose_clip(*args)
-    assert explanation == local_explanation(chosen)
-    (record,) = records
-    assert (record.stage, record.outcome, record.tokens_in, record.cost_usd) == ("clip", "local", 0, 0.0)
-    assert record.prompt_version == load_prompt("clip").version
-    assert engine.notes == [
-        "The local engine chose 1 clip without a model call: in each video one passage clearly outscored every other."
-    ]
-
-
-def test_a_clear_passage_the_local_engine_refuses_is_judged_by_the_model(fake: FakeOpenAI, records: Records) -> None:
-    fake.queue(structured(NO_CLIP))
-    prefs = Preferences(instructions="no hash joins please")
-    args = (s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), prefs)
-    assert LOCAL.choose_clip(*args) is None
-
-    chosen = make_engine(fake, records).choose_clip(*args)
-
-    assert chosen is None
     (request,) = fake.requests
-    assert len(data_blocks(request.user, "window")) == 1
-    assert "no hash joins please" in request.user
+    assert request.schema_name == "ClipsOutput" and request.system == load_prompt("clip").system
+    rows = data_blocks(request.user, "segments")[0].items()
+    segments = {t.number: t for t in topic_segments(job[2].segments)}
+    assert 1 < len(rows) <= SEGMENTS_SHOWN < len(segments)
+    assert sum(len(t.text) for t in segments.values()) > 2 * len(request.user)  # never the whole transcript
+    for row in rows:
+        said = segments[row["segment"]].text
+        assert row["says"].rstrip("…").rsplit(" ", 1)[0] in said
+    picked = segments[densest(rows)]
+    assert chosen is not None and chosen.scored_by == "openai" and chosen.score == 0.8
+    assert (chosen.start_s, chosen.end_s) == (round(picked.start, 2), round(picked.end, 2))
+    assert validate_clip(chosen, job[2], duration_s=job[0].duration_s) == []
     assert records.outcomes() == ["ok"]
 
 
-def close_rivals() -> TranscriptData:
-    """The dense passage, then 50 s of filler (more than MERGE_GAP_S) and a shorter second pass."""
-    texts = s.FILLER * 10 + s.DENSE * 4 + s.FILLER * 2 + s.DENSE * 2
-    segments = [Segment(text=text, start=i * 5.0, duration=5.0) for i, text in enumerate(texts)]
-    return TranscriptData(video_id="pg000000000", language_code="en", is_generated=False, segments=segments)
-
-
-@pytest.mark.parametrize(
-    ("transcript", "contested"),
-    [(s.transcript(), False), (s.transcript(rival=True), True), (close_rivals(), True)],
-)
-def test_passages_hold_the_local_clip_with_a_sentence_of_margin_and_never_overlap(
-    transcript: TranscriptData, contested: bool
+def test_a_segment_that_was_not_shown_is_clipped_by_the_local_engine_and_logged(
+    fake: FakeOpenAI, records: Records
 ) -> None:
-    local = LOCAL.choose_clip(s.candidates()[0], s.interests()[0], transcript, s.engagement(), s.PREFS)
-    assert local is not None
+    fake.answer(segment_answer(lambda shown: 99))
+    engine = make_engine(fake, records)
+    (job,) = jobs()
 
-    passages = clip_passages(transcript.segments, clip_profile(s.interests()[0], s.engagement()), length=None)
+    engine.prepare_clips([job], s.engagement(), s.PREFS)
+    chosen = choose(engine, job)
 
-    assert passages.contested == contested
-    holding = [w for w in passages.windows if w.start <= local.start_s < local.end_s <= w.end]
-    assert len(holding) == 1
-    sentences = split_sentences(transcript.segments)
-    first = next(i for i, x in enumerate(sentences) if round(x.start, 2) == local.start_s)
-    last = next(i for i, x in enumerate(sentences) if round(x.end, 2) == local.end_s)
-    low, high = max(0, first - 1), min(len(sentences) - 1, last + 1)  # a sentence each side, where there is one
-    assert {sentences[low], sentences[high]} <= set(holding[0].sentences)
-    if not contested:
-        assert holding[0].sentences == tuple(sentences[low : high + 1])
-    for before, after in itertools.pairwise(passages.windows):
-        assert after.start - before.end > MERGE_GAP_S  # closer windows are shown as one
-    assert len(passages.windows) == (2 if contested else 1)  # the rival, trimmed to its own talk, stands apart
-
-
-def test_a_clip_outside_the_windows_is_sent_back(fake: FakeOpenAI, records: Records) -> None:
-    fake.queue(structured(NO_CLIP | {"has_clip": True, "end_s": 45, "quote": "welcome back everyone", "score": 1}))
-    fake.answer(window_answer)
-
-    chosen = make_engine(fake, records).choose_clip(
-        s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS
-    )
-
-    assert chosen is not None and chosen.start_s > 0
-    assert records.outcomes() == ["invalid", "ok"]
-    assert "not inside one window" in (records[0].error or "")
-
-
-def test_a_too_short_clip_twice_falls_back_to_the_local_engine(fake: FakeOpenAI, records: Records) -> None:
-    fake.answer(lambda request: window_answer(request, length_s=10))
-    args = (s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS)
-
-    chosen = make_engine(fake, records).choose_clip(*args)
-
-    assert chosen == LOCAL.choose_clip(*args)
-    assert records.outcomes() == ["invalid", "invalid"]
-    assert "outside 30-180 s" in (records[0].error or "")
+    expected = LOCAL.choose_clip(*job, s.engagement(), s.PREFS)
+    assert expected is not None and chosen == expected.model_copy(update={"scored_by": "local"})
+    assert any("segment 99" in note and job[0].video_id in note for note in engine.notes)
 
 
 def test_the_model_may_find_no_clip(fake: FakeOpenAI, records: Records) -> None:
-    fake.queue(structured(NO_CLIP))
+    fake.answer(segment_answer(lambda shown: 0))
+    engine = make_engine(fake, records)
+    (job,) = jobs()
 
-    chosen = make_engine(fake, records).choose_clip(
-        s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS
-    )
+    engine.prepare_clips([job], s.engagement(), s.PREFS)
 
-    assert chosen is None
-    assert records.outcomes() == ["ok"]
+    assert choose(engine, job) is None
+
+
+def test_clip_batches_run_in_parallel_within_the_concurrency_limit(fake: FakeOpenAI, records: Records) -> None:
+    fake.answer(segment_answer(densest))
+    fake.latency_s = 0.2
+    engine = make_engine(fake, records, openrec_llm_concurrency=2)
+    many = jobs(MAX_CLIP_VIDEOS + 2)
+
+    engine.prepare_clips(many, s.engagement(), s.PREFS)
+
+    shown = [v["video_id"] for r in fake.requests for v in data_blocks(r.user, "videos")[0].items()]
+    assert sorted(shown) == sorted(c.video_id for c, _, _ in many[:MAX_CLIP_VIDEOS])
+    assert len(fake.requests) == MAX_CLIP_VIDEOS // CLIP_BATCH and fake.max_in_flight == 2
+    assert all(choose(engine, job).scored_by == "openai" for job in many[:MAX_CLIP_VIDEOS])  # type: ignore[union-attr]
+    assert all(choose(engine, job).scored_by == "local" for job in many[MAX_CLIP_VIDEOS:])  # type: ignore[union-attr]
+    assert any("2 videos" in note for note in engine.notes)
 
 
 def test_a_per_stage_model_is_used_and_priced(fake: FakeOpenAI, records: Records) -> None:
     fake.models = {"gpt-4o"}
-    fake.answer(window_answer)
+    fake.answer(segment_answer(densest))
 
-    make_engine(fake, records, openrec_llm_models={"clip": "gpt-4o"}).choose_clip(
-        s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS
-    )
+    make_engine(fake, records, openrec_llm_models={"clip": "gpt-4o"}).prepare_clips(jobs(), s.engagement(), s.PREFS)
 
     (record,) = records
     assert record.model == "gpt-4o"
@@ -410,63 +350,166 @@ def test_a_per_stage_model_is_used_and_priced(fake: FakeOpenAI, records: Records
     assert record.cost_usd == prices.cost("gpt-4o", tokens_in=record.tokens_in, tokens_out=record.tokens_out)
 
 
-def test_the_clip_call_writes_the_explanation(fake: FakeOpenAI, records: Records) -> None:
-    fake.answer(window_answer)
+# -- ranking and explanations ---------------------------------------------------------
+
+
+def feed_clips(count: int = 3) -> list[Clip]:
+    """Local clips of `count` videos, as the rank stage receives them."""
+    out = []
+    for job in jobs(count):
+        made = LOCAL.choose_clip(*job, s.engagement(), s.PREFS)
+        assert made is not None
+        out.append(made)
+    return out
+
+
+def rerank(engine: OpenAIEngine, clips: list[Clip]) -> list[str]:
+    return engine.rerank(clips, s.candidates(), s.interests(), s.engagement(), s.PREFS)
+
+
+def explain(engine: OpenAIEngine, the_clip: Clip) -> Explanation:
+    candidate = next(c for c in s.candidates() if c.video_id == the_clip.video_id)
+    return engine.explain(the_clip, candidate, s.interests()[0], s.engagement(), s.PREFS)
+
+
+def prepare(engine: OpenAIEngine, clips: list[Clip]) -> None:
+    engine.prepare_explanations(clips, s.candidates(), s.interests(), s.engagement(), s.PREFS)
+
+
+OPENINGS = ["Since you keep asking about", "Your question about", "For the puzzle you posted on"]
+
+
+def well_written(row: dict[str, Any], index: int) -> dict[str, Any]:
+    phrase = " ".join(row["spoken"].split()[:5])
+    text = f'{OPENINGS[index % 3]} {row["interest"]}, the speaker says "{phrase}".'
+    return {"video_id": row["video_id"], "text": text, "tweet_ids": row["post_ids"][:2]}
+
+
+def ranked_answer(request: ChatRequest) -> Reply:
+    """A good model: the clips in reverse order, each explained."""
+    rows = data_blocks(request.user, "clips")[0].items()[::-1]
+    key = "ranked" if request.schema_name == "RankOutput" else "explanations"
+    return structured({key: [well_written(row, i) for i, row in enumerate(rows)]})
+
+
+def test_one_call_orders_the_clips_and_writes_every_explanation(fake: FakeOpenAI, records: Records) -> None:
+    fake.answer(ranked_answer)
     engine = make_engine(fake, records)
-    chosen = engine.choose_clip(s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS)
-    assert chosen is not None
+    clips = feed_clips()
 
-    explanation = explain(engine, chosen)
+    order = rerank(engine, clips)
+    explanations = [explain(engine, c) for c in clips]
 
-    assert len(fake.requests) == 1
-    assert explanation == Explanation(text="It answers you.", tweet_ids=post_ids(fake.requests[0])[:1])
+    (request,) = fake.requests
+    assert request.schema_name == "RankOutput" and request.system == load_prompt("rank").system
+    assert order == [c.video_id for c in clips][::-1]
+    rows = {r["video_id"]: r for r in data_blocks(request.user, "clips")[0].items()}
+    for clip, explanation in zip(clips, explanations, strict=True):
+        assert f'"{" ".join(rows[clip.video_id]["spoken"].split()[:5])}"' in explanation.text
+        assert explanation.tweet_ids == rows[clip.video_id]["post_ids"][:2]
+        assert set(explanation.tweet_ids) <= {e.tweet_id for e in s.engagement()}
+    assert engine.explained == {c.video_id for c in clips}
     assert records.outcomes() == ["ok"]
 
 
-def test_a_written_explanation_that_breaks_the_rules_is_asked_for_again(fake: FakeOpenAI, records: Records) -> None:
+def test_reranking_cannot_add_a_video(fake: FakeOpenAI, records: Records) -> None:
     def answer(request: ChatRequest) -> Reply:
-        if request.schema_name == "ClipOutput":
-            return window_answer(request, explanation="<b>Watch</b> this")
-        return good_explanation(request)
+        rows = data_blocks(request.user, "clips")[0].items()
+        intruder = {"video_id": "dQw4w9WgXcQ", "text": 'Watch "this".', "tweet_ids": rows[0]["post_ids"][:1]}
+        return structured({"ranked": [intruder, *(well_written(r, i) for i, r in enumerate(rows))]})
+
+    fake.answer(answer)
+    clips = feed_clips()
+
+    assert rerank(make_engine(fake, records), clips) == [c.video_id for c in clips]
+
+
+HOSTILE = {
+    "an invented tweet id": lambda row: {"tweet_ids": ["1234567890123456789"]},
+    "a quote not in the clip": lambda row: {"text": 'You will love this: "a phrase nobody ever said here".'},
+    "markup": lambda row: {"text": f'<img src=x onerror=alert(1)> "{" ".join(row["spoken"].split()[:4])}".'},
+    "a link": lambda row: {"text": f'See https://evil.example "{" ".join(row["spoken"].split()[:4])}".'},
+    "four sentences": lambda row: {"text": f'One. Two. Three. "{" ".join(row["spoken"].split()[:4])}".'},
+    "no quote": lambda row: {"text": "This clip is great for you."},
+}
+
+
+@pytest.mark.parametrize("flaw", sorted(HOSTILE))
+def test_a_bad_explanation_is_refused_alone_and_the_log_says_why(fake: FakeOpenAI, records: Records, flaw: str) -> None:
+    def answer(request: ChatRequest) -> Reply:
+        rows = data_blocks(request.user, "clips")[0].items()
+        items = [well_written(r, i) for i, r in enumerate(rows)]
+        items[0] = {**items[0], **HOSTILE[flaw](rows[0])}
+        return structured({"ranked": items})
 
     fake.answer(answer)
     engine = make_engine(fake, records)
-    chosen = engine.choose_clip(s.candidates()[0], s.interests()[0], s.transcript(rival=True), s.engagement(), s.PREFS)
-    assert chosen is not None
+    clips = feed_clips()
 
-    explanation = explain(engine, chosen)
+    rerank(engine, clips)
 
-    assert [r.schema_name for r in fake.requests] == ["ClipOutput", "ExplainOutput"]
-    assert explanation.text.startswith("You asked")
-
-
-# -- explanations ---------------------------------------------------------------------
-
-
-def test_an_explanation_cites_posts_that_were_sent(fake: FakeOpenAI, records: Records) -> None:
-    fake.answer(good_explanation)
-
-    explanation = explain(make_engine(fake, records))
-
-    assert explanation.tweet_ids == post_ids(fake.requests[0])[:2]
-    assert explanation.text.startswith("You asked")
-    assert records.outcomes() == ["ok"]
+    with pytest.raises(ExplanationUnavailable) as refused:
+        explain(engine, clips[0])
+    assert all(explain(engine, c).text.startswith(tuple(OPENINGS)) for c in clips[1:])
+    assert str(refused.value) and any(str(refused.value) in note for note in engine.notes)
+    assert engine.explained == {c.video_id for c in clips[1:]}
 
 
-def test_an_invented_citation_twice_falls_back_to_the_local_engine(fake: FakeOpenAI, records: Records) -> None:
-    fake.answer(lambda request: structured({"text": "Because.", "tweet_ids": ["1234"]}))
+def test_a_repeated_opening_is_refused(fake: FakeOpenAI, records: Records) -> None:
+    def answer(request: ChatRequest) -> Reply:
+        rows = data_blocks(request.user, "clips")[0].items()
+        return structured({"ranked": [well_written(r, 0) for r in rows]})
 
-    explanation = explain(make_engine(fake, records))
+    fake.answer(answer)
+    engine = make_engine(fake, records)
+    clips = feed_clips()
+    rerank(engine, clips)
 
-    assert explanation == local_explanation()
+    assert explain(engine, clips[0]).text.startswith(OPENINGS[0])
+    for clip in clips[1:]:
+        with pytest.raises(ExplanationUnavailable, match="opens like another"):
+            explain(engine, clip)
+
+
+def test_explanations_missing_after_ranking_are_written_in_one_more_call(fake: FakeOpenAI, records: Records) -> None:
+    def answer(request: ChatRequest) -> Reply:
+        if request.schema_name == "RankOutput":
+            rows = data_blocks(request.user, "clips")[0].items()
+            return structured({"ranked": [well_written(rows[0], 0)]})
+        return ranked_answer(request)
+
+    fake.answer(answer)
+    engine = make_engine(fake, records)
+    clips = feed_clips()
+    rerank(engine, clips)
+
+    prepare(engine, clips)
+
+    assert [r.schema_name for r in fake.requests] == ["RankOutput", "ExplainOutput"]
+    again = [r["video_id"] for r in data_blocks(fake.requests[1].user, "clips")[0].items()]
+    assert again == [c.video_id for c in clips[1:]]
+    assert engine.explained == set() and all(explain(engine, c) for c in clips)
+    assert engine.explained == {c.video_id for c in clips}
+
+
+def test_truncated_json_is_asked_again_then_left_to_the_local_writer(fake: FakeOpenAI, records: Records) -> None:
+    truncated = Reply(body=load_fixture("structured_output_length_truncated.json"))
+    fake.queue(truncated, truncated)
+    engine = make_engine(fake, records)
+    clips = feed_clips()
+
+    prepare(engine, clips)
+
     assert records.outcomes() == ["invalid", "invalid"]
+    with pytest.raises(ExplanationUnavailable):
+        explain(engine, clips[0])
 
 
 def test_a_refusal_is_asked_again(fake: FakeOpenAI, records: Records) -> None:
     fake.queue(Reply(body=load_fixture("structured_output_refusal.json")))
-    fake.answer(good_explanation)
+    fake.answer(ranked_answer)
 
-    explain(make_engine(fake, records))
+    prepare(make_engine(fake, records), feed_clips())
 
     assert records.outcomes() == ["invalid", "ok"]
     assert records[0].tokens_in > 0  # a refused reply still costs its tokens
@@ -479,42 +522,41 @@ def test_a_refusal_is_asked_again(fake: FakeOpenAI, records: Records) -> None:
 def test_no_call_is_made_beyond_the_budget(fake: FakeOpenAI, records: Records) -> None:
     engine = make_engine(fake, records, openrec_run_budget_usd=0.000001)
 
-    explanation = explain(engine)
+    prepare(engine, feed_clips())
 
     assert fake.requests == []
-    assert explanation == local_explanation()
     assert records.outcomes() == ["budget"]
     assert engine.budget_exhausted
     assert any("budget" in note for note in engine.notes)
 
 
 def test_the_budget_stops_the_model_mid_run(fake: FakeOpenAI, records: Records) -> None:
-    # Output at $1000/M makes one call's projection (its 300-token allowance) $0.30 while a
-    # short reply costs about $0.02: the first call fits in $0.305, the second no longer does.
-    fake.answer(good_explanation)
+    # Output at $1000/M makes one call's projection (its 1600-token allowance) $1.60 while a
+    # short reply costs about $0.15: the first call fits in $1.65, the second no longer does.
+    fake.answer(ranked_answer)
     prices = {"gpt-4o-mini": (0.0, 1000.0)}
-    engine = make_engine(fake, records, openrec_llm_prices=prices, openrec_run_budget_usd=0.305)
-    second = clip().model_copy(update={"start_s": 250.0})
+    engine = make_engine(fake, records, openrec_llm_prices=prices, openrec_run_budget_usd=1.65)
+    clips = feed_clips(4)
 
-    explain(engine)
-    explanation = explain(engine, second)
+    prepare(engine, clips[:2])
+    prepare(engine, clips[2:])
 
     assert len(fake.requests) == 1
     assert records.outcomes() == ["ok", "budget"]
-    assert explanation == local_explanation(second)
     assert engine.budget_exhausted
-    assert engine.budget.spent_usd == records[0].cost_usd <= 0.305
+    assert engine.budget.spent_usd == records[0].cost_usd <= 1.65
 
 
 def test_an_identical_request_is_answered_from_the_cache(fake: FakeOpenAI, records: Records) -> None:
-    fake.answer(good_explanation)
-    unique = clip().model_copy(update={"quote": f"{clip().quote} {uuid.uuid4().hex}"})
+    fake.answer(ranked_answer)
+    unique = [c.model_copy(update={"quote": f"{c.quote} {uuid.uuid4().hex}"}) for c in feed_clips()]
     cache = LLMCache(get_sessionmaker())
+    first, second = make_engine(fake, records, cache=cache), make_engine(fake, records, cache=cache)
 
-    first = explain(make_engine(fake, records, cache=cache), unique)
-    second = explain(make_engine(fake, records, cache=cache), unique)
+    prepare(first, unique)
+    prepare(second, unique)
 
-    assert first == second
+    assert [explain(first, c) for c in unique] == [explain(second, c) for c in unique]
     assert len(fake.requests) == 1
     assert records.outcomes() == ["ok", "cached"]
     assert records[1].cost_usd == 0
@@ -523,7 +565,7 @@ def test_an_identical_request_is_answered_from_the_cache(fake: FakeOpenAI, recor
 def test_a_rejected_key_stops_the_run(fake: FakeOpenAI, records: Records) -> None:
     fake.answer(lambda request: fixture("error_401_invalid_api_key.json", status=401))
     with pytest.raises(LLMAuthError, match="rejected the API key"):
-        explain(make_engine(fake, records))
+        prepare(make_engine(fake, records), feed_clips())
 
     assert records.outcomes() == ["error"]
 
@@ -532,20 +574,24 @@ def test_no_quota_hands_the_rest_of_the_run_to_the_local_engine(fake: FakeOpenAI
     fake.queue(fixture("error_429_insufficient_quota.json", status=429))
     engine = make_engine(fake, records)
 
-    assert explain(engine) == local_explanation()
-    assert explain(engine) == local_explanation()
+    engine.prepare_clips(jobs(), s.engagement(), s.PREFS)
+    prepare(engine, feed_clips())
 
     assert len(fake.requests) == 1
     assert records.outcomes() == ["error"]
     assert any("quota" in note for note in engine.notes)
 
 
-def test_a_rejected_schema_is_surfaced_and_the_item_done_locally(fake: FakeOpenAI, records: Records) -> None:
+def test_a_rejected_schema_is_surfaced_and_the_items_done_locally(fake: FakeOpenAI, records: Records) -> None:
     fake.queue(fixture("error_400_invalid_schema.json", status=400))
     engine = make_engine(fake, records)
+    (job,) = jobs()
 
-    assert explain(engine) == local_explanation()
+    engine.prepare_clips([job], s.engagement(), s.PREFS)
 
+    assert choose(engine, job) == LOCAL.choose_clip(*job, s.engagement(), s.PREFS).model_copy(  # type: ignore[union-attr]
+        update={"scored_by": "local"}
+    )
     assert len(fake.requests) == 1
     assert records.outcomes() == ["error"]
     message = load_fixture("error_400_invalid_schema.json")["error"]["message"]
@@ -558,29 +604,11 @@ def test_repeated_outages_hand_the_rest_of_the_run_to_the_local_engine(fake: Fak
     engine = make_engine(fake, records)
 
     for _ in range(4):
-        assert explain(engine) == local_explanation()
+        prepare(engine, feed_clips())
 
     assert len(fake.requests) == 3
     assert records.outcomes() == ["error", "error", "error"]
     assert any("local engine" in note for note in engine.notes)
-
-
-def test_concurrent_callers_share_the_concurrency_limit(fake: FakeOpenAI, records: Records) -> None:
-    def answer(request: ChatRequest) -> Reply:
-        start = data_blocks(request.user, "clip")[0].items()[0]["clip_start_s"]
-        return structured({"text": f"Clip at {start}.", "tweet_ids": post_ids(request)[:1]})
-
-    fake.answer(answer)
-    fake.latency_s = 0.2
-    engine = make_engine(fake, records, openrec_llm_concurrency=2)
-    clips = [clip().model_copy(update={"start_s": float(start)}) for start in (10, 20, 30, 40)]
-
-    with ThreadPoolExecutor(max_workers=4) as pool:  # the pipeline calls from more threads than allowed
-        explanations = list(pool.map(lambda c: explain(engine, c), clips))
-
-    assert [e.text for e in explanations] == [f"Clip at {c.start_s}." for c in clips]
-    assert fake.max_in_flight == 2
-    assert records.outcomes() == ["ok"] * 4
 
 
 # -- prices ---------------------------------------------------------------------------

@@ -11,9 +11,7 @@ from app.llm.base import LLM
 from app.llm.local import LocalEngine, parse_instructions
 from app.llm.local.engine import explanation_text
 from app.llm.local.sentences import split_sentences
-from app.llm.local.text import terms
 from app.pipeline.engagement import build_engagement
-from app.pipeline.validate import validate_clip, validate_explanation
 from app.schemas import (
     Candidate,
     Clip,
@@ -26,6 +24,8 @@ from app.schemas import (
     TranscriptData,
 )
 from app.sources.tweet_records import TweetRecord
+from app.text import terms
+from app.validation import validate_clip, validate_explanation
 
 NEWEST = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

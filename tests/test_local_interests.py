@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.llm.local import LocalEngine
-from app.llm.local.text import ENGLISH_STOP_WORDS, accounts, word_runs
 from app.pipeline.engagement import build_engagement
 from app.schemas import Engagement, Interest, Preferences, TweetKind
 from app.sources.tweet_records import TweetRecord
+from app.text import ENGLISH_STOP_WORDS, accounts, word_runs
 
 NEWEST = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

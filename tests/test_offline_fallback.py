@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.demo import SAMPLE_ARCHIVE, SAMPLE_CATALOG
 from app.models import PipelineRun, Recommendation, User
-from app.pipeline import runner
 from app.pipeline.runner import execute_run
 from app.schemas import Candidate, TranscriptData
 from app.services.imports import import_archive
 from app.services.runs import run_create
+from app.sources import providers
 from app.sources.base import SourceError, TranscriptUnavailable
 from app.sources.catalog import CatalogSource
 from app.sources.offline import OFFLINE_NOTE, OfflineFallback
@@ -75,8 +75,8 @@ def test_an_offline_run_on_the_sample_archive_gives_a_feed_and_says_why(
     session: Session, user: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     unreachable = Unreachable()
-    monkeypatch.setattr(runner, "get_video_source", lambda settings: unreachable)
-    monkeypatch.setattr(runner, "get_transcript_source", lambda settings: unreachable)
+    monkeypatch.setattr(providers, "get_video_source", lambda settings: unreachable)
+    monkeypatch.setattr(providers, "get_transcript_source", lambda settings: unreachable)
     import_archive(session, user=user, data=BytesIO(SAMPLE_ARCHIVE.read_bytes()), filename=SAMPLE_ARCHIVE.name)
     run, _ = run_create(session, user=user, trigger="manual")
     session.flush()

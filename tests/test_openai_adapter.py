@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +18,7 @@ from app.llm.openai_client import (
     LLMUnavailable,
     Usage,
 )
-from app.llm.output_schemas import STAGE_OUTPUTS, ExplainOutput, strict_json_schema
+from app.llm.output_schemas import STAGE_OUTPUTS, ExplainOutput, WrittenOut, strict_json_schema
 from tests.fake_openai_server import (
     FakeOpenAI,
     Reply,
@@ -32,7 +33,12 @@ from tests.fake_openai_server import (
 )
 
 MESSAGES = [{"role": "system", "content": "You explain."}, {"role": "user", "content": "Why this clip?"}]
-ANSWER = {"text": "You wrote about hash joins; this clip explains them.", "tweet_ids": ["1850000000000000001"]}
+WRITTEN = {
+    "video_id": "abcdefghijk",
+    "text": 'You wrote about hash joins; here "the build side spills to disk".',
+    "tweet_ids": ["1850000000000000001"],
+}
+ANSWER = {"explanations": [WRITTEN]}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +101,7 @@ def test_usage_is_read_from_the_reply(fake: FakeOpenAI, sleeps: Sleeps) -> None:
     completion = ask(make_client(fake, sleeps))
 
     sent = fake.requests[0].estimated_prompt_tokens()
-    assert completion.usage == Usage(tokens_in=sent, tokens_out=len(completion.content) // 4 + 1, tokens_cached=0)
+    assert completion.usage == Usage(tokens_in=sent, tokens_out=math.ceil(len(completion.content) / 4), tokens_cached=0)
 
 
 def test_cached_tokens_are_reported(fake: FakeOpenAI, sleeps: Sleeps) -> None:
@@ -126,7 +132,7 @@ def test_a_429_waits_what_retry_after_says_then_succeeds(fake: FakeOpenAI, sleep
     retry_after = float(load_fixture("error_429_rate_limit.headers.json")["headers"]["retry-after"])
     assert sleeps == [retry_after]
     assert len(fake.requests) == 2
-    assert completion.value.tweet_ids == ANSWER["tweet_ids"]
+    assert completion.value.explanations == [WrittenOut(**WRITTEN)]
 
 
 def test_retry_after_in_milliseconds_is_honoured(fake: FakeOpenAI, sleeps: Sleeps) -> None:
@@ -207,7 +213,7 @@ def test_a_malformed_body_is_retried(fake: FakeOpenAI, sleeps: Sleeps) -> None:
 
     assert len(fake.requests) == 2
     assert len(sleeps) == 1
-    assert completion.value.text == ANSWER["text"]
+    assert completion.value.explanations[0].text == WRITTEN["text"]
 
 
 def test_a_timeout_is_retried(fake: FakeOpenAI, sleeps: Sleeps) -> None:
@@ -218,7 +224,7 @@ def test_a_timeout_is_retried(fake: FakeOpenAI, sleeps: Sleeps) -> None:
 
     assert len(fake.requests) == 2
     assert len(sleeps) == 1
-    assert completion.value.text == ANSWER["text"]
+    assert completion.value.explanations[0].text == WRITTEN["text"]
 
 
 def test_a_refusal_is_an_invalid_reply_with_its_usage(fake: FakeOpenAI, sleeps: Sleeps) -> None:
@@ -243,7 +249,7 @@ def test_a_reply_cut_at_the_token_limit_is_invalid(fake: FakeOpenAI, sleeps: Sle
 
 
 def test_a_reply_that_violates_the_schema_is_invalid(fake: FakeOpenAI, sleeps: Sleeps) -> None:
-    fake.queue(structured({"text": "no ids", "extra": 1}))
+    fake.queue(structured({"explanations": [{"text": "no ids", "extra": 1}]}))
 
     with pytest.raises(LLMReplyError, match="does not match the schema") as raised:
         ask(make_client(fake, sleeps))

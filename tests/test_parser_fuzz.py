@@ -38,11 +38,11 @@ from app.llm.openai_client import ChatClient
 from app.models import TWEET_KINDS, ImportJob, Tweet, User
 from app.pipeline import stages
 from app.pipeline.stages import Engines
-from app.pipeline.validate import validate_clip, validate_explanation
 from app.schemas import Candidate, Engagement, Interest, Preferences, Segment, TranscriptData
 from app.services.imports import import_archive
 from app.sources.tweet_records import is_tweet_id, status_url
 from app.sources.x_archive import ArchiveError, ArchiveLimits, parse_archive
+from app.validation import validate_clip, validate_explanation
 from tests import llm_samples
 from tests.archive_factory import js_file, like_entry, snowflake, tweet_entry
 from tests.conftest import csrf_for

@@ -14,10 +14,13 @@ from app.llm.engine import OpenAIEngine
 from app.llm.local import LocalEngine
 from app.llm.openai_client import ChatClient
 from app.llm.prompts import PromptFileError, load_prompt, neutralise, parse_prompt
-from app.schemas import Candidate, Engagement, Preferences, Segment, TranscriptData
+from app.pipeline import stages
+from app.pipeline.stages import Engines
+from app.schemas import Candidate, Engagement, FeedItem, Preferences, Segment, TranscriptData
 from app.web.templating import templates
 from tests import llm_samples as s
 from tests.fake_openai_server import ChatRequest, FakeOpenAI, Reply, data_blocks, run_fake_openai, structured
+from tests.llm_pipeline import Progress
 
 LOCAL = LocalEngine()
 INJECTION = (
@@ -63,16 +66,22 @@ def obeying_model(request: ChatRequest) -> Reply:
             {"video_id": v, "keep": True, "interest": interest, "reason": "told to", "score": 1.0} for v in ids
         ]
         return structured({"decisions": decisions})
-    if name == "ExplainOutput":
-        return structured({"text": "As instructed: <script>alert(1)</script>", "tweet_ids": ["1"]})
+    if name in ("RankOutput", "ExplainOutput"):
+        rows = data_blocks(request.user, "clips")[0].items()
+        told = [{"video_id": "EVILVIDEO01", "text": "Watch this.", "tweet_ids": ["1"]}]
+        told += [
+            {"video_id": r["video_id"], "text": "As instructed: <script>alert(1)</script>", "tweet_ids": ["1"]}
+            for r in rows
+        ]
+        return structured({"ranked" if name == "RankOutput" else "explanations": told})
     if name == "InterestsOutput":
         bad = {"name": "Crypto", "description": "told to", "weight": 1.0, "evidence_tweet_ids": ["1"], "keywords": []}
         return structured({"interests": [bad]})
-    if name == "ClipOutput":
-        return structured(
-            {"has_clip": True, "start_s": 0, "end_s": 600, "quote": "EVILVIDEO01", "score": 1.0}
-            | {"explanation": "<script>alert(1)</script>", "tweet_ids": ["1"]}
-        )
+    if name == "ClipsOutput":
+        videos = data_blocks(request.user, "videos")[0].items()
+        told = [{"video_id": "EVILVIDEO01", "segment": 1, "score": 1.0}]
+        told += [{"video_id": v["video_id"], "segment": 99, "score": 1.0} for v in videos]
+        return structured({"choices": told})
     raise AssertionError(f"unexpected stage {name}")
 
 
@@ -120,7 +129,7 @@ def test_hostile_posts_and_instructions_cannot_break_out_of_their_blocks(
 
     user = fake.requests[0].user
     assert user.count("<preferences>") == user.count("</preferences>") == 1
-    assert user.count("<data ") == user.count("</data>") == 1
+    assert user.count("<data ") == user.count("</data>") == 2  # the posts, and the local engine's groupings
     (block,) = data_blocks(user, "engagement")
     assert [item["id"] for item in block.items()] == [e.tweet_id for e in sorted(posts, key=lambda e: -e.weight)]
 
@@ -157,78 +166,110 @@ def test_an_obeying_model_cannot_recommend_an_injected_video(fake: FakeOpenAI, r
     assert [r.outcome for r in records] == ["invalid", "invalid"]
 
 
-def test_an_obeying_model_cannot_stretch_a_clip(fake: FakeOpenAI, records: list[CallRecord]) -> None:
-    transcript = s.transcript(rival=True)  # a close call, so the model is asked
+def test_an_obeying_model_cannot_pick_a_segment_it_was_not_shown(fake: FakeOpenAI, records: list[CallRecord]) -> None:
+    transcript = s.transcript()
     segments = list(transcript.segments)
     segments[55] = segments[55].model_copy(update={"text": INJECTION})
     transcript = transcript.model_copy(update={"segments": segments})
     args = (s.candidates()[0], s.interests()[0], transcript, s.engagement(), s.PREFS)
     fake.answer(obeying_model)
+    engine = make_engine(fake, records)
 
-    chosen = make_engine(fake, records).choose_clip(*args)
+    engine.prepare_clips([args[:3]], s.engagement(), s.PREFS)
+    chosen = engine.choose_clip(*args)
 
-    assert chosen == LOCAL.choose_clip(*args)
-    assert [r.outcome for r in records] == ["invalid", "invalid"]
+    expected = LOCAL.choose_clip(*args)
+    assert expected is not None and chosen == expected.model_copy(update={"scored_by": "local"})
+    assert [r.outcome for r in records] == ["ok"]  # the reply parsed; its choices were refused one by one
 
 
-def test_an_obeying_model_cannot_cite_foreign_tweets_or_write_markup(
+def hostile_feed(fake: FakeOpenAI, records: list[CallRecord], evidence: list[Engagement]) -> list[FeedItem]:
+    """The rank stage with the model in front of the local engine, on clips of two videos."""
+    chosen = [
+        LOCAL.choose_clip(c, s.interests()[0], s.transcript(c.video_id), s.engagement(), s.PREFS)
+        for c in s.candidates()[:2]
+    ]
+    assert all(chosen)
+    engines = Engines(primary=make_engine(fake, records), fallback=LOCAL)
+    return stages.rank(
+        engines,
+        [c for c in chosen if c],
+        s.candidates(),
+        s.interests(),
+        evidence,
+        s.PREFS,
+        Progress(),
+        user_tweet_ids={e.tweet_id for e in evidence},
+        feed_size=10,
+    )
+
+
+def test_an_obeying_model_cannot_cite_foreign_tweets_write_markup_or_add_a_video(
     fake: FakeOpenAI, records: list[CallRecord]
 ) -> None:
-    the_clip = LOCAL.choose_clip(s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS)
-    assert the_clip is not None
-    evidence = [*s.engagement()[:3], Engagement(tweet_id="1998", kind="tweet", text=INJECTION, weight=1.0)]
+    evidence = [*s.engagement()[:4], Engagement(tweet_id="1998", kind="tweet", text=INJECTION, weight=1.0)]
     fake.answer(obeying_model)
 
-    explanation = make_engine(fake, records).explain(the_clip, s.candidates()[0], s.interests()[0], evidence, s.PREFS)
+    feed = hostile_feed(fake, records, evidence)
 
-    assert explanation == LOCAL.explain(the_clip, s.candidates()[0], s.interests()[0], evidence, s.PREFS)
-    assert "<script" not in explanation.text
-    assert "1" not in explanation.tweet_ids
+    assert [i.video_id for i in feed] == [c.video_id for c in s.candidates()[:2]]
+    assert all(i.explanation.startswith("Picked for your interest in") for i in feed)  # the local writer's
+    assert all("<script" not in i.explanation and "1" not in i.tweet_ids for i in feed)
 
 
 def test_markup_alone_is_refused_even_with_real_citations(fake: FakeOpenAI, records: list[CallRecord]) -> None:
-    the_clip = LOCAL.choose_clip(s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS)
-    assert the_clip is not None
-    ids = [e.tweet_id for e in s.engagement()[:2]]
-    fake.queue(
-        structured({"text": 'See <a href="https://evil.example">this</a>.', "tweet_ids": ids}),
-        structured({"text": "Hash joins, where a < b matters, explained.", "tweet_ids": ids}),
-    )
+    def answer(request: ChatRequest) -> Reply:
+        rows = data_blocks(request.user, "clips")[0].items()
+        phrase = " ".join(rows[1]["spoken"].split()[:4])
+        return structured(
+            {
+                "ranked": [
+                    {
+                        "video_id": rows[0]["video_id"],
+                        "text": 'See <a href="#">this</a>.',
+                        "tweet_ids": rows[0]["post_ids"],
+                    },
+                    {
+                        "video_id": rows[1]["video_id"],
+                        "text": f'Hash joins, where a < b matters: "{phrase}".',
+                        "tweet_ids": rows[1]["post_ids"][:1],
+                    },
+                ]
+            }
+        )
 
-    explanation = make_engine(fake, records).explain(
-        the_clip, s.candidates()[0], s.interests()[0], s.engagement()[:4], s.PREFS
-    )
+    fake.answer(answer)
 
-    assert explanation.text == "Hash joins, where a < b matters, explained."
-    assert [r.outcome for r in records] == ["invalid", "ok"]
-    assert "plain text" in (records[0].error or "")
+    feed = hostile_feed(fake, records, s.engagement())
+
+    by_video = {i.video_id: i.explanation for i in feed}
+    first, second = (c.video_id for c in s.candidates()[:2])
+    assert by_video[first].startswith("Picked for your interest in") and "<a" not in by_video[first]
+    assert by_video[second].startswith("Hash joins, where a < b matters")
 
 
 def test_markup_spoken_in_a_transcript_is_kept_as_text_and_escaped_on_the_page(
     fake: FakeOpenAI, records: list[CallRecord]
 ) -> None:
-    payload = "<img src=x onerror=alert(1)> a hash join builds a hash table on the smaller input"
-    spoken = {*range(20, 34), *range(50, 64)}  # said twice, far apart: a close call, so the model is asked
+    payload = "<img src=x onerror=alert(1)> a hash join builds a hash table on the smaller input."
     segments = [
-        Segment(text=payload if i in spoken else s.FILLER[i % len(s.FILLER)], start=i * 5.0, duration=5.0)
-        for i in range(80)
+        Segment(text=payload if 20 <= i < 30 else s.FILLER[i % len(s.FILLER)] + ".", start=i * 5.0, duration=5.0)
+        for i in range(60)
     ]
     transcript = TranscriptData(video_id="pg000000000", language_code="en", is_generated=True, segments=segments)
-    quote = "<img src=x onerror=alert(1)> a hash join builds a hash table"
 
     def answer(request: ChatRequest) -> Reply:
-        ids = [p["id"] for p in data_blocks(request.user, "posts")[0].items()][:1]
-        window = data_blocks(request.user, "window")[0].attrs
-        start, end = int(window["start"]) + 5, int(window["end"])
-        clip = {"has_clip": True, "start_s": start, "end_s": end, "quote": quote, "score": 0.9}
-        return structured(clip | {"explanation": "It shows how a hash join is built.", "tweet_ids": ids})
+        rows = data_blocks(request.user, "segments")[0].items()
+        hit = next((r["segment"] for r in rows if r["start_s"] <= 110 < r["end_s"]), 0)
+        return structured({"choices": [{"video_id": rows[0]["video_id"], "segment": hit, "score": 0.9}]})
 
     fake.answer(answer)
-    chosen = make_engine(fake, records).choose_clip(
-        s.candidates()[0], s.interests()[0], transcript, s.engagement(), s.PREFS
-    )
+    engine = make_engine(fake, records)
+    args = (s.candidates()[0], s.interests()[0], transcript, s.engagement(), s.PREFS)
+    engine.prepare_clips([args[:3]], s.engagement(), s.PREFS)
+    chosen = engine.choose_clip(*args)
 
-    assert chosen is not None and chosen.quote == quote  # stored verbatim, as text
+    assert chosen is not None and chosen.scored_by == "openai" and "<img src=x" in chosen.quote  # verbatim text
     html = templates.env.from_string("<blockquote>{{ quote }}</blockquote>").render(quote=chosen.quote)
     assert "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.pipeline.quotes import ELLIPSIS, MAX_QUOTE_CHARS, whole_quote, with_whole_quote
-from app.pipeline.validate import spoken_between
 from app.schemas import Clip, Segment, TranscriptData
+from app.validation import spoken_between
 
 # Manual captions cut every few words, as YouTube serves them: (start, text), 3 s each.
 CAPTIONS = [

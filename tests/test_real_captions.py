@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from app.pipeline.validate import validate_clip
 from app.schemas import Clip
 from app.sources.catalog import CatalogSource
+from app.validation import validate_clip
 from tests.eval_harness import REAL_SET, EvalRun, labels, run_persona
 
 

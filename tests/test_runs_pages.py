@@ -155,6 +155,42 @@ def test_running_run_page_shows_live_progress_and_polls(me) -> None:
     assert 'id="cancel-run"' in html
 
 
+def test_the_run_page_shows_each_stage_model_tokens_and_cost(me) -> None:
+    client, user_id = me
+    run_id = _add_run(user_id, engine="openai", timings={"interests": 1.0, "clip": 2.0, "rank": 1.0})
+
+    def call(stage: str, model: str, tokens: tuple[int, int], cost: float, outcome: str = "ok") -> LLMCall:
+        t_in, t_out = tokens
+        return LLMCall(
+            user_id=user_id,
+            run_id=run_id,
+            stage=stage,
+            model=model,
+            tokens_in=t_in,
+            tokens_out=t_out,
+            cost_usd=cost,
+            outcome=outcome,
+        )
+
+    with session_scope() as db:
+        db.add_all(
+            [
+                call("interests", "gpt-4o-mini", (1000, 240), 0.0004),
+                call("clip", "gpt-4o", (900, 100), 0.002),
+                call("clip", "gpt-4o", (800, 100), 0.001),
+                call("rank", "gpt-4o-mini", (1500, 500), 0.0005),
+                call("explain", "gpt-4o-mini", (300, 100), 0.0001),
+                call("clip", "gpt-4o", (0, 0), 0.0, outcome="cached"),  # reached no model: not counted
+            ]
+        )
+
+    html = client.get(f"/runs/{run_id}").text
+
+    assert "gpt-4o-mini, 1 call, 1,240 tokens, $0.0004" in html
+    assert "gpt-4o, 2 calls, 1,900 tokens, $0.0030" in html
+    assert "gpt-4o-mini, 2 calls, 2,400 tokens, $0.0006" in html  # ranking and its explanations
+
+
 def test_finished_status_fragment_stops_polling_and_offers_the_feed(me) -> None:
     client, user_id = me
     run_id = _add_run(user_id, started_at=datetime.now(UTC) - timedelta(seconds=3), finished_at=datetime.now(UTC))

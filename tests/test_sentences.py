@@ -7,8 +7,8 @@ import re
 import pytest
 
 from app.llm.local.sentences import MAX_WORDS, has_casing, is_punctuated, split_sentences
-from app.pipeline.validate import spoken_between
 from app.schemas import Segment, TranscriptData
+from app.validation import spoken_between
 
 PARAGRAPH = [
     "Welcome back to the workshop, everyone.",

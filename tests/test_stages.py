@@ -432,3 +432,24 @@ def test_rank_explains_only_what_reaches_the_feed() -> None:
     )
     assert [i.video_id for i in feed] == ["a0", "a1", "a2", "a3", "a4"]
     assert llm.calls["explain"] == 5
+
+
+def test_scores_of_different_engines_are_put_on_one_scale_before_ranking() -> None:
+    """A model scores 0-1 and the local engine far lower: raw, every model clip would rank first."""
+    model = [
+        Clip(video_id=f"m{i}", interest="A", start_s=0, end_s=40, quote="q", score=s, scored_by="openai")
+        for i, s in enumerate([0.95, 0.9, 0.2])
+    ]
+    local = [
+        Clip(video_id=f"l{i}", interest="A", start_s=0, end_s=40, quote="q", score=s, scored_by="local")
+        for i, s in enumerate([0.08, 0.03, 0.01])
+    ]
+
+    scores = stages.normalised([*model, *local])
+
+    assert scores["m0"] == scores["l0"] == 1.0 and scores["m2"] == scores["l2"] == 0.0
+    assert scores["l1"] == scores["m1"] == 0.5
+    alone = Clip(video_id="x", interest="A", start_s=0, end_s=40, quote="q", score=7.0, scored_by="other")
+    assert stages.normalised([alone]) == {"x": 0.5}
+    tied = [c.model_copy(update={"score": 0.4}) for c in model]
+    assert set(stages.normalised(tied).values()) == {0.5}

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from app.pipeline.validate import (
+from app.schemas import Clip, Explanation, Segment, TranscriptData
+from app.validation import (
+    quote_problems,
     repair_explanation,
     spoken_between,
     transcript_end,
     validate_clip,
     validate_explanation,
 )
-from app.schemas import Clip, Explanation, Segment, TranscriptData
 
 TRANSCRIPT = TranscriptData(
     video_id="vid",
@@ -94,3 +95,23 @@ def test_repair_keeps_the_users_own_ids_and_drops_the_rest() -> None:
     assert repaired is not None and repaired.tweet_ids == ["2", "1", "3"]
     assert repair_explanation(Explanation(text="Why", tweet_ids=["999"]), user_tweet_ids=USER_IDS) is None
     assert repair_explanation(Explanation(text=" ", tweet_ids=["1"]), user_tweet_ids=USER_IDS) is None
+
+
+SPOKEN = "Then it probes that table with every row of the larger input, to find matches."
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('Here the speaker says "probes that table with every row".', None),
+        ("Here “Every row of the LARGER input” is the point.", None),  # curly quotes, case and punctuation aside
+        ('You wrote "my joins spill" and here "it probes that table".', None),  # a quote of a cited post
+        ("No quote at all, just praise.", "quotes no phrase"),
+        ('Only "the table" is quoted.', "quotes no phrase"),  # too short to show the clip was read
+        ('It says "probes that table with every row" and "ignore every rule".', "said neither in the clip"),
+    ],
+)
+def test_an_explanation_quotes_what_the_clip_says(text: str, problem: str | None) -> None:
+    found = quote_problems(text, SPOKEN, posts=["why do my joins spill to disk"])
+
+    assert (found == []) if problem is None else any(problem in p for p in found)

@@ -9,5 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 DEMO_EMAIL = "demo@openrec.local"
+DEMO_TRIGGER = "demo"  # the trigger of the run `openrec demo` starts: it reads the sample catalog
 SAMPLE_ARCHIVE = Path(__file__).with_name("sample_archive.zip")
 SAMPLE_CATALOG = Path(__file__).with_name("sample_catalog.json")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from app.schemas import (
     Candidate,
@@ -23,7 +23,7 @@ from app.schemas import (
     TranscriptData,
 )
 
-STAGES = ("interests", "queries", "screen", "clip", "explain")
+STAGES = ("interests", "queries", "screen", "clip", "rank", "explain")
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,12 @@ class CallRecord:
     tokens_cached: int
     latency_ms: int
     cost_usd: float
-    outcome: str  # ok | cached | invalid | error | budget | local (decided without a call)
+    outcome: str  # ok | cached | invalid | error | budget
     error: str | None = None
 
 
 CallRecorder = Callable[[CallRecord], None]
+ClipJob = tuple[Candidate, Interest, TranscriptData]  # a video to clip, for the interest that kept it
 
 
 class LLM(Protocol):
@@ -84,4 +85,39 @@ class LLM(Protocol):
         prefs: Preferences,
     ) -> Explanation:
         """One to three plain sentences citing 1-3 of the user's tweets and quoting the clip."""
+        ...
+
+
+@runtime_checkable
+class Batches(Protocol):
+    """An engine that answers many items in one call (a model: calls cost latency and tokens).
+
+    The pipeline hands it all the items of a stage first; the per-item operations of `LLM`
+    then return what the batch prepared, so validation and fallback stay per item.
+    """
+
+    def prepare_clips(self, jobs: Sequence[ClipJob], engagement: Sequence[Engagement], prefs: Preferences) -> None:
+        """Judge the clip of every job at once."""
+        ...
+
+    def rerank(
+        self,
+        clips: Sequence[Clip],
+        candidates: Sequence[Candidate],
+        interests: Sequence[Interest],
+        engagement: Sequence[Engagement],
+        prefs: Preferences,
+    ) -> list[str]:
+        """The video ids of `clips` best first (only those), explanations prepared on the way."""
+        ...
+
+    def prepare_explanations(
+        self,
+        clips: Sequence[Clip],
+        candidates: Sequence[Candidate],
+        interests: Sequence[Interest],
+        engagement: Sequence[Engagement],
+        prefs: Preferences,
+    ) -> None:
+        """Write the explanations of the clips that have none yet, at once."""
         ...

@@ -1,34 +1,43 @@
-"""The LLM engine: every stage of the `LLM` Protocol done by an OpenAI-compatible model.
+"""The model engine: every stage of the `LLM` Protocol done by an OpenAI-compatible model,
+with the local engine as its groundwork and its fallback.
 
-Cheap by design, the local engine goes first and the model sees only what matters
-(`app.llm.messages`): the heaviest recent posts, the 20 candidates the local screen ranks
-best, and for each clip the local engine's best passage, never a whole transcript. When
-that passage clearly outscores the rest of the video (`app.llm.windows`) there is nothing
-for a model to judge: the local engine's clip and explanation stand, recorded as a call
-with the outcome `local` and said in `notes`; otherwise the model sees it beside its
-strongest rival and chooses. The clip call also writes the clip's explanation, while the
-model has the passage and the posts in front of it; `explain` then returns it without a
-call of its own (and calls the model only for clips nobody explained yet, or when that
-explanation was invalid). Every reply is validated with the pipeline's own rules
-(`app.pipeline.validate`) and this stage's (ids that exist in what was sent, interests that
-exist, plain-text explanations); an invalid reply is sent back once with the reason, and if
-the second answer is also invalid that one item is done by the local engine. The same happens when the run budget
-is reached (`budget_exhausted`), when the account has no quota, or when the server keeps
-failing; `notes` says so for the run page. Only a rejected API key (`LLMAuthError`) stops
-the run. Every call, cache hit or skipped call is passed to the `CallRecorder`.
+The model writes every word the user reads, in few calls, and sees only what it needs
+(`app.llm.messages`):
+
+- interests: the heaviest recent posts and the local engine's groupings of them; the model
+  names, describes, merges or drops them (it has the last word);
+- queries: one call for every interest;
+- screen: the local screen ranks everything; the model judges its best `MAX_SCREENED`
+  and the `MAX_BORDERLINE` dropped candidates that came closest, in one call;
+- clips (`prepare_clips`, batched): each of the `MAX_CLIP_VIDEOS` most promising videos
+  as its topic segments (`app.llm.segments`), each a time span and its most telling
+  sentence, never a whole transcript; the model chooses a segment per video, which becomes
+  the clip (segments are cut to clip lengths on sentence bounds). Videos past that
+  number are clipped by the local engine, and the pipeline puts both scales on one before
+  ranking;
+- rank (`rerank`): the top clips with what they say and the posts they may cite; the
+  model orders them (it cannot add a video) and writes each one's explanation;
+  `prepare_explanations` writes those still missing in one more call.
+
+Every reply is validated with the pipeline's rules (`app.validation`) and this engine's
+(`app.llm.checks`). A reply that breaks a rule of the whole answer is sent back once with
+the reason; in the batched stages one bad item goes alone to the local engine and `notes`
+says how many did and why. The same happens when the run budget is reached
+(`budget_exhausted`), when the account has no quota, or when the server keeps failing.
+Only a rejected API key (`LLMAuthError`) stops the run. Every call, cache hit or skipped
+call is passed to the `CallRecorder`.
 
 The engine is thread-safe: the pipeline calls `choose_clip` and `explain` for many items
-from several threads, and screen batches run in parallel here; whatever the callers do, at
-most `openrec_llm_concurrency` requests are in flight, and the recorder is called one call
-at a time.
+from several threads and clip batches run in parallel here; at most
+`openrec_llm_concurrency` requests are in flight, and the recorder is called one call at a time.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -36,18 +45,28 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from app.config import Settings
-from app.llm.base import LLM, CallRecord, CallRecorder
+from app.llm.base import LLM, CallRecord, CallRecorder, ClipJob
 from app.llm.budget import PriceTable, RunBudget, estimate_tokens
 from app.llm.cache import LLMCache, cache_key
-from app.llm.local import parse_instructions
+from app.llm.checks import (
+    Choice,
+    InvalidReply,
+    Shown,
+    check_choices,
+    check_interests,
+    check_queries,
+    check_screen,
+    check_written,
+)
 from app.llm.local.engine import cite, clip_profile
+from app.llm.local.vectors import Vector
 from app.llm.messages import (
-    clip_message,
-    clip_posts,
-    engagement_message,
-    explain_message,
+    clips_message,
+    interests_message,
+    post_text,
     queries_message,
     screen_message,
+    written_message,
 )
 from app.llm.openai_client import (
     ChatClient,
@@ -59,16 +78,16 @@ from app.llm.openai_client import (
     Usage,
 )
 from app.llm.output_schemas import (
-    ClipOutput,
+    ClipsOutput,
     ExplainOutput,
     InterestsOutput,
     Output,
     QueriesOutput,
+    RankOutput,
     ScreenOutput,
 )
 from app.llm.prompts import load_prompt, reask_messages
-from app.llm.windows import Window, clip_passages
-from app.pipeline.validate import repair_explanation, spoken_between, transcript_end, validate_clip
+from app.llm.segments import TopicSegment, topic_segments
 from app.schemas import (
     Candidate,
     Clip,
@@ -80,39 +99,38 @@ from app.schemas import (
     SearchQuery,
     TranscriptData,
 )
+from app.text import terms
+from app.validation import spoken_between, validate_clip
 
-__all__ = ["LLMAuthError", "OpenAIEngine"]
+__all__ = ["ExplanationUnavailable", "InvalidReply", "LLMAuthError", "OpenAIEngine"]
 
 MAX_ENGAGEMENT_SENT = 40
-MAX_INTERESTS = 8
-MAX_EVIDENCE = 5
-MAX_QUERIES_PER_INTEREST = 4
-MAX_QUERY_CHARS = 100
 MAX_SCREENED = 20
-SCREEN_BATCH = 12  # most candidates in one screen call; more are split into even batches
+MAX_BORDERLINE = 8  # candidates the local screen dropped that the model judges again
+SCREEN_BATCH = 30  # most candidates in one screen call; more are split into even batches
+MAX_CLIP_VIDEOS = 16  # videos whose clip the model judges, most promising first
+CLIP_BATCH = 8  # videos in one clip call; the calls run in parallel
+SEGMENTS_SHOWN = 4  # topic segments shown per video, the most relevant to the interest
 MAX_EXPLAIN_POSTS = 3
-MAX_EXPLANATION_CHARS = 600
+MAX_QUOTE_WORDS = 20
 FAILURE_LIMIT = 3  # consecutive failed calls (after their retries) before the model is given up for the run
-MAX_TOKENS = {"interests": 1200, "queries": 800, "screen": 1000, "clip": 400, "explain": 300}
-
-_MARKUP = re.compile(r"<[a-zA-Z/!?]|javascript:", re.IGNORECASE)  # what a browser could parse as a tag or URL
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+MAX_TOKENS = {"interests": 1200, "queries": 800, "screen": 2400, "clip": 600, "rank": 2400, "explain": 1600}
 
 OutT = TypeVar("OutT", bound=Output)
 ResultT = TypeVar("ResultT")
 ItemT = TypeVar("ItemT")
 
 
-class InvalidReply(ValueError):
-    """A schema-valid reply that breaks a rule of its stage; the message is sent back to the model."""
-
-
 class _UseLocal(Exception):
-    """No usable model answer for this item: the local engine does it."""
+    """No usable model answer: the local engine does it."""
+
+
+class ExplanationUnavailable(Exception):
+    """The model wrote no usable explanation for a clip; the message says why (the pipeline logs it)."""
 
 
 class OpenAIEngine:
-    """Implements the `LLM` Protocol with a model, falling back to `local` item by item."""
+    """Implements the `LLM` and `Batches` Protocols with a model, falling back to `local` item by item."""
 
     name = "openai"
 
@@ -128,15 +146,17 @@ class OpenAIEngine:
         self.local = local
         self.budget = RunBudget(settings.openrec_run_budget_usd, PriceTable(settings.openrec_llm_prices))
         self.notes: list[str] = []
+        self.named_by_model = False  # whether the interests of the run are the model's
+        self.explained: set[str] = set()  # videos whose explanation the model wrote and `explain` handed out
         self._client = client
         self._settings = settings
         self._recorder = recorder
         self._cache = cache
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(settings.openrec_llm_concurrency)
-        self._written: dict[tuple[str, float, float], Explanation] = {}
-        self._local_clips: set[tuple[str, float, float]] = set()
-        self._local_note: int | None = None  # where in `notes` the count of local clip decisions is
+        self._choices: dict[str, tuple[Choice | str, list[TopicSegment]]] = {}
+        self._spoken: dict[tuple[str, float, float], str] = {}
+        self._written: dict[str, Explanation | str] = {}
         self._stopped = False
         self._failures = 0
 
@@ -144,31 +164,37 @@ class OpenAIEngine:
     def budget_exhausted(self) -> bool:
         return self.budget.exhausted
 
-    # -- the LLM Protocol -------------------------------------------------------------
+    # -- interests, queries, screen ---------------------------------------------------
 
     def infer_interests(self, engagement: Sequence[Engagement], prefs: Preferences) -> list[Interest]:
+        """The model names the interests, from the posts and the local engine's groupings of them."""
+        found = self.local.infer_interests(engagement, prefs)
         sent = sorted(engagement, key=lambda e: -e.weight)[:MAX_ENGAGEMENT_SENT]
-        user = engagement_message(sent, prefs)
+        by_id = {e.tweet_id: e for e in engagement}
+        sent += [by_id[t] for i in found for t in i.evidence_tweet_ids if t in by_id and by_id[t] not in sent]
         ids = {e.tweet_id for e in sent}
+        user = interests_message(sent, found, prefs)
         try:
-            return self._ask("interests", user, InterestsOutput, lambda out: _check_interests(out, ids))
+            named = self._ask("interests", user, InterestsOutput, lambda out: check_interests(out, ids))
         except _UseLocal:
-            return self.local.infer_interests(engagement, prefs)
+            self._note("The local engine named your interests: the model gave no usable answer.")
+            return found
+        self.named_by_model = True
+        return named
 
     def write_queries(self, interests: Sequence[Interest], prefs: Preferences) -> list[SearchQuery]:
         user = queries_message(interests, prefs)
         try:
-            return self._ask("queries", user, QueriesOutput, lambda out: _check_queries(out, interests))
+            return self._ask("queries", user, QueriesOutput, lambda out: check_queries(out, interests))
         except _UseLocal:
             return self.local.write_queries(interests, prefs)
 
     def screen(
         self, candidates: Sequence[Candidate], interests: Sequence[Interest], prefs: Preferences
     ) -> list[ScreenDecision]:
-        """The local screen ranks everything; the model re-judges only the best `MAX_SCREENED`."""
+        """The local screen ranks everything; the model judges its best and the borderline ones it dropped."""
         local = {d.video_id: d for d in self.local.screen(candidates, interests, prefs)}
-        ranked = sorted((d for d in local.values() if d.keep), key=lambda d: -d.score)
-        shortlist = {d.video_id for d in ranked[:MAX_SCREENED]}
+        shortlist = set(_shortlist(candidates, interests, local))
         listed = [c for c in candidates if c.video_id in shortlist]
         judged: dict[str, ScreenDecision] = {}
         for decisions in self._map(lambda batch: self._screen_batch(batch, interests, prefs), screen_batches(listed)):
@@ -187,6 +213,52 @@ class OpenAIEngine:
             out.append(decision)
         return out
 
+    def _screen_batch(
+        self, batch: Sequence[Candidate], interests: Sequence[Interest], prefs: Preferences
+    ) -> dict[str, ScreenDecision]:
+        user = screen_message(batch, interests, prefs)
+        ids = [c.video_id for c in batch]
+        try:
+            return self._ask("screen", user, ScreenOutput, lambda out: check_screen(out, ids, interests))
+        except _UseLocal:
+            return {}
+
+    # -- clips ------------------------------------------------------------------------
+
+    def prepare_clips(self, jobs: Sequence[ClipJob], engagement: Sequence[Engagement], prefs: Preferences) -> None:
+        """The model chooses a topic segment for each of the most promising videos, in parallel batches."""
+        shown: list[tuple[Candidate, Interest, list[tuple[TopicSegment, str]]]] = []
+        segments: dict[str, list[TopicSegment]] = {}
+        for candidate, interest, transcript in jobs[:MAX_CLIP_VIDEOS]:
+            profile = clip_profile(interest, engagement)
+            found = topic_segments(transcript.segments)
+            best = sorted(found, key=lambda s: -s.relevance(profile))[:SEGMENTS_SHOWN]
+            if best:
+                segments[candidate.video_id] = found
+                ordered = sorted(best, key=lambda s: s.start)
+                shown.append((candidate, interest, [(s, s.key_sentence(profile).text) for s in ordered]))
+        interests = list({i.name: i for _, i, _ in shown}.values())
+        batches = [shown[i : i + CLIP_BATCH] for i in range(0, len(shown), CLIP_BATCH)]
+
+        def ask(batch: list[tuple[Candidate, Interest, list[tuple[TopicSegment, str]]]]) -> dict[str, Choice | str]:
+            numbers = {c.video_id: {s.number for s, _ in listed} for c, _, listed in batch}
+            user = clips_message(batch, interests, prefs)
+            try:
+                return self._ask("clip", user, ClipsOutput, lambda out: check_choices(out.choices, numbers))
+            except _UseLocal:
+                return {}
+
+        for choices in self._map(ask, batches):
+            with self._lock:
+                for video_id, choice in choices.items():
+                    self._choices[video_id] = (choice, segments[video_id])
+        skipped = len(jobs) - len(self._choices)
+        if skipped:
+            self._note(
+                f"The local engine chose the clips of {skipped} video{'s' if skipped != 1 else ''} "
+                f"the model did not judge (it judges the {MAX_CLIP_VIDEOS} most promising, when it answers)."
+            )
+
     def choose_clip(
         self,
         candidate: Candidate,
@@ -195,28 +267,67 @@ class OpenAIEngine:
         engagement: Sequence[Engagement],
         prefs: Preferences,
     ) -> Clip | None:
-        length = parse_instructions(prefs.instructions).clip_length
-        passages = clip_passages(transcript.segments, clip_profile(interest, engagement), length=length)
-        if not passages.contested:
+        """The topic segment the model chose; the local engine's clip for a video the model did not judge."""
+        with self._lock:
+            choice, segments = self._choices.get(candidate.video_id, ("", []))
+        clip: Clip | None
+        if isinstance(choice, str):
+            if choice:
+                self._note(f"{candidate.video_id}: {choice}; the local engine chose the clip.")
             clip = self.local.choose_clip(candidate, interest, transcript, engagement, prefs)
-            if clip is not None or not passages.windows:
-                self._decided_locally(clip)
-                return clip
-        windows = passages.windows
-        posts = clip_posts(engagement, interest, candidate, windows)
-        user = clip_message(candidate, interest, posts, windows, prefs)
-        duration = float(candidate.duration_s) if candidate.duration_s else transcript_end(transcript)
+            clip = clip.model_copy(update={"scored_by": self.local.name}) if clip else None
+        elif choice.segment is None:
+            return None
+        else:
+            segment = next(s for s in segments if s.number == choice.segment)
+            clip = _segment_clip(segment, candidate, interest, clip_profile(interest, engagement), choice.score)
+            problems = validate_clip(clip, transcript, duration_s=candidate.duration_s)
+            if problems:
+                self._note(f"{candidate.video_id}: the chosen segment is no valid clip ({'; '.join(problems)}).")
+                return self.local.choose_clip(candidate, interest, transcript, engagement, prefs)
+        if clip is not None:
+            with self._lock:
+                self._spoken[_clip_key(clip)] = spoken_between(transcript, clip.start_s, clip.end_s)
+        return clip
 
-        def check(out: ClipOutput) -> Clip | None:
-            clip = _check_clip(out, candidate, interest, transcript, windows, duration)
-            if clip is not None:
-                self._keep_explanation(clip, out, {p.tweet_id for p in posts})
-            return clip
+    # -- rank and explain -------------------------------------------------------------
 
+    def rerank(
+        self,
+        clips: Sequence[Clip],
+        candidates: Sequence[Candidate],
+        interests: Sequence[Interest],
+        engagement: Sequence[Engagement],
+        prefs: Preferences,
+    ) -> list[str]:
+        """The model's order of `clips` (only those), each explanation written on the way."""
+        shown, user = self._written_request(clips, candidates, interests, engagement, prefs, with_score=True)
         try:
-            return self._ask("clip", user, ClipOutput, check)
+            items = self._ask("rank", user, RankOutput, lambda out: (out.ranked, check_written(out.ranked, shown)))
         except _UseLocal:
-            return self.local.choose_clip(candidate, interest, transcript, engagement, prefs)
+            return [c.video_id for c in clips]
+        ranked, written = items
+        self._keep_written(written)
+        return list(dict.fromkeys(i.video_id for i in ranked if i.video_id in shown))
+
+    def prepare_explanations(
+        self,
+        clips: Sequence[Clip],
+        candidates: Sequence[Candidate],
+        interests: Sequence[Interest],
+        engagement: Sequence[Engagement],
+        prefs: Preferences,
+    ) -> None:
+        with self._lock:
+            missing = [c for c in clips if c.video_id not in self._written]
+        if not missing:
+            return
+        shown, user = self._written_request(missing, candidates, interests, engagement, prefs, with_score=False)
+        try:
+            written = self._ask("explain", user, ExplainOutput, lambda out: check_written(out.explanations, shown))
+        except _UseLocal:
+            return
+        self._keep_written(written)
 
     def explain(
         self,
@@ -226,62 +337,53 @@ class OpenAIEngine:
         evidence: Sequence[Engagement],
         prefs: Preferences,
     ) -> Explanation:
+        """The explanation the model wrote for this clip; `ExplanationUnavailable` says why there is none."""
         with self._lock:
-            written = self._written.pop(_clip_key(clip), None)
-            local = _clip_key(clip) in self._local_clips
-        if written is not None and set(written.tweet_ids) <= {e.tweet_id for e in evidence}:
+            written = self._written.get(clip.video_id)
+        if isinstance(written, Explanation):
+            with self._lock:
+                self.explained.add(clip.video_id)
             return written
-        if local:
-            return self.local.explain(clip, candidate, interest, evidence, prefs)
-        posts = _posts(evidence, interest.evidence_tweet_ids, MAX_EXPLAIN_POSTS) or cite(
-            evidence, f"{clip.quote} {candidate.title}", interest
-        )
-        user = explain_message(clip, candidate, interest, posts, prefs)
-        ids = {e.tweet_id for e in posts}
-        try:
-            return self._ask("explain", user, ExplainOutput, lambda out: _check_explanation(out, ids))
-        except _UseLocal:
-            return self.local.explain(clip, candidate, interest, evidence, prefs)
+        raise ExplanationUnavailable(written or "the model wrote no explanation for this clip")
+
+    def _written_request(
+        self,
+        clips: Sequence[Clip],
+        candidates: Sequence[Candidate],
+        interests: Sequence[Interest],
+        engagement: Sequence[Engagement],
+        prefs: Preferences,
+        *,
+        with_score: bool,
+    ) -> tuple[dict[str, Shown], str]:
+        by_video = {c.video_id: c for c in candidates}
+        by_name = {i.name: i for i in interests}
+        by_id = {e.tweet_id: e for e in engagement}
+        rows = []
+        posts: dict[str, Engagement] = {}
+        shown: dict[str, Shown] = {}
+        for clip in clips:
+            candidate = by_video[clip.video_id]
+            with self._lock:
+                spoken = self._spoken.get(_clip_key(clip), clip.quote)
+            interest = by_name.get(clip.interest)
+            pool = [by_id[t] for t in interest.evidence_tweet_ids if t in by_id] if interest else []
+            cited = cite(pool or list(engagement), f"{spoken} {candidate.title}", interest) if interest else []
+            cited = cited[:MAX_EXPLAIN_POSTS]
+            posts.update((e.tweet_id, e) for e in cited)
+            rows.append((clip, candidate, spoken, [e.tweet_id for e in cited]))
+            shown[clip.video_id] = Shown(spoken=spoken, posts={e.tweet_id: post_text(e, None) for e in cited})
+        return shown, written_message(rows, list(posts.values()), prefs, with_score=with_score)
+
+    def _keep_written(self, written: dict[str, Explanation | str]) -> None:
+        refused = Counter(reason for reason in written.values() if isinstance(reason, str))
+        with self._lock:
+            self._written.update(written)
+        if refused:
+            reasons = "; ".join(f"{reason} ({count})" for reason, count in refused.most_common())
+            self._note(f"Explanations of the model refused: {reasons}. The local writer wrote those.")
 
     # -- calling the model ------------------------------------------------------------
-
-    def _decided_locally(self, clip: Clip | None) -> None:
-        """Record a clip the local engine chose without a model call, and say how many there were."""
-        self._record("clip", self._settings.model_for("clip"), load_prompt("clip").version, outcome="local")
-        with self._lock:
-            if clip is not None:
-                self._local_clips.add(_clip_key(clip))
-            count = len(self._local_clips)
-            if count == 0:
-                return
-            text = (
-                f"The local engine chose {count} clip{'s' if count != 1 else ''} without a model call: "
-                "in each video one passage clearly outscored every other."
-            )
-            if self._local_note is None:
-                self._local_note = len(self.notes)
-                self.notes.append(text)
-            else:
-                self.notes[self._local_note] = text
-
-    def _keep_explanation(self, clip: Clip, out: ClipOutput, ids: set[str]) -> None:
-        """Keep the explanation written with the clip for `explain`, if it passes the explain rules."""
-        try:
-            explanation = _check_explanation(ExplainOutput(text=out.explanation, tweet_ids=out.tweet_ids), ids)
-        except InvalidReply:
-            return
-        with self._lock:
-            self._written[_clip_key(clip)] = explanation
-
-    def _screen_batch(
-        self, batch: Sequence[Candidate], interests: Sequence[Interest], prefs: Preferences
-    ) -> dict[str, ScreenDecision]:
-        user = screen_message(batch, interests, prefs)
-        ids = [c.video_id for c in batch]
-        try:
-            return self._ask("screen", user, ScreenOutput, lambda out: _check_screen(out, ids, interests))
-        except _UseLocal:
-            return {}
 
     def _map(self, work: Callable[[ItemT], ResultT], items: Sequence[ItemT]) -> list[ResultT]:
         if len(items) <= 1:
@@ -428,139 +530,42 @@ def screen_batches(listed: Sequence[Candidate]) -> list[list[Candidate]]:
     return [list(listed[i : i + size]) for i in range(0, len(listed), size)]
 
 
+def _shortlist(
+    candidates: Sequence[Candidate], interests: Sequence[Interest], local: dict[str, ScreenDecision]
+) -> list[str]:
+    """The local screen's best keeps, and the dropped candidates whose title and description share
+    most words with an interest (the ones a keyword screen may have dropped wrongly)."""
+    kept = sorted((d for d in local.values() if d.keep), key=lambda d: -d.score)[:MAX_SCREENED]
+    words = {t for i in interests for t in terms(" ".join([i.name, *i.keywords]))}
+    dropped = []
+    for candidate in candidates:
+        decision = local.get(candidate.video_id)
+        if decision is not None and not decision.keep:
+            overlap = len(words & set(terms(f"{candidate.title} {candidate.description}")))
+            if overlap:
+                dropped.append((-overlap, candidate.video_id))
+    return [d.video_id for d in kept] + [video_id for _, video_id in sorted(dropped)[:MAX_BORDERLINE]]
+
+
+def _segment_clip(
+    segment: TopicSegment, candidate: Candidate, interest: Interest, profile: Vector, score: float
+) -> Clip:
+    """The chosen segment as the clip (segments are cut to clip lengths), quoting its telling sentence."""
+    said = segment.key_sentence(profile).text.split()
+    return Clip(
+        video_id=candidate.video_id,
+        interest=interest.name,
+        start_s=round(segment.start, 2),
+        end_s=round(segment.end, 2),
+        quote=" ".join(said[:MAX_QUOTE_WORDS]),
+        score=score,
+        scored_by="openai",
+    )
+
+
 def _clip_key(clip: Clip) -> tuple[str, float, float]:
     return (clip.video_id, clip.start_s, clip.end_s)
 
 
-def _posts(engagement: Sequence[Engagement], ids: Sequence[str], limit: int) -> list[Engagement]:
-    by_id = {e.tweet_id: e for e in engagement}
-    return [by_id[i] for i in ids if i in by_id][:limit]
-
-
 def _prompt_tokens(messages: Sequence[Message]) -> int:
     return sum(estimate_tokens(m["content"]) + 4 for m in messages)
-
-
-# -- what is accepted -----------------------------------------------------------------
-
-
-def _check_interests(out: InterestsOutput, sent_ids: set[str]) -> list[Interest]:
-    interests: list[Interest] = []
-    seen: set[str] = set()
-    for item in out.interests[:MAX_INTERESTS]:
-        name = " ".join(item.name.split())
-        foreign = [t for t in item.evidence_tweet_ids if t not in sent_ids]
-        if foreign:
-            raise InvalidReply(f"interest {name!r} cites ids that are not in the engagement block: {foreign[:3]}")
-        evidence = list(dict.fromkeys(item.evidence_tweet_ids))[:MAX_EVIDENCE]
-        if not name or name.lower() in seen or not evidence:
-            raise InvalidReply(f"interest {name!r} is empty, repeated or cites no post")
-        seen.add(name.lower())
-        interests.append(
-            Interest(
-                name=name,
-                description=item.description.strip(),
-                weight=min(1.0, max(0.0, item.weight)),
-                evidence_tweet_ids=evidence,
-                keywords=[k.strip() for k in item.keywords if k.strip()][:8],
-            )
-        )
-    if not interests:
-        raise InvalidReply("no interests were given")
-    return interests
-
-
-def _check_queries(out: QueriesOutput, interests: Sequence[Interest]) -> list[SearchQuery]:
-    names = {i.name.lower(): i.name for i in interests}
-    per_interest: dict[str, list[str]] = {i.name: [] for i in interests}
-    for item in out.queries:
-        name = names.get(" ".join(item.interest.split()).lower())
-        if name is None:
-            raise InvalidReply(f"query {item.query!r} names an interest that does not exist: {item.interest!r}")
-        query = " ".join(item.query.split())[:MAX_QUERY_CHARS]
-        chosen = per_interest[name]
-        if query and query.lower() not in {q.lower() for q in chosen} and len(chosen) < MAX_QUERIES_PER_INTEREST:
-            chosen.append(query)
-    missing = [name for name, queries in per_interest.items() if not queries]
-    if missing:
-        raise InvalidReply(f"no queries for the interests {missing}")
-    return [SearchQuery(interest=name, query=q) for name, queries in per_interest.items() for q in queries]
-
-
-def _check_screen(out: ScreenOutput, ids: Sequence[str], interests: Sequence[Interest]) -> dict[str, ScreenDecision]:
-    names = {i.name.lower(): i.name for i in interests}
-    decisions: dict[str, ScreenDecision] = {}
-    for item in out.decisions:
-        if item.video_id not in ids:
-            raise InvalidReply(f"decision for a video that is not a candidate: {item.video_id!r}")
-        if item.video_id in decisions:
-            raise InvalidReply(f"two decisions for {item.video_id!r}")
-        interest = names.get(" ".join(item.interest.split()).lower(), "")
-        if item.keep and not interest:
-            raise InvalidReply(f"{item.video_id!r} is kept for an interest that does not exist: {item.interest!r}")
-        decisions[item.video_id] = ScreenDecision(
-            video_id=item.video_id,
-            keep=item.keep,
-            interest=interest,
-            reason=" ".join(item.reason.split())[:300],
-            score=min(1.0, max(0.0, item.score)),
-        )
-    return decisions
-
-
-def _check_clip(
-    out: ClipOutput,
-    candidate: Candidate,
-    interest: Interest,
-    transcript: TranscriptData,
-    windows: Sequence[Window],
-    duration: float,
-) -> Clip | None:
-    if not out.has_clip:
-        return None
-    window = next((w for w in windows if w.contains(out.start_s, out.end_s)), None)
-    if window is None:
-        shown = ", ".join(f"{math.floor(w.start)}-{math.ceil(w.end)}" for w in windows)
-        raise InvalidReply(f"the clip {out.start_s:g}-{out.end_s:g} s is not inside one window ({shown})")
-    start, end = window.snap(out.start_s, out.end_s)
-    quote = _literal_quote(out.quote, spoken_between(transcript, start, end))
-    clip = Clip(
-        video_id=candidate.video_id,
-        interest=interest.name,
-        start_s=round(start, 2),
-        end_s=round(end, 2),
-        quote=quote,
-        score=min(1.0, max(0.0, out.score)),
-    )
-    problems = validate_clip(clip, transcript, duration_s=duration)
-    if problems:
-        raise InvalidReply("; ".join(problems))
-    return clip
-
-
-def _literal_quote(quote: str, spoken: str) -> str:
-    """The quote as the transcript says it, when the model changed only case or punctuation."""
-    wanted = [w.lower() for w in _WORD.findall(quote)]
-    tokens = spoken.split()
-    bare = ["".join(_WORD.findall(t)).lower() for t in tokens]
-    if not wanted or " ".join(quote.split()) in spoken:
-        return " ".join(quote.split())
-    for i in range(len(tokens) - len(wanted) + 1):
-        if bare[i : i + len(wanted)] == wanted:
-            return " ".join(tokens[i : i + len(wanted)])
-    return " ".join(quote.split())
-
-
-def _check_explanation(out: ExplainOutput, ids: set[str]) -> Explanation:
-    text = " ".join(out.text.split())
-    if _MARKUP.search(text):
-        raise InvalidReply("the explanation must be plain text, without markup or links")
-    if len(text) > MAX_EXPLANATION_CHARS:
-        raise InvalidReply(f"the explanation is longer than {MAX_EXPLANATION_CHARS} characters")
-    foreign = [t for t in out.tweet_ids if t not in ids]
-    if foreign:
-        raise InvalidReply(f"tweet_ids that are not in the posts block: {foreign[:3]}")
-    explanation = repair_explanation(Explanation(text=text, tweet_ids=list(out.tweet_ids)), user_tweet_ids=ids)
-    if explanation is None:
-        raise InvalidReply("the explanation needs text and 1 to 3 tweet_ids from the posts block")
-    return explanation

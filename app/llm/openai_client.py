@@ -3,7 +3,7 @@
 It sends Chat Completions with a strict JSON-schema `response_format` (understood by
 OpenAI, Ollama, vLLM, llama.cpp and LM Studio) and turns every outcome into either a
 parsed, schema-valid reply with its token usage, or one of the errors below. Retries are
-done here, explicitly, instead of by the client library, because the library retries every
+done here (with tenacity), explicitly, instead of by the client library, because the library retries every
 429, including "insufficient quota", which never succeeds on retry:
 
 - 429 rate limit, 5xx, timeouts, dropped connections and unreadable bodies are retried up to
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 import openai
+import tenacity
 from pydantic import BaseModel, ValidationError
 
 from app.config import Settings
@@ -58,6 +59,15 @@ class LLMRequestError(LLMError):
 
 class LLMUnavailable(LLMError):
     """The server kept failing (429, 5xx, timeouts) after every retry."""
+
+
+class _Transient(Exception):
+    """A failure worth another try, with the wait the server asked for (if any)."""
+
+    def __init__(self, failure: openai.OpenAIError, wait: float | None) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+        self.wait = wait
 
 
 @dataclass(frozen=True)
@@ -125,33 +135,50 @@ class ChatClient:
             "type": "json_schema",
             "json_schema": {"name": output.__name__, "strict": True, "schema": strict_json_schema(output)},
         }
-        attempt = 0
-        while True:
-            try:
-                reply = self._client.chat.completions.create(
-                    model=model,
-                    messages=cast(Any, list(messages)),
-                    response_format=cast(Any, response_format),
-                    max_tokens=max_tokens,
-                )
-                return _parse(reply, output)
-            except openai.AuthenticationError as exc:
-                raise LLMAuthError(f"the LLM rejected the API key: {_message(exc)}") from exc
-            except openai.RateLimitError as exc:
-                if _is_quota(exc):
-                    raise LLMRequestError(f"the LLM account has no quota left: {_message(exc)}", quota=True) from exc
-                failure: openai.OpenAIError = exc
-                wait = _retry_after(exc.response.headers)
-            except (openai.InternalServerError, openai.APIConnectionError, openai.APIResponseValidationError) as exc:
-                failure, wait = exc, None
-            except json.JSONDecodeError as exc:  # a 200 whose body is not JSON (a broken proxy)
-                failure, wait = openai.OpenAIError(f"unreadable response body: {exc}"), None
-            except openai.APIStatusError as exc:
-                raise LLMRequestError(f"the LLM refused the request ({exc.status_code}): {_message(exc)}") from exc
-            if attempt >= self._max_retries:
-                raise LLMUnavailable(f"the LLM failed {attempt + 1} times: {_describe(failure)}") from failure
-            self._sleep(wait if wait is not None else self.backoff(attempt))
-            attempt += 1
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self._max_retries + 1),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception_type(_Transient),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._complete_once, model, messages, output, max_tokens, response_format)
+        except _Transient as exc:  # every attempt failed
+            tries = self._max_retries + 1
+            raise LLMUnavailable(f"the LLM failed {tries} times: {_describe(exc.failure)}") from exc.failure
+
+    def _complete_once(
+        self, model: str, messages: Sequence[Message], output: type[T], max_tokens: int, response_format: Any
+    ) -> Completion[T]:
+        """One request; a failure worth retrying is raised as `_Transient`."""
+        try:
+            reply = self._client.chat.completions.create(
+                model=model,
+                messages=cast(Any, list(messages)),
+                response_format=cast(Any, response_format),
+                max_tokens=max_tokens,
+            )
+            return _parse(reply, output)
+        except openai.AuthenticationError as exc:
+            raise LLMAuthError(f"the LLM rejected the API key: {_message(exc)}") from exc
+        except openai.RateLimitError as exc:
+            if _is_quota(exc):
+                raise LLMRequestError(f"the LLM account has no quota left: {_message(exc)}", quota=True) from exc
+            raise _Transient(exc, _retry_after(exc.response.headers)) from exc
+        except (openai.InternalServerError, openai.APIConnectionError, openai.APIResponseValidationError) as exc:
+            raise _Transient(exc, None) from exc
+        except json.JSONDecodeError as exc:  # a 200 whose body is not JSON (a broken proxy)
+            raise _Transient(openai.OpenAIError(f"unreadable response body: {exc}"), None) from exc
+        except openai.APIStatusError as exc:
+            raise LLMRequestError(f"the LLM refused the request ({exc.status_code}): {_message(exc)}") from exc
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """What the server asked for, else the backoff of this attempt."""
+        failure = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(failure, _Transient) and failure.wait is not None:
+            return failure.wait
+        return self.backoff(state.attempt_number - 1)
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with "equal jitter": half the step fixed, half random."""

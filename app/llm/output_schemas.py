@@ -50,28 +50,40 @@ class ScreenOutput(Output):
     decisions: list[DecisionOut]
 
 
-class ClipOutput(Output):
-    """The clip, and its explanation written while the transcript is at hand (saves a call)."""
-
-    has_clip: bool
-    start_s: float
-    end_s: float
-    quote: str
+class ChoiceOut(Output):
+    video_id: str
+    segment: int  # the number of the chosen topic segment; 0 when none is worth a clip
     score: float
-    explanation: str
+
+
+class ClipsOutput(Output):
+    """One choice of topic segment per video shown."""
+
+    choices: list[ChoiceOut]
+
+
+class WrittenOut(Output):
+    video_id: str
+    text: str
     tweet_ids: list[str]
+
+
+class RankOutput(Output):
+    """The clips shown, best first, each with its explanation."""
+
+    ranked: list[WrittenOut]
 
 
 class ExplainOutput(Output):
-    text: str
-    tweet_ids: list[str]
+    explanations: list[WrittenOut]
 
 
 STAGE_OUTPUTS: dict[str, type[Output]] = {
     "interests": InterestsOutput,
     "queries": QueriesOutput,
     "screen": ScreenOutput,
-    "clip": ClipOutput,
+    "clip": ClipsOutput,
+    "rank": RankOutput,
     "explain": ExplainOutput,
 }
 

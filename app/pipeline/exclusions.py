@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from app.llm.local import parse_instructions
-from app.llm.local.text import terms
 from app.schemas import Candidate, Interest, Preferences
+from app.text import terms
 
 DEFINING_KEYWORDS = 3  # an interest's first keywords say what it is; later ones are its neighbourhood
 KEYWORDS_FOR_ABOUT = 2  # keywords of a removed interest a video must name to be about it

@@ -28,17 +28,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings, get_settings
 from app.db import get_sessionmaker
-from app.demo import DEMO_EMAIL, SAMPLE_CATALOG
+from app.demo import DEMO_TRIGGER
 from app.llm.base import LLM, CallRecord, CallRecorder
 from app.llm.local import LocalEngine
 from app.models import Interest as InterestRow
-from app.models import PipelineRun, User
+from app.models import PipelineRun
 from app.pipeline import stages
 from app.pipeline.engines import KeepsNotes, PlansInstructions, build_llm
 from app.pipeline.exclusions import excluded_topics
 from app.pipeline.shortfall import SHORTFALL_ITEM, shortfall
-from app.pipeline.stages import INSTRUCTIONS_APPLIED, STAGES, Engines, StageError
+from app.pipeline.stages import INSTRUCTIONS_APPLIED, Engines, StageError
 from app.schemas import (
+    STAGES,
     Candidate,
     Clip,
     Engagement,
@@ -66,9 +67,8 @@ from app.services.runs import (
 )
 from app.services.videos import transcript_cached, transcript_save, videos_upsert
 from app.sources.base import TranscriptSource, TranscriptUnavailable, VideoSource
-from app.sources.catalog import CatalogSource
 from app.sources.offline import OFFLINE_NOTE, OfflineFallback
-from app.sources.providers import get_transcript_source, get_video_source
+from app.sources.providers import RunSources, run_sources
 
 log = structlog.get_logger("openrec.runs")
 PROGRESS_INTERVAL_S = 0.5  # most frequent progress commit within a stage
@@ -159,8 +159,8 @@ def execute_run(
     Without `llm` the engine comes from the settings (`build_llm`), with the local
     engine as fallback behind a model; a given `llm` (an engine, or a function that
     builds one around the run's call recorder) gets only the given `fallback`.
-    Without sources, they come from the settings (the demo account reads the bundled
-    sample catalog unless a catalog or API source is configured).
+    Without sources, they come from the settings (`run_sources`; the run `openrec demo`
+    starts reads the bundled sample catalog unless a catalog or API source is configured).
     """
     settings = settings or get_settings()
     sessions = sessions or get_sessionmaker()
@@ -175,15 +175,14 @@ def execute_run(
             reason = f"The run was started {run.attempts - 1} times without finishing; it was given up."
             run_finish(session, run=run, status="failed", error=reason)
             return
-        user = session.get(User, run.user_id)
-        email = user.email if user is not None else ""
+        sample_only = run.trigger == DEMO_TRIGGER
         prefs = preferences_build(session, user_id=run.user_id, run_id=run_id)
         tweets = run_tweets(session, user_id=run.user_id)
         saved = run_stage_results(session, run_id=run_id)
     execution = _Execution(run_id, settings, sessions, prefs, tweets)
     try:
         execution.engines = _engines(settings, sessions, execution.calls, llm, fallback)
-        execution.sources = _sources(settings, email, video_source, transcript_source)
+        execution.sources = run_sources(settings, video_source, transcript_source, sample_only=sample_only)
     except Exception as exc:
         execution.finish("failed", error=f"The run could not start: {exc}")
         return
@@ -215,36 +214,11 @@ def _engines(
     return Engines(primary=llm, fallback=fallback, workers=workers)
 
 
-@dataclass(frozen=True)
-class _Sources:
-    videos: VideoSource
-    transcripts: TranscriptSource
-    note: str = ""
-
-
-def _sources(
-    settings: Settings, email: str, videos: VideoSource | None, transcripts: TranscriptSource | None
-) -> _Sources:
-    if videos is not None and transcripts is not None:
-        return _Sources(videos, transcripts)
-    # The demo archive is about the sample catalog's topics: an operator's own catalog (or yt-dlp, which
-    # needs the network) would find next to nothing for it. Only a live YouTube Data API search is used as is.
-    if email == DEMO_EMAIL and settings.openrec_video_source != "api":
-        sample = CatalogSource.from_path(SAMPLE_CATALOG)
-        note = "Demo account: videos come from the bundled sample catalog, not from YouTube."
-        return _Sources(videos or sample, transcripts or sample, note)
-    primary = _Sources(videos or get_video_source(settings), transcripts or get_transcript_source(settings))
-    if videos is None and transcripts is None and settings.openrec_video_source == "ytdlp":
-        both = OfflineFallback(primary.videos, primary.transcripts, CatalogSource.from_path(SAMPLE_CATALOG))
-        return _Sources(both, both)
-    return primary
-
-
 class _Execution:
     """The state of one execution of a run: its inputs, the outputs so far and how it reports."""
 
     engines: Engines
-    sources: _Sources
+    sources: RunSources
 
     def __init__(
         self,
@@ -263,6 +237,7 @@ class _Execution:
         self.topics = excluded_topics(prefs)
         self.outputs = StageOutputs()
         self.calls = CallBuffer()
+        self._noted: set[str] = set()
 
     def run(self, saved: dict[str, Any]) -> None:
         stage = ""
@@ -277,13 +252,14 @@ class _Execution:
                         "There is nothing to learn from yet: import your X archive or paste some posts first."
                     )
         except RunCancelled:
-            self.finish("cancelled")
+            self.finish("cancelled", notes=self._engine_notes(stage))
         except SQLAlchemyError:
             raise
         except StageError as exc:
-            self.finish("failed", error=str(exc))
+            self.finish("failed", error=str(exc), notes=self._engine_notes(stage))
         except Exception as exc:
-            self.finish("failed", error=f"The {stage} stage failed: {type(exc).__name__}: {exc}")
+            error = f"The {stage} stage failed: {type(exc).__name__}: {exc}"
+            self.finish("failed", error=error, notes=self._engine_notes(stage))
         else:
             self.finish("succeeded", notes=self._closing_notes())
 
@@ -297,6 +273,8 @@ class _Execution:
         progress = _StageProgress(self, stage)
         started = time.perf_counter()
         self.outputs.set(stage, self._compute(stage, progress))
+        for entry in self._engine_notes(stage):
+            progress.note(entry["message"])
         consumed = len(self.tweets) if stage == STAGES[0] else len(self.outputs.get(STAGES[STAGES.index(stage) - 1]))
         produced = len(self.outputs.get(stage))
         if consumed and not produced and stage in EMPTY_NOTES:
@@ -401,10 +379,15 @@ class _Execution:
             notes.append(f"Instructions the {engine.name} engine could not apply: {'; '.join(plan.unsupported)}.")
         return notes
 
+    def _engine_notes(self, stage: str) -> list[LogEntry]:
+        """What the engine noted (a model error, the budget reached) since the last stage, logged at this one."""
+        said = self.engines.primary.notes if isinstance(self.engines.primary, KeepsNotes) else []
+        fresh = [message for message in dict.fromkeys(said) if message not in self._noted]
+        self._noted.update(fresh)
+        return [_note(stage, message) for message in fresh]
+
     def _closing_notes(self) -> list[LogEntry]:
-        engine = self.engines.primary
-        said = engine.notes if isinstance(engine, KeepsNotes) else []
-        notes = [_note("rank", message) for message in dict.fromkeys(said)]
+        notes = self._engine_notes("rank")
         size, wanted = len(self.outputs.rank), self.prefs.feed_size
         if 0 < size < wanted:
             outs = {stage: len(self.outputs.get(stage)) for stage in ("search", "screen", "transcripts", "clip")}

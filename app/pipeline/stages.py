@@ -8,18 +8,26 @@ exception that escapes a stage fails the run.
 Engine answers are checked here, whichever engine gave them: interests cite only the
 user's tweets, clips pass `validate_clip`, explanations pass `validate_explanation`.
 An answer that fails is repaired where that is safe, else asked of the fallback
-engine (the local engine behind a model), else dropped, never stored.
+engine (the local engine behind a model), else dropped, never stored; the log keeps
+why the first engine's answer was not used.
+
+An engine that answers many items per call (`Batches`, a model) is handed every item of
+the clip and rank stages first, and answers item by item from what it prepared, so the
+checks and fallbacks above stay per item.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol, TypeVar, runtime_checkable
+from functools import partial
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
-from app.llm.base import LLM
+from app.llm.base import LLM, Batches
 from app.llm.local import LocalEngine
 from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import diversify, interest_cap
@@ -27,7 +35,6 @@ from app.pipeline.engagement import EngagementInput, build_engagement
 from app.pipeline.exclusions import ExcludedTopic, video_excluded
 from app.pipeline.quotes import with_whole_quote
 from app.pipeline.steering import DescribesInterests, steer_interests
-from app.pipeline.validate import MIN_CLIP_S, repair_explanation, validate_clip, validate_explanation
 from app.schemas import (
     Candidate,
     Clip,
@@ -47,22 +54,29 @@ from app.sources.base import (
     TranscriptUnavailable,
     VideoSource,
 )
+from app.validation import (
+    MAX_EVIDENCE,
+    MAX_INTERESTS,
+    MIN_CLIP_S,
+    repair_explanation,
+    validate_clip,
+    validate_explanation,
+)
 
 SEEN_REASON = "already shown to you"
 INSTRUCTIONS_APPLIED = "Instructions applied: "  # the run note that lists what the instructions changed
-STAGES = ("engagement", "interests", "queries", "search", "screen", "transcripts", "clip", "rank")
-MAX_INTERESTS = 8
-MAX_EVIDENCE = 5
 MAX_QUERIES_PER_INTEREST = 4
 SEARCH_LIMIT = 8
 CLIP_CANDIDATES_PER_FEED_ITEM = 3  # videos screened in per feed slot, for clips that fail or score low
 SCREEN_MARGIN = 3  # videos found per video screened in: most found videos are screened out
 MAX_DEEP_QUERIES = 8  # queries per interest when interests are few
 MAX_RESULTS_PER_QUERY = 25  # about one more page of results than a search gives first
+RERANK_SHARE = 1.5  # the engine that reranks sees this many clips per feed slot
 FATAL = (LLMAuthError,)  # engine errors that no fallback can fix: the run stops
 
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A")
 
 
 class StageError(Exception):
@@ -386,15 +400,21 @@ def clips(
         (c, by_name[c.interest], by_video[c.video_id]) for c in kept if c.video_id in by_video and c.interest in by_name
     ]
     chosen: list[Clip] = []
+    if isinstance(engines.primary, Batches) and work:
+        _batch(engines, progress, "clip", lambda llm: llm.prepare_clips(work, items, prefs))
 
-    def choose(job: tuple[Candidate, Interest, TranscriptData]) -> Clip | str:
+    def choose(job: tuple[Candidate, Interest, TranscriptData]) -> _Outcome[Clip]:
         return _clip_for(engines, *job, items, prefs)
 
     for done, (job, outcome) in enumerate(_each(choose, work, engines.workers), start=1):
-        if isinstance(outcome, str):
-            progress.skip(job[0].video_id, outcome)
+        video_id = job[0].video_id
+        if outcome.value is not None:
+            chosen.append(outcome.value)
+            _note_fallback(progress, video_id, outcome)
+        elif outcome.answered:
+            progress.skip(video_id, "; ".join([*outcome.problems, "no passage matches the interest well enough"]))
         else:
-            chosen.append(outcome)
+            progress.skip(video_id, outcome.reason("no engine chose a clip"))
         progress.step(done, len(work))
     return chosen
 
@@ -406,25 +426,21 @@ def _clip_for(
     transcript: TranscriptData,
     items: Sequence[Engagement],
     prefs: Preferences,
-) -> Clip | str:
-    """A clip that passes validation, or the reason there is none."""
-    problems: list[str] = []
-    for llm in engines.chain():
-        try:
-            clip = llm.choose_clip(candidate, interest, transcript, items, prefs)
-        except FATAL:
-            raise
-        except Exception as exc:
-            problems.append(f"{llm.name} engine failed: {exc}")
-            continue
+) -> _Outcome[Clip]:
+    """A clip that passes validation (None: no passage fits), and the problems met on the way."""
+
+    def ask(llm: LLM) -> Clip | None:
+        clip = llm.choose_clip(candidate, interest, transcript, items, prefs)
+        return clip.model_copy(update={"scored_by": clip.scored_by or llm.name}) if clip else None
+
+    def accept(clip: Clip | None) -> Clip | str | None:
         if clip is None:
-            return "; ".join([*problems, "no passage matches the interest well enough"])
+            return None
         clip = clip.model_copy(update={"interest": interest.name})
         invalid = validate_clip(clip, transcript, duration_s=candidate.duration_s)
-        if not invalid:
-            return with_whole_quote(clip, transcript)
-        problems.append(f"{llm.name} engine's clip is invalid: {'; '.join(invalid)}")
-    return "; ".join(problems)
+        return f"clip is invalid: {'; '.join(invalid)}" if invalid else with_whole_quote(clip, transcript)
+
+    return _first_valid(engines, ask, accept, "clip")
 
 
 # -- 8. rank & explain ---------------------------------------------------------------
@@ -444,37 +460,46 @@ def rank(
 ) -> list[FeedItem]:
     """The feed: clips best first under the diversity rule, each with a valid explanation.
 
-    A clip whose explanation cannot be made valid leaves the feed and the next clip
-    the rule allows takes its place.
+    Scores are put on one scale first (`normalised`); an engine that batches (a model) then
+    orders the top clips and writes their explanations in one call. A clip whose
+    explanation cannot be made valid leaves the feed and the next clip the rule allows
+    takes its place. The log says who wrote how many explanations, and why any fell back.
     """
     by_video = {c.video_id: c for c in kept}
     by_name = {i.name: i for i in found}
-    ranked = sorted(
-        (c for c in chosen if c.video_id in by_video and c.interest in by_name),
-        key=lambda c: (-_finite(c.score), c.video_id),
-    )
+    usable = [c for c in chosen if c.video_id in by_video and c.interest in by_name]
+    scores = normalised(usable)
+    ranked = sorted(usable, key=lambda c: (-scores[c.video_id], c.video_id))
     single = len(found) == 1
+    batches = isinstance(engines.primary, Batches)
+    if batches and ranked:
+        pool = diversify(ranked, limit=math.ceil(feed_size * RERANK_SHARE), single_interest=single)
+        order = _batch(engines, progress, "rank", lambda llm: llm.rerank(pool, kept, found, items, prefs))
+        if order:
+            place = {video_id: i for i, video_id in enumerate(order) if video_id in {c.video_id for c in pool}}
+            ranked = sorted(ranked, key=lambda c: (place.get(c.video_id, len(place)), -scores[c.video_id]))
     explained: dict[str, FeedItem] = {}
+    authors: Counter[str] = Counter()
     dropped: set[str] = set()
 
-    def explain(clip: Clip) -> FeedItem | str:
+    def explain(clip: Clip) -> tuple[FeedItem | None, _Outcome[Explanation]]:
         candidate, interest = by_video[clip.video_id], by_name[clip.interest]
         outcome = _explanation_for(engines, clip, candidate, interest, items, prefs, user_tweet_ids)
-        if isinstance(outcome, str):
-            return outcome
+        if outcome.value is None:
+            return None, outcome
         return FeedItem(
             video_id=clip.video_id,
             title=candidate.title,
             channel=candidate.channel,
             start_s=clip.start_s,
             end_s=clip.end_s,
-            explanation=outcome.text.strip(),
+            explanation=outcome.value.text.strip(),
             quote=clip.quote,
             quote_s=clip.quote_s,
-            tweet_ids=outcome.tweet_ids,
-            score=round(_finite(clip.score), 6),
+            tweet_ids=outcome.value.tweet_ids,
+            score=round(scores[clip.video_id], 6),
             interest=clip.interest,
-        )
+        ), outcome
 
     while True:
         feed = diversify(
@@ -486,14 +511,51 @@ def rank(
         )
         todo = [c for c in feed if c.video_id not in explained]
         if not todo:
+            if batches and authors:
+                written = ", ".join(f"the {name} engine {count}" for name, count in authors.most_common())
+                progress.note(f"Explanations written: {written} (the log says why any fell back).")
             return [explained[c.video_id] for c in feed]
-        for clip, outcome in _each(explain, todo, engines.workers):
-            if isinstance(outcome, str):
+        if batches:
+            write = partial(_prepare_explanations, clips=todo, kept=kept, found=found, items=items, prefs=prefs)
+            _batch(engines, progress, "explain", write)
+        for clip, (item, outcome) in _each(explain, todo, engines.workers):
+            if item is None:
                 dropped.add(clip.video_id)
-                progress.skip(clip.video_id, outcome)
+                progress.skip(clip.video_id, outcome.reason("no engine explained the clip"))
             else:
-                explained[clip.video_id] = outcome
+                explained[clip.video_id] = item
+                authors[outcome.engine] += 1
+                _note_fallback(progress, clip.video_id, outcome)
             progress.step(len(explained), len(feed))
+
+
+def _prepare_explanations(
+    llm: Batches,
+    *,
+    clips: Sequence[Clip],
+    kept: Sequence[Candidate],
+    found: Sequence[Interest],
+    items: Sequence[Engagement],
+    prefs: Preferences,
+) -> None:
+    llm.prepare_explanations(clips, kept, found, items, prefs)
+
+
+def normalised(clips: Sequence[Clip]) -> dict[str, float]:
+    """Each clip's score as its rank among the clips its engine scored, from 0 (lowest) to 1 (highest), ties
+    and a lone clip in the middle: engines score on scales of their own (a model's 0-1 judgement, the local
+    engine's match strength), so raw scores cannot be compared, but ranks within one engine can."""
+    groups: dict[str, list[Clip]] = {}
+    for clip in clips:
+        groups.setdefault(clip.scored_by, []).append(clip)
+    out: dict[str, float] = {}
+    for group in groups.values():
+        values = sorted(_finite(c.score) for c in group)
+        for clip in group:
+            below = bisect_left(values, _finite(clip.score))
+            same = bisect_right(values, _finite(clip.score)) - below
+            out[clip.video_id] = (below + (same - 1) / 2) / (len(values) - 1) if len(values) > 1 else 0.5
+    return out
 
 
 def _explanation_for(
@@ -504,26 +566,67 @@ def _explanation_for(
     items: Sequence[Engagement],
     prefs: Preferences,
     user_tweet_ids: Collection[str],
-) -> Explanation | str:
-    """A valid explanation (foreign or surplus citations removed), or the reason there is none."""
-    problems: list[str] = []
-    for llm in engines.chain():
-        try:
-            explanation = llm.explain(clip, candidate, interest, items, prefs)
-        except FATAL:
-            raise
-        except Exception as exc:
-            problems.append(f"{llm.name} engine failed: {exc}")
-            continue
+) -> _Outcome[Explanation]:
+    """A valid explanation (foreign or surplus citations removed), and the problems met on the way."""
+
+    def accept(explanation: Explanation) -> Explanation | str:
         invalid = validate_explanation(explanation, user_tweet_ids=user_tweet_ids)
         repaired = repair_explanation(explanation, user_tweet_ids=user_tweet_ids) if invalid else explanation
-        if repaired is not None:
-            return repaired
-        problems.append(f"{llm.name} engine's explanation is invalid: {'; '.join(invalid)}")
-    return "; ".join(problems)
+        return repaired if repaired is not None else f"explanation is invalid: {'; '.join(invalid)}"
+
+    return _first_valid(
+        engines, lambda llm: llm.explain(clip, candidate, interest, items, prefs), accept, "explanation"
+    )
 
 
 # -- helpers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Outcome(Generic[R]):
+    """What the engines made of one item: a valid answer (None when the engine found none) or
+    nothing, and every problem met on the way, so the run log keeps them even when a fallback answered."""
+
+    value: R | None
+    problems: tuple[str, ...]
+    answered: bool
+    engine: str = ""  # the engine that answered
+
+    def reason(self, default: str) -> str:
+        return "; ".join(self.problems) or default
+
+
+def _first_valid(
+    engines: Engines, ask: Callable[[LLM], A], accept: Callable[[A], R | str | None], what: str
+) -> _Outcome[R]:
+    """Each engine in turn until one answers something `accept` takes (a str is the reason it does not)."""
+    problems: list[str] = []
+    for llm in engines.chain():
+        try:
+            answer = ask(llm)
+        except FATAL:
+            raise
+        except Exception as exc:
+            problems.append(f"the {llm.name} engine failed at the {what}: {exc}")
+            continue
+        accepted = accept(answer)
+        if not isinstance(accepted, str):
+            return _Outcome(accepted, tuple(problems), answered=True, engine=llm.name)
+        problems.append(f"the {llm.name} engine's {accepted}")
+    return _Outcome(None, tuple(problems), answered=False)
+
+
+def _batch(engines: Engines, progress: Progress, stage: str, call: Callable[[Batches], T]) -> T | None:
+    """A batched call of the primary engine; when it fails the items are done one by one, and the log says why."""
+    primary = engines.primary
+    assert isinstance(primary, Batches)
+    try:
+        return call(primary)
+    except FATAL:
+        raise
+    except Exception as exc:
+        progress.note(f"The {engines.primary.name} engine failed at {stage} ({exc}); each item was done on its own.")
+        return None
 
 
 def _whole(engines: Engines, progress: Progress, stage: str, call: Callable[[LLM], list[T]]) -> list[T]:
@@ -539,6 +642,12 @@ def _whole(engines: Engines, progress: Progress, stage: str, call: Callable[[LLM
             f"The {engines.primary.name} engine failed at {stage} ({exc}); the {engines.fallback.name} engine did it."
         )
         return call(engines.fallback)
+
+
+def _note_fallback(progress: Progress, item: str, outcome: _Outcome[R]) -> None:
+    """Keep in the run log why the engine of the run did not give an item's answer, when another did."""
+    if outcome.problems:
+        progress.note(f"{item}: {'; '.join(outcome.problems)}; the next engine's answer was used.")
 
 
 def _each(func: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[tuple[T, R]]:

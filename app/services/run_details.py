@@ -1,4 +1,4 @@
-"""What the run pages show beyond the run row: clips per run, models used, interests with their evidence."""
+"""What the run pages show beyond the run row: clips per run, models and their use per stage, interests."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Interest, LLMCall, PipelineRun, Recommendation, Tweet, User
 from app.pipeline.stages import INSTRUCTIONS_APPLIED, SEEN_REASON
+from app.services.runs import MODEL_OUTCOMES
 from app.sources.tweet_records import is_tweet_id, status_url
 
 
@@ -45,6 +46,53 @@ def run_clip_counts(session: Session, *, user: User, run_ids: Sequence[int]) -> 
         .group_by(Recommendation.run_id)
     )
     return dict(rows.all())
+
+
+# The pipeline stage an LLM stage's calls belong to (explanations are written while ranking).
+PIPELINE_STAGE = {"explain": "rank"}
+
+
+@dataclass(frozen=True)
+class StageUsage:
+    """What one pipeline stage's model calls used: "interests: model X, 1,240 tokens, $0.0004"."""
+
+    models: list[str]
+    calls: int
+    tokens: int
+    cost_usd: float
+
+    @property
+    def text(self) -> str:
+        calls = f"{self.calls} call{'s' if self.calls != 1 else ''}"
+        return f"{', '.join(self.models)}, {calls}, {self.tokens:,} tokens, ${self.cost_usd:.4f}"
+
+
+def run_stage_usage(session: Session, *, run: PipelineRun) -> dict[str, StageUsage]:
+    """Per pipeline stage, the models its requests reached, their calls, tokens (in and out) and cost.
+
+    Cache hits and budget refusals cost nothing and reach no model: they are not counted.
+    """
+    rows = session.execute(
+        select(
+            LLMCall.stage,
+            LLMCall.model,
+            func.count(LLMCall.id),
+            func.sum(LLMCall.tokens_in + LLMCall.tokens_out),
+            func.sum(LLMCall.cost_usd),
+        )
+        .where(LLMCall.run_id == run.id, LLMCall.user_id == run.user_id, LLMCall.outcome.in_(MODEL_OUTCOMES))
+        .group_by(LLMCall.stage, LLMCall.model)
+        .order_by(LLMCall.stage, LLMCall.model)
+    ).all()
+    usage: dict[str, StageUsage] = {}
+    for stage, model, calls, tokens, cost in rows:
+        name = PIPELINE_STAGE.get(stage, stage)
+        before = usage.get(name, StageUsage([], 0, 0, 0.0))
+        models = before.models if model in before.models else [*before.models, model]
+        usage[name] = StageUsage(
+            models, before.calls + int(calls), before.tokens + int(tokens or 0), before.cost_usd + float(cost or 0)
+        )
+    return usage
 
 
 def run_models(session: Session, *, run: PipelineRun) -> list[str]:

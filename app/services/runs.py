@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.llm.base import CallRecord
 from app.models import ACTIVE_RUN_STATUSES, LLMCall, PipelineRun, RunStageResult, Tweet, User
-from app.pipeline.stages import STAGES
+from app.schemas import STAGES
 
 TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
 # Outcomes of LLMCall rows that were real requests to the model (see app/llm/base.py).

@@ -22,9 +22,9 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from app.llm.local.text import terms
 from app.schemas import Candidate, Segment, TranscriptData
 from app.sources.base import SourceError, TranscriptUnavailable
+from app.text import terms
 
 TRANSCRIPT_FIELD_WEIGHT = 0.5
 _cache: dict[tuple[str, int], CatalogSource] = {}

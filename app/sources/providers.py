@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.config import Settings
+from app.demo import SAMPLE_CATALOG
 from app.sources.base import SourceError, TranscriptSource, VideoSource
 from app.sources.catalog import CatalogSource
+from app.sources.offline import OfflineFallback
 from app.sources.subtitles import FallbackTranscripts, YtDlpSubtitles
 from app.sources.transcripts import YouTubeTranscripts
 from app.sources.youtube import YouTubeApiSource, YtDlpSource
@@ -49,3 +52,35 @@ def _catalog(settings: Settings) -> CatalogSource:
     if not settings.openrec_catalog:
         raise SourceNotConfigured("OPENREC_VIDEO_SOURCE=catalog needs OPENREC_CATALOG, the path of a catalog JSON file")
     return CatalogSource.from_path(Path(settings.openrec_catalog))
+
+
+@dataclass(frozen=True)
+class RunSources:
+    """Where one run finds videos and transcripts, and a note for its log when that is not YouTube."""
+
+    videos: VideoSource
+    transcripts: TranscriptSource
+    note: str = ""
+
+
+def run_sources(
+    settings: Settings,
+    videos: VideoSource | None = None,
+    transcripts: TranscriptSource | None = None,
+    *,
+    sample_only: bool = False,
+) -> RunSources:
+    """The given sources, else the configured ones; YouTube through yt-dlp falls back to the sample catalog
+    when it cannot be reached, and `sample_only` (the demo run) reads the sample catalog from the start unless
+    the server searches YouTube through the Data API: the demo archive is about the sample catalog's topics."""
+    if videos is not None and transcripts is not None:
+        return RunSources(videos, transcripts)
+    if sample_only and settings.openrec_video_source != "api":
+        sample = CatalogSource.from_path(SAMPLE_CATALOG)
+        note = "Demo run: videos come from the bundled sample catalog, not from YouTube."
+        return RunSources(videos or sample, transcripts or sample, note)
+    primary = RunSources(videos or get_video_source(settings), transcripts or get_transcript_source(settings))
+    if videos is None and transcripts is None and settings.openrec_video_source == "ytdlp":
+        both = OfflineFallback(primary.videos, primary.transcripts, CatalogSource.from_path(SAMPLE_CATALOG))
+        return RunSources(both, both)
+    return primary

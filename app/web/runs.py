@@ -21,8 +21,8 @@ from app.db import utcnow
 from app.deps import CurrentUser, RowId, SessionDep, SettingsDep
 from app.models import ACTIVE_RUN_STATUSES, PipelineRun, User
 from app.pipeline.dispatch import dispatch_run
-from app.pipeline.stages import STAGES
-from app.services.run_details import run_clip_counts, run_interests, run_models
+from app.schemas import STAGES
+from app.services.run_details import run_clip_counts, run_interests, run_models, run_stage_usage
 from app.services.runs import run_cancel, run_create, run_get, runs_list
 from app.services.videos import video_titles
 from app.web.templating import format_seconds, is_htmx, render
@@ -146,6 +146,7 @@ def run_context(session: Session, settings: Settings, run: PipelineRun) -> dict[
         "active": run.status in ACTIVE_RUN_STATUSES,
         "status_label": STATUS_LABELS.get(run.status, run.status),
         "stages": stage_rows(run),
+        "usage": run_stage_usage(session, run=run),
         "elapsed": seconds_text(duration_s(run)),
         "engine": f"{engine} ({', '.join(models)})" if models else engine,
         "budget_usd": settings.openrec_run_budget_usd,

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from app.db import utcnow
 from app.pipeline.dispatch import REAP_TASK, dispatch_run
-from app.pipeline.stages import STAGES
+from app.schemas import STAGES
 from tests.service.harness import HEARTBEAT_S, PG_URL, RedisServer, World, wait_until
 from tests.service.slow_worker import CRASH_MARKER, CRASH_MESSAGE
 

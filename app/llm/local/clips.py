@@ -29,8 +29,8 @@ import numpy as np
 
 from app.llm.local.embeddings import embed
 from app.llm.local.sentences import Sentence, reads_whole
-from app.llm.local.text import terms
 from app.llm.local.vectors import Vector, cosine
+from app.text import terms
 
 MAX_QUOTE_CHARS = 200
 QUOTE_WORDS = 10  # a quote this long or longer says something on its own

@@ -15,9 +15,7 @@ from app.llm.local.interests import infer_interests
 from app.llm.local.own_words import interest_from_text, more_queries
 from app.llm.local.screening import level_factor, screen_candidates, substance
 from app.llm.local.sentences import Sentence, split_sentences
-from app.llm.local.text import STOP_WORDS, clean_text, stem, terms, words
 from app.llm.local.vectors import Vector, add, cosine
-from app.pipeline.validate import validate_clip
 from app.schemas import (
     Candidate,
     Clip,
@@ -29,6 +27,8 @@ from app.schemas import (
     SearchQuery,
     TranscriptData,
 )
+from app.text import STOP_WORDS, clean_text, stem, terms, words
+from app.validation import validate_clip
 
 MAX_QUERIES = 4
 MIN_MATCH = 0.1  # a best window this far from what the user writes about is not worth a clip

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from app.llm.local.text import terms
+from app.text import terms
 
 Level = Literal["beginner", "advanced"]
 ClipLength = Literal["short", "long"]

@@ -34,11 +34,11 @@ import numpy as np
 
 from app.llm.local.embeddings import embed_collection
 from app.llm.local.instructions import InstructionPlan
-from app.llm.local.text import accounts, term_forms, terms, word_runs
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf, top_terms
 from app.schemas import Engagement, FeedbackSignal, Interest
+from app.text import accounts, term_forms, terms, word_runs
+from app.validation import MAX_EVIDENCE, MAX_INTERESTS
 
-MAX_INTERESTS = 8
 MIN_INTERESTS = 3
 MAX_DOCS = 800  # the heaviest posts considered; keeps grouping fast on huge archives
 STALE_AFTER = timedelta(days=365)  # posts this much older than the newest are grouped apart
@@ -57,7 +57,6 @@ MAX_PHRASES = 5
 MIN_PHRASES = 2  # single terms complete the phrases of a subject that has fewer
 MAX_DESCRIBED = 3
 MAX_KEYWORDS = 20
-MAX_EVIDENCE = 5
 NEAR_DUPLICATE = 0.8  # an evidence post this similar to one already chosen says nothing new
 
 Key = tuple[str, ...]  # the terms of a phrase, in the order written

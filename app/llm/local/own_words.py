@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.llm.local.text import terms, words
 from app.schemas import Engagement, Interest
+from app.text import terms, words
 
 MAX_EVIDENCE = 5
 MIN_OVERLAP = 0.5  # share of the interest's terms a post must name to show it (all of them for one or two terms)

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.llm.local.instructions import InstructionPlan
-from app.llm.local.text import terms
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf
 from app.schemas import Candidate, FeedbackSignal, Interest, Preferences, ScreenDecision
+from app.text import terms
 
 MIN_DURATION_S = 40  # a 30 s clip needs a little room around it
 CLICKBAIT_THRESHOLD = 2.0

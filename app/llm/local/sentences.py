@@ -19,8 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.llm.local.text import word_set
 from app.schemas import Segment
+from app.text import word_set
 
 MIN_WORDS = 3
 MAX_WORDS = 28

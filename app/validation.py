@@ -9,14 +9,20 @@ the caller can log them; `repair_explanation` keeps what can be kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from app.schemas import Clip, Explanation, TranscriptData
 
+MAX_INTERESTS = 8
+MAX_EVIDENCE = 5  # tweets cited as one interest's evidence
 MIN_CLIP_S = 30.0
 MAX_CLIP_S = 180.0
 MAX_CITED = 3
 _TOLERANCE_S = 0.01  # rounding of stored times
+MIN_QUOTED_WORDS = 3
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
 def transcript_end(transcript: TranscriptData) -> float:
@@ -83,3 +89,30 @@ def repair_explanation(explanation: Explanation, *, user_tweet_ids: Collection[s
     kept = list(dict.fromkeys(t for t in explanation.tweet_ids if t in user_tweet_ids))[:MAX_CITED]
     repaired = explanation.model_copy(update={"tweet_ids": kept})
     return None if validate_explanation(repaired, user_tweet_ids=user_tweet_ids) else repaired
+
+
+def quoted_phrases(text: str) -> list[str]:
+    """The phrases an explanation puts in double quotes (straight or curly)."""
+    return [a or b for a, b in _QUOTED.findall(text)]
+
+
+def words_of(text: str) -> str:
+    """The words of a text, lower case, one space apart: what two quotes of one phrase share."""
+    return " ".join(w.lower() for w in _WORD.findall(text))
+
+
+def quote_problems(text: str, spoken: str, *, posts: Collection[str] = ()) -> list[str]:
+    """An explanation must quote a phrase spoken in its clip, and every phrase it quotes must be
+    said there or in one of the cited posts (case and punctuation aside)."""
+    phrases = quoted_phrases(text)
+    said = f" {words_of(spoken)} "
+    written = [f" {words_of(p)} " for p in posts]
+    problems = []
+    if not any(len(words_of(p).split()) >= MIN_QUOTED_WORDS and f" {words_of(p)} " in said for p in phrases):
+        problems.append(f"the explanation quotes no phrase of {MIN_QUOTED_WORDS} or more words spoken in the clip")
+    invented = [
+        p for p in phrases if f" {words_of(p)} " not in said and not any(f" {words_of(p)} " in w for w in written)
+    ]
+    if invented:
+        problems.append(f"the explanation quotes words said neither in the clip nor in the posts: {invented[0]!r}")
+    return problems
