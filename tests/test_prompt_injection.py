@@ -213,7 +213,7 @@ def test_an_obeying_model_cannot_cite_foreign_tweets_write_markup_or_add_a_video
     feed = hostile_feed(fake, records, evidence)
 
     assert [i.video_id for i in feed] == [c.video_id for c in s.candidates()[:2]]
-    assert all(i.explanation.startswith("Picked for your interest in") for i in feed)  # the local writer's
+    assert all(i.quote.rstrip(".…") in i.explanation for i in feed)  # the local writer's, which quotes the clip
     assert all("<script" not in i.explanation and "1" not in i.tweet_ids for i in feed)
 
 
@@ -242,10 +242,11 @@ def test_markup_alone_is_refused_even_with_real_citations(fake: FakeOpenAI, reco
 
     feed = hostile_feed(fake, records, s.engagement())
 
-    by_video = {i.video_id: i.explanation for i in feed}
+    by_video = {i.video_id: i for i in feed}
     first, second = (c.video_id for c in s.candidates()[:2])
-    assert by_video[first].startswith("Picked for your interest in") and "<a" not in by_video[first]
-    assert by_video[second].startswith("Hash joins, where a < b matters")
+    local = by_video[first]  # the local writer's, which quotes the clip
+    assert local.quote.rstrip(".…") in local.explanation and "<a" not in local.explanation
+    assert by_video[second].explanation.startswith("Hash joins, where a < b matters")
 
 
 def test_markup_spoken_in_a_transcript_is_kept_as_text_and_escaped_on_the_page(

@@ -470,10 +470,16 @@ def rank(
     usable = [c for c in chosen if c.video_id in by_video and c.interest in by_name]
     scores = normalised(usable)
     ranked = sorted(usable, key=lambda c: (-scores[c.video_id], c.video_id))
-    single = len(found) == 1
+    # The diversity rule, scaled to the feed: the same for the clips the engine reranks and for the feed.
+    rule = partial(
+        diversify,
+        single_interest=len(found) == 1,
+        top=feed_size,
+        per_interest=interest_cap(feed_size, len(found)),
+    )
     batches = isinstance(engines.primary, Batches)
     if batches and ranked:
-        pool = diversify(ranked, limit=math.ceil(feed_size * RERANK_SHARE), single_interest=single)
+        pool = rule(ranked, limit=math.ceil(feed_size * RERANK_SHARE))
         order = _batch(engines, progress, "rank", lambda llm: llm.rerank(pool, kept, found, items, prefs))
         if order:
             place = {video_id: i for i, video_id in enumerate(order) if video_id in {c.video_id for c in pool}}
@@ -502,13 +508,7 @@ def rank(
         ), outcome
 
     while True:
-        feed = diversify(
-            [c for c in ranked if c.video_id not in dropped],
-            limit=feed_size,
-            single_interest=single,
-            top=feed_size,
-            per_interest=interest_cap(feed_size, len(found)),
-        )
+        feed = rule([c for c in ranked if c.video_id not in dropped], limit=feed_size)
         todo = [c for c in feed if c.video_id not in explained]
         if not todo:
             if batches and authors:
