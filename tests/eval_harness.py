@@ -1,10 +1,10 @@
 """Runs the local engine over an evaluation set in process and scores the feed with its scorer.
 
-The stages run as the product runs them: engagement from the persona's archive,
-interests, queries, catalog search, screening, transcripts, clip, explanation,
-validation, then the feed (10 items, one clip per video, at most 3 per interest in
-the top 10 unless there is only one interest, ordered by score). The scorer is the
-evaluation set's own `score.py`, imported by path.
+The stages run as the runner runs them (`app.pipeline.stages`, with the search depth
+and screening share of a 10-item feed): engagement from the persona's archive,
+interests, queries, catalog search, screening and naming, transcripts, clip, then the
+ranked, explained feed. The scorer is the evaluation set's own `score.py`, imported by
+path.
 """
 
 from __future__ import annotations
@@ -19,20 +19,19 @@ from types import ModuleType
 from typing import Any
 
 from app.llm.local import LocalEngine
+from app.pipeline import stages
 from app.pipeline.engagement import build_engagement
-from app.schemas import Candidate, Clip, Explanation, FeedItem, Interest, Preferences
+from app.pipeline.stages import Engines
+from app.schemas import Candidate, Engagement, FeedItem, Interest, Preferences, TranscriptData
 from app.sources.base import TranscriptUnavailable
 from app.sources.catalog import CatalogSource
 from app.sources.x_archive import ArchiveLimits, parse_archive
-from app.validation import repair_explanation, validate_clip
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV_SET = SHARED / "eval" / "dev"
 REAL_SET = Path(__file__).resolve().parents[1] / "eval" / "real"
 SHARED_SCORER = SHARED / "eval" / "score.py"
 FEED_SIZE = 10
-PER_INTEREST = 3
-SEARCH_LIMIT = 8
 _LIMITS = ArchiveLimits(max_uncompressed_bytes=1 << 30, max_members=10_000)
 
 
@@ -44,6 +43,7 @@ class EvalRun:
     seconds: float
     interests: list[Interest] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @cache
@@ -66,78 +66,77 @@ def labels(eval_dir: Path = DEV_SET) -> dict[str, Any]:
     return data
 
 
-def run_persona(persona: str, eval_dir: Path = DEV_SET) -> EvalRun:
-    """One full run for one persona, timed from archive bytes to scored feed."""
+@dataclass
+class Progress:
+    """Collects what the stages skip and note, as the run log would."""
+
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def skip(self, item: str, reason: str) -> None:
+        self.skipped.append(f"{item}: {reason}")
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+    def step(self, done: int, total: int) -> None:
+        pass
+
+
+@dataclass
+class MemoryTranscripts:
+    """The transcript cache, in memory."""
+
+    stored: dict[str, TranscriptData | TranscriptUnavailable] = field(default_factory=dict)
+
+    def lookup(self, video_id: str) -> TranscriptData | TranscriptUnavailable | None:
+        return self.stored.get(video_id)
+
+    def store(self, video_id: str, outcome: TranscriptData | TranscriptUnavailable) -> None:
+        self.stored[video_id] = outcome
+
+
+@dataclass
+class StageRun:
+    """What each stage of one persona's run gave."""
+
+    items: list[Engagement]
+    found: list[Interest]
+    candidates: list[Candidate]
+    kept: list[Candidate]
+    feed: list[FeedItem]
+    seconds: float
+
+
+def run_stages(engines: Engines, persona: str, eval_dir: Path, progress: Progress) -> StageRun:
+    """The pipeline's stages for one persona, as the runner calls them, without the database."""
     spec = labels(eval_dir)["personas"][persona]
+    source = CatalogSource.from_path(eval_dir / "catalog.json")
     started = time.perf_counter()
     archive = parse_archive((eval_dir / spec["archive"]).read_bytes(), limits=_LIMITS)
-    engagement = build_engagement(archive.items)
-    prefs = Preferences(instructions=spec.get("instructions", ""))
-    source = CatalogSource.from_path(eval_dir / "catalog.json")
-    engine = LocalEngine()
-    skipped: list[str] = []
-
-    interests = engine.infer_interests(engagement, prefs)
-    by_name = {i.name: i for i in interests}
-    candidates: dict[str, Candidate] = {}
-    for query in engine.write_queries(interests, prefs):
-        for found in source.search(query.query, SEARCH_LIMIT):
-            candidates.setdefault(found.video_id, found.model_copy(update={"interest": query.interest}))
-    decisions = engine.screen(list(candidates.values()), interests, prefs)
-    user_ids = {e.tweet_id for e in archive.items}
-    items: list[FeedItem] = []
-    for decision in decisions:
-        if not decision.keep:
-            skipped.append(f"screen {decision.video_id}: {decision.reason}")
-            continue
-        candidate, interest = candidates[decision.video_id], by_name[decision.interest]
-        try:
-            transcript = source.fetch(candidate.video_id)
-        except TranscriptUnavailable as exc:
-            skipped.append(f"transcript {exc.video_id}: {exc.reason}")
-            continue
-        clip = engine.choose_clip(candidate, interest, transcript, engagement, prefs)
-        if clip is None or validate_clip(clip, transcript, duration_s=candidate.duration_s):
-            skipped.append(f"clip {candidate.video_id}: none valid")
-            continue
-        explanation = repair_explanation(
-            engine.explain(clip, candidate, interest, engagement, prefs), user_tweet_ids=user_ids
-        )
-        if explanation is None:
-            skipped.append(f"explain {candidate.video_id}: no valid citation")
-            continue
-        items.append(_feed_item(candidate, clip, explanation))
-    feed = arrange_feed(items, single_interest=len(interests) == 1)
-    seconds = time.perf_counter() - started
-    payload = [item.model_dump(mode="json") for item in feed]
-    metrics = scorer(eval_dir).score(labels(eval_dir), persona, payload)
-    return EvalRun(persona, feed, metrics, seconds, interests, skipped)
-
-
-def arrange_feed(items: list[FeedItem], *, single_interest: bool) -> list[FeedItem]:
-    """Best first, one clip per video, never more than PER_INTEREST clips of one interest (feed of FEED_SIZE)."""
-    feed: list[FeedItem] = []
-    videos: set[str] = set()
-    per_interest: dict[str, int] = {}
-    for item in sorted(items, key=lambda i: -i.score):
-        if item.video_id in videos or (not single_interest and per_interest.get(item.interest, 0) >= PER_INTEREST):
-            continue
-        videos.add(item.video_id)
-        per_interest[item.interest] = per_interest.get(item.interest, 0) + 1
-        feed.append(item)
-    return feed[:FEED_SIZE]
-
-
-def _feed_item(candidate: Candidate, clip: Clip, explanation: Explanation) -> FeedItem:
-    return FeedItem(
-        video_id=candidate.video_id,
-        title=candidate.title,
-        channel=candidate.channel,
-        start_s=clip.start_s,
-        end_s=clip.end_s,
-        explanation=explanation.text,
-        quote=clip.quote,
-        tweet_ids=explanation.tweet_ids,
-        score=clip.score,
-        interest=clip.interest,
+    items = build_engagement(archive.items)
+    user_ids = {e.tweet_id for e in items}
+    prefs = Preferences(instructions=spec.get("instructions", ""), feed_size=FEED_SIZE)
+    found = stages.interests(engines, items, prefs, progress, user_tweet_ids=user_ids)
+    depth = stages.search_depth(FEED_SIZE, len(found))
+    written = stages.queries(engines, found, prefs, progress, depth=depth)
+    candidates = stages.search(source, written, progress, per_query=depth.results_per_query)
+    kept = stages.screen(
+        engines, candidates, found, prefs, progress, max_kept=FEED_SIZE * stages.CLIP_CANDIDATES_PER_FEED_ITEM
     )
+    found, kept = stages.name_interests(engines, found, kept, candidates, prefs, progress)
+    texts = stages.transcripts(kept, source, MemoryTranscripts(), progress, workers=engines.workers)
+    chosen = stages.clips(engines, kept, texts, found, items, prefs, progress)
+    feed = stages.rank(
+        engines, chosen, kept, found, items, prefs, progress, user_tweet_ids=user_ids, feed_size=FEED_SIZE
+    )
+    return StageRun(items, found, candidates, kept, feed, time.perf_counter() - started)
+
+
+def run_persona(persona: str, eval_dir: Path = DEV_SET) -> EvalRun:
+    """One full run of the local engine for one persona, timed from archive bytes to scored feed."""
+    progress = Progress()
+    run = run_stages(Engines(primary=LocalEngine()), persona, eval_dir, progress)
+    payload = [item.model_dump(mode="json") for item in run.feed]
+    metrics = scorer(eval_dir).score(labels(eval_dir), persona, payload)
+    return EvalRun(persona, run.feed, metrics, run.seconds, run.found, progress.skipped, progress.notes)

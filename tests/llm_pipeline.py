@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +28,13 @@ from app.llm.local.sentences import split_sentences
 from app.llm.messages import MAX_CLIP_POST_CHARS, engagement_message, posts_block, queries_message, screen_message
 from app.llm.openai_client import ChatClient
 from app.llm.prompts import data_block, load_prompt, rows_block, transcript_lines, user_message
-from app.pipeline import stages
-from app.pipeline.engagement import build_engagement
-from app.pipeline.stages import CLIP_CANDIDATES_PER_FEED_ITEM, Engines
+from app.pipeline.stages import Engines
 from app.schemas import Candidate, Engagement, FeedItem, Interest, Preferences, TranscriptData
 from app.sources.base import TranscriptUnavailable
 from app.sources.catalog import CatalogSource
-from app.sources.x_archive import ArchiveLimits, parse_archive
+from app.sources.x_archive import ArchiveLimits
 from app.text import terms
-from tests.eval_harness import labels, scorer
+from tests.eval_harness import Progress, labels, run_stages, scorer
 from tests.fake_openai_server import ChatRequest, FakeOpenAI, Reply, data_blocks, structured
 
 EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
@@ -184,32 +181,6 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
 
 
 @dataclass
-class Progress:
-    skipped: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def skip(self, item: str, reason: str) -> None:
-        self.skipped.append(f"{item}: {reason}")
-
-    def note(self, message: str) -> None:
-        self.notes.append(message)
-
-    def step(self, done: int, total: int) -> None:
-        pass
-
-
-@dataclass
-class MemoryTranscripts:
-    stored: dict[str, TranscriptData | TranscriptUnavailable] = field(default_factory=dict)
-
-    def lookup(self, video_id: str) -> TranscriptData | TranscriptUnavailable | None:
-        return self.stored.get(video_id)
-
-    def store(self, video_id: str, outcome: TranscriptData | TranscriptUnavailable) -> None:
-        self.stored[video_id] = outcome
-
-
-@dataclass
 class LLMRun:
     persona: str
     feed: list[FeedItem]
@@ -245,32 +216,15 @@ def run_persona(persona: str, fake: FakeOpenAI, *, concurrency: int = 4, eval_di
     engine = OpenAIEngine(client=client, local=local, settings=settings, recorder=records.append)
     engines = Engines(primary=engine, fallback=local, workers=concurrency)
     progress = Progress()
-    source = CatalogSource.from_path(eval_dir / "catalog.json")
-
-    started = time.perf_counter()
-    archive = parse_archive((eval_dir / spec["archive"]).read_bytes(), limits=LIMITS)
-    items = build_engagement(archive.items)
-    user_ids = {e.tweet_id for e in items}
-    prefs = Preferences(instructions=spec.get("instructions", ""))
-    found = stages.interests(engines, items, prefs, progress, user_tweet_ids=user_ids)
-    written = stages.queries(engines, found, prefs, progress)
-    candidates = stages.search(source, written, progress)
-    kept = stages.screen(
-        engines, candidates, found, prefs, progress, max_kept=FEED_SIZE * CLIP_CANDIDATES_PER_FEED_ITEM
-    )
-    texts = stages.transcripts(kept, source, MemoryTranscripts(), progress, workers=concurrency)
-    chosen = stages.clips(engines, kept, texts, found, items, prefs, progress)
-    feed = stages.rank(
-        engines, chosen, kept, found, items, prefs, progress, user_tweet_ids=user_ids, feed_size=FEED_SIZE
-    )
-    seconds = time.perf_counter() - started
+    run = run_stages(engines, persona, eval_dir, progress)
     client.close()
-
-    payload = [item.model_dump(mode="json") for item in feed]
+    prefs = Preferences(instructions=spec.get("instructions", ""))
+    source = CatalogSource.from_path(eval_dir / "catalog.json")
+    payload = [item.model_dump(mode="json") for item in run.feed]
     metrics = scorer(eval_dir).score(labels(eval_dir), persona, payload)
-    naive = naive_prompt_tokens(items, found, candidates, source, prefs, transcripts_of=candidates)
-    seed = naive_prompt_tokens(items, found, candidates, source, prefs, transcripts_of=kept)
-    return LLMRun(persona, feed, metrics, records, candidates, seconds, naive, seed, engine, progress)
+    naive = naive_prompt_tokens(run.items, run.found, run.candidates, source, prefs, transcripts_of=run.candidates)
+    seed = naive_prompt_tokens(run.items, run.found, run.candidates, source, prefs, transcripts_of=run.kept)
+    return LLMRun(persona, run.feed, metrics, records, run.candidates, run.seconds, naive, seed, engine, progress)
 
 
 def naive_prompt_tokens(

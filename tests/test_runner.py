@@ -156,7 +156,9 @@ def test_a_run_executes_every_stage_in_order_and_stores_the_feed(pipeline: Pipel
         select(func.count()).select_from(RunStageResult).where(RunStageResult.run_id == run.id)
     )
     assert stored == len(STAGES)
-    interests = pipeline.session.scalars(select(InterestRow).where(InterestRow.run_id == run.id)).all()
+    interests = pipeline.session.scalars(
+        select(InterestRow).where(InterestRow.run_id == run.id).order_by(InterestRow.position)
+    ).all()
     assert [i.name for i in interests] == ["chess", "birds"]
     assert pipeline.session.get(Video, "birds0") is not None
     assert (

@@ -62,6 +62,7 @@ from app.services.runs import (
     run_record_calls,
     run_stage_begin,
     run_stage_done,
+    run_stage_replace,
     run_stage_results,
     run_tweets,
 )
@@ -307,9 +308,11 @@ class _Execution:
                 return found
             case "screen":
                 max_kept = prefs.feed_size * stages.CLIP_CANDIDATES_PER_FEED_ITEM
-                return stages.screen(
+                kept = stages.screen(
                     engines, out.search, out.interests, prefs, progress, max_kept=max_kept, topics=self.topics
                 )
+                out.interests, kept = stages.name_interests(engines, out.interests, kept, out.search, prefs, progress)
+                return kept
             case "transcripts":
                 cache = _TranscriptCache(self.sessions)
                 return stages.transcripts(
@@ -344,7 +347,9 @@ class _Execution:
                 )
                 if stage == "interests":
                     _save_interests(session, run, self.outputs.interests)
-                elif stage == "screen":
+                elif stage == "screen":  # screening may name the interests after their videos
+                    run_stage_replace(session, run=run, stage="interests", payload=self.outputs.dump("interests"))
+                    _save_interests(session, run, self.outputs.interests)
                     videos_upsert(session, candidates=self.outputs.screen)
                 elif stage == "rank":
                     recommendations_save(session, run=run, items=self.outputs.rank)

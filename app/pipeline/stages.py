@@ -34,7 +34,7 @@ from app.pipeline.diversity import diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
 from app.pipeline.exclusions import ExcludedTopic, video_excluded
 from app.pipeline.quotes import with_whole_quote
-from app.pipeline.steering import DescribesInterests, steer_interests
+from app.pipeline.steering import DescribesInterests, interest_key, renamed_interest, steer_interests
 from app.schemas import (
     Candidate,
     Clip,
@@ -306,6 +306,67 @@ def screen(
         if candidate.video_id not in chosen:
             progress.skip(candidate.video_id, f"not among the {max_kept} most promising videos")
     return [c for _, c in kept if c.video_id in chosen]
+
+
+@runtime_checkable
+class NamesTopics(Protocol):
+    """An engine that can name interests after the videos screening tied to them (the local engine)."""
+
+    def name_topics(
+        self, interests: Sequence[Interest], kept: Sequence[Candidate], found: Sequence[Candidate]
+    ) -> dict[str, str]: ...
+
+
+def name_interests(
+    engines: Engines,
+    found: Sequence[Interest],
+    kept: Sequence[Candidate],
+    candidates: Sequence[Candidate],
+    prefs: Preferences,
+    progress: Progress,
+) -> tuple[list[Interest], list[Candidate]]:
+    """Interests under the names their screened videos give them, and the kept videos tied to those names.
+
+    Only an engine that names topics this way renames (a model names interests itself), and
+    never an interest whose name the user chose (pinned, added or renamed). The user's own
+    renames and mutes apply to the new names too; an interest that takes the name of another
+    merges into it.
+    """
+    namer = engines.primary
+    if not isinstance(namer, NamesTopics):
+        return list(found), list(kept)
+    controls = prefs.interests
+    chosen = {
+        interest_key(name) for name in [*(i.name for i in controls.pinned), *controls.added, *controls.renamed.values()]
+    }
+    named = namer.name_topics([i for i in found if interest_key(i.name) not in chosen], kept, candidates)
+    muted = {interest_key(name) for name in controls.muted}
+    existing = {interest_key(i.name): i.name for i in found}
+    target: dict[str, str] = {}
+    dropped: set[str] = set()
+    for old, new in named.items():
+        new = controls.renamed.get(interest_key(new), new)
+        if interest_key(new) in muted:
+            dropped.add(old)
+            progress.note(f"Left out “{old}”: its videos are about “{new}”, an interest you muted.")
+        else:
+            target[old] = existing.get(interest_key(new), new)
+    interests: dict[str, Interest] = {}
+    for interest in found:
+        name = target.get(interest.name, interest.name)
+        if interest.name in dropped or name in interests:
+            continue  # muted, or merged into the interest that has the name
+        interests[name] = renamed_interest(interest, name) if name != interest.name else interest
+    if target:
+        listed = ", ".join(f"“{old}” is now “{new}”" for old, new in target.items())
+        progress.note(f"Named interests after the videos screening found for them: {listed}.")
+    shown = []
+    for candidate in kept:
+        if candidate.interest in dropped:
+            progress.skip(candidate.video_id, "about an interest you muted")
+        else:
+            shown.append(candidate.model_copy(update={"interest": target.get(candidate.interest, candidate.interest)}))
+    return list(interests.values()), shown
 
 
 def _share_out(ranked: Sequence[Candidate], limit: int) -> set[str]:

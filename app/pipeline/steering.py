@@ -29,8 +29,17 @@ class Notes(Protocol):
     def note(self, message: str) -> None: ...
 
 
-def _key(name: str) -> str:
+def interest_key(name: str) -> str:
+    """How names compare: case and spacing aside."""
     return " ".join(name.split()).casefold()
+
+
+def renamed_interest(interest: Interest, name: str) -> Interest:
+    """The interest under a name found for it, its old name kept in its description and keywords."""
+    old = interest.name
+    keywords = list(dict.fromkeys([name.lower(), *interest.keywords, old.lower()]))
+    description = f"In your posts: {old.lower()}. {interest.description}".strip()
+    return interest.model_copy(update={"name": name, "keywords": keywords, "description": description})
 
 
 def steer_interests(
@@ -46,14 +55,14 @@ def steer_interests(
 ) -> list[Interest]:
     """The run's interests: the user's pinned and added ones first, then up to `limit` in all of the engine's."""
     controls = prefs.interests
-    muted = {_key(name) for name in controls.muted}
-    pinned_keys = {_key(i.name) for i in controls.pinned}
-    added_keys = {_key(text) for text in controls.added}
+    muted = {interest_key(name) for name in controls.muted}
+    pinned_keys = {interest_key(i.name) for i in controls.pinned}
+    added_keys = {interest_key(text) for text in controls.added}
     chosen: dict[str, Interest] = {}
     rest: list[Interest] = []
     for found in inferred:
         interest = _renamed(found, prefs, notes)
-        key = _key(interest.name)
+        key = interest_key(interest.name)
         topic = interest_excluded(interest, topics)
         if topic is not None:
             notes.skip(interest.name, f"you asked for no more “{topic.phrase}”")
@@ -67,7 +76,7 @@ def steer_interests(
         elif key not in chosen:
             rest.append(interest)
     for pinned in controls.pinned:
-        key = _key(pinned.name)
+        key = interest_key(pinned.name)
         if key in chosen or key in muted:
             continue
         if (topic := interest_excluded(pinned, topics)) is not None:
@@ -80,7 +89,7 @@ def steer_interests(
         )
     weight = max((i.weight for i in inferred), default=1.0)
     for text in controls.added:
-        key = _key(text)
+        key = interest_key(text)
         if key in chosen or key in muted:
             continue
         described = describer.interest_from_text(text, engagement)
@@ -105,7 +114,7 @@ def steer_interests(
 
 
 def _renamed(interest: Interest, prefs: Preferences, notes: Notes) -> Interest:
-    name = prefs.interests.renamed.get(_key(interest.name))
+    name = prefs.interests.renamed.get(interest_key(interest.name))
     if not name or name == interest.name:
         return interest
     notes.note(f"Called “{interest.name}” “{name}”, as you renamed it.")

@@ -172,6 +172,15 @@ def run_stage_done(
     session.flush()
 
 
+def run_stage_replace(session: Session, *, run: PipelineRun, stage: str, payload: Any) -> None:
+    """Replace a finished stage's saved output (a later stage refined it), so a resumed run sees the same."""
+    session.execute(
+        update(RunStageResult)
+        .where(RunStageResult.run_id == run.id, RunStageResult.stage == stage)
+        .values(payload=payload)
+    )
+
+
 def run_stage_results(session: Session, *, run_id: int) -> dict[str, Any]:
     """The saved output of each finished stage of a run, by stage."""
     rows = session.execute(

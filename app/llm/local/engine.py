@@ -12,6 +12,7 @@ from app.llm.local.clips import Profile, best_window
 from app.llm.local.embeddings import embed
 from app.llm.local.instructions import InstructionPlan, Level, parse_instructions
 from app.llm.local.interests import infer_interests
+from app.llm.local.naming import topic_names
 from app.llm.local.own_words import interest_from_text, more_queries
 from app.llm.local.screening import level_factor, screen_candidates, substance
 from app.llm.local.sentences import Sentence, split_sentences
@@ -95,6 +96,12 @@ class LocalEngine:
         self, candidates: Sequence[Candidate], interests: Sequence[Interest], prefs: Preferences
     ) -> list[ScreenDecision]:
         return screen_candidates(candidates, interests, prefs, self.plan(prefs))
+
+    def name_topics(
+        self, interests: Sequence[Interest], kept: Sequence[Candidate], found: Sequence[Candidate]
+    ) -> dict[str, str]:
+        """Hook for naming interests after the titles of the videos screening kept for them."""
+        return topic_names(interests, kept, found)
 
     def choose_clip(
         self,

@@ -1,0 +1,138 @@
+"""Interest names from the titles of the videos each interest found: the name people give the subject.
+
+People rarely name a subject when they post about it ("updating one column at a time,
+no step size to babysit"), so a name taken from their words is often an incidental
+phrase ("Dictionary", "Hidden Units"). The people who title videos do name it:
+"Sparse coding - dictionary update", "Sparse coding - online dictionary learning". Once
+screening has tied videos to an interest, the phrase that many of those titles share,
+and few titles found for other interests do, is the subject's name: class-based TF-IDF
+over title phrases (as topic models label their topics), with a phrase's fit to the
+interest's own posts as a tie-breaker.
+
+A title phrase is a run of one to four words between punctuation marks, starting and
+ending with a content word; words that describe the video rather than its subject
+("lecture", "part", "explained") and the channel's own name never make one. An interest
+keeps its own name when no phrase is shared by enough of its videos.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from wordfreq import zipf_frequency
+
+from app.llm.local.embeddings import embed
+from app.schemas import Candidate, Interest
+from app.text import terms, word_runs, word_set
+
+MAX_WORDS = 4
+MIN_TITLES = 2  # a phrase in one title only is that video's subject, not the interest's
+MIN_SHARE = 0.3  # ... and it must be in this share of the interest's titles
+LENGTH_BONUS = 0.5  # per extra content word: "restricted boltzmann machine" over "boltzmann machine"
+FIT_WEIGHT = 0.5
+EVERYDAY_ZIPF = 4.5  # a word used more than about 30 times per million words is an everyday one  # how much the phrase's closeness to the interest's own words counts
+# Words about the video as an object, its format or its place in a series: never what it is about.
+VIDEO_WORDS = word_set(
+    """
+    video videos clip clips short shorts lecture lectures lesson lessons course courses class tutorial tutorials
+    talk talks episode episodes ep part chapter chapters series season vol volume session seminar keynote webinar
+    podcast interview full official live stream livestream highlights trailer teaser recap summary review
+    explained explainer explanation introduction intro overview guide basics beginner beginners advanced
+    minute minutes hour hours new latest best top ultimate complete easy simple quick visual visually
+    """
+)
+
+
+@dataclass
+class _Phrase:
+    key: tuple[str, ...]  # its content terms, in order
+    forms: Counter[str]  # as written in the titles
+    titles: int = 0  # titles of the interest holding it
+
+
+def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found: Sequence[Candidate]) -> dict[str, str]:
+    """A better name for each interest whose screened videos share a title phrase (old name -> new name).
+
+    `kept` are the screened-in videos, each tied to an interest; `found` are all the
+    videos the searches found (the background that makes a phrase distinctive). Names
+    are unique: when two interests would take the same phrase, the one it fits best does.
+    """
+    background = [_title_phrases(c) for c in {c.video_id: c for c in [*found, *kept]}.values()]
+    df = Counter(key for phrases in background for key in phrases)
+    total = max(len(background), 1)
+    proposals: list[tuple[float, str, str, tuple[str, ...]]] = []
+    for interest in interests:
+        titles = [_title_phrases(c) for c in kept if c.interest == interest.name]
+        if len(titles) < MIN_TITLES:
+            continue
+        counted: dict[tuple[str, ...], _Phrase] = {}
+        for phrases in titles:
+            for key, form in phrases.items():
+                phrase = counted.setdefault(key, _Phrase(key, Counter()))
+                phrase.forms[form] += 1
+                phrase.titles += 1
+        needed = max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
+        ranked = [p for p in counted.values() if p.titles >= needed and _specific(p)]
+        if not ranked:
+            continue
+        fits = _fits(interest, [_written(p) for p in ranked])
+        for phrase, fit in zip(ranked, fits, strict=True):
+            distinct = math.log(1 + total / df[phrase.key])
+            score = (phrase.titles / len(titles)) * distinct * (1 + LENGTH_BONUS * (len(phrase.key) - 1))
+            proposals.append((score * (1 + FIT_WEIGHT * fit), interest.name, _written(phrase), phrase.key))
+    names: dict[str, str] = {}
+    taken: set[tuple[str, ...]] = set()
+    for _, old, new, key in sorted(proposals, key=lambda p: (-p[0], p[1], p[2])):
+        if old in names or key in taken:
+            continue
+        names[old] = new
+        taken.add(key)
+    return {old: new for old, new in names.items() if new.casefold() != old.casefold()}
+
+
+def _title_phrases(candidate: Candidate) -> dict[tuple[str, ...], str]:
+    """The phrases of a title (content terms -> words as written), the channel's own words left out."""
+    channel = set(terms(candidate.channel))
+    found: dict[tuple[str, ...], str] = {}
+    for run in word_runs(candidate.title):
+        # a run splits further at the video's own words: a phrase never runs across them
+        pieces: list[list[tuple[str | None, str]]] = [[]]
+        for term, word in run:
+            if term in channel or word.lower() in VIDEO_WORDS:
+                pieces.append([])
+            else:
+                pieces[-1].append((term, word))
+        for piece in pieces:
+            for start, (first, _) in enumerate(piece):
+                for end in range(start, min(start + MAX_WORDS, len(piece))) if first is not None else ():
+                    key = tuple(t for t, _ in piece[start : end + 1] if t is not None)
+                    if piece[end][0] is not None and len(key) == len(set(key)):
+                        found.setdefault(key, " ".join(w for _, w in piece[start : end + 1]))
+    return found
+
+
+def _specific(phrase: _Phrase) -> bool:
+    """A phrase of several words names something; a single word only when it is not an everyday one
+    ("Autoencoder", "Photosynthesis", not "Learning" or "Deep")."""
+    if len(phrase.key) > 1:
+        return True
+    return zipf_frequency(phrase.forms.most_common(1)[0][0], "en") < EVERYDAY_ZIPF
+
+
+def _written(phrase: _Phrase) -> str:
+    """The phrase as most titles write it, with a capital first letter and shouting toned down."""
+    text = phrase.forms.most_common(1)[0][0]
+    if text.isupper() and len(text) > 4:
+        text = text.capitalize()
+    return text[:1].upper() + text[1:]
+
+
+def _fits(interest: Interest, phrases: Sequence[str]) -> list[float]:
+    """How close each phrase is in meaning to the interest's own words (0 when unrelated)."""
+    own = " ".join([interest.name, interest.description, *interest.keywords])
+    vectors = embed([own, *phrases])
+    return [max(0.0, float(v)) for v in np.asarray(vectors[1:] @ vectors[0])]

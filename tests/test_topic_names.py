@@ -1,0 +1,178 @@
+"""Interests named after the videos screening tied to them, and the user's say over those names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.llm.local import LocalEngine
+from app.llm.local.naming import topic_names
+from app.models import Interest as InterestRow
+from app.models import User
+from app.pipeline import stages
+from app.pipeline.runner import execute_run
+from app.pipeline.stages import Engines
+from app.schemas import Candidate, Interest, InterestControls, Preferences
+from app.services.runs import run_create, run_stage_results
+from tests.eval_harness import Progress
+from tests.fakes import FakeTranscriptSource, FakeVideoSource, ScriptedLLM, add_tweets, fake_video
+
+
+def interest(name: str, *keywords: str) -> Interest:
+    return Interest(name=name, description="", weight=1.0, evidence_tweet_ids=["1"], keywords=[name, *keywords])
+
+
+def video(video_id: str, title: str, name: str, channel: str = "Open Lectures") -> Candidate:
+    return Candidate(video_id=video_id, title=title, channel=channel, interest=name)
+
+
+DICTIONARY = interest("Dictionary", "columns", "atoms")
+ENERGY = interest("Energy Model", "sampling", "chains")
+KEPT = [
+    video("a1", "Sparse coding - online dictionary learning", "Dictionary"),
+    video("a2", "Sparse coding - dictionary update with block-coordinate descent", "Dictionary"),
+    video("a3", "Neural networks: sparse coding in the visual cortex", "Dictionary"),
+    video("b1", "Neural networks: Restricted Boltzmann machine - definition", "Energy Model"),
+    video("b2", "Restricted Boltzmann machine - contrastive divergence | Lecture 5", "Energy Model"),
+    video("b3", "Gibbs sampling for a restricted Boltzmann machine", "Energy Model"),
+]
+FOUND = [
+    *KEPT,
+    video("c1", "Neural networks: training - regularization", "Dictionary"),
+    video("c2", "Neural networks: computer vision", "Energy Model"),
+]
+
+
+def test_an_interest_takes_the_phrase_its_videos_share_and_others_do_not() -> None:
+    names = topic_names([DICTIONARY, ENERGY], KEPT, FOUND)
+    assert names == {"Dictionary": "Sparse coding", "Energy Model": "Restricted Boltzmann machine"}
+
+
+def test_too_few_or_too_varied_titles_leave_the_name_as_it_was() -> None:
+    varied = [
+        video("d1", "Why bread rises", "Dictionary"),
+        video("d2", "The history of the printing press", "Dictionary"),
+        video("d3", "How glaciers carve valleys", "Dictionary"),
+    ]
+    assert topic_names([DICTIONARY], varied, varied) == {}
+    assert topic_names([DICTIONARY], KEPT[:1], FOUND) == {}
+
+
+def test_everyday_words_series_words_and_the_channel_never_name_an_interest() -> None:
+    kept = [
+        video("e1", "Learning Python, part 1 | Code Club", "Dictionary", channel="Code Club"),
+        video("e2", "Learning Python, part 2 | Code Club", "Dictionary", channel="Code Club"),
+        video("e3", "Learning decorators, part 3 | Code Club", "Dictionary", channel="Code Club"),
+    ]
+    found = [*kept, *FOUND]
+    assert topic_names([DICTIONARY], kept, found) == {"Dictionary": "Learning Python"}
+    alone = [video(f"f{i}", f"Learning, part {i} | Code Club", "Dictionary", channel="Code Club") for i in range(3)]
+    assert topic_names([DICTIONARY], alone, [*alone, *FOUND]) == {}  # "Learning" alone says nothing
+
+
+def test_two_interests_never_take_the_same_name() -> None:
+    same = [video(f"g{i}", f"Sparse coding - talk {i}", "Energy Model") for i in range(3)]
+    names = topic_names([DICTIONARY, ENERGY], [*KEPT[:3], *same], [*FOUND, *same])
+    assert list(names.values()).count("Sparse coding") == 1
+
+
+class Named:
+    """A names-topics engine answering a fixed mapping (the stage's rules are what is tested)."""
+
+    name = "named"
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def name_topics(
+        self, interests: Sequence[Interest], kept: Sequence[Candidate], found: Sequence[Candidate]
+    ) -> dict[str, str]:
+        return {i.name: self.names[i.name] for i in interests if i.name in self.names}
+
+
+def rename(names: dict[str, str], found: list[Interest], controls: InterestControls) -> tuple[Progress, list, list]:
+    progress = Progress()
+    engines = Engines(primary=Named(names))  # type: ignore[arg-type]
+    got, kept = stages.name_interests(engines, found, KEPT, FOUND, Preferences(interests=controls), progress)
+    return progress, got, kept
+
+
+def test_the_stage_renames_interests_and_their_videos_and_says_so() -> None:
+    progress, found, kept = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], InterestControls())
+    assert [i.name for i in found] == ["Sparse coding", "Energy Model"]
+    assert "dictionary" in found[0].keywords and "dictionary" in found[0].description
+    assert {c.interest for c in kept if c.video_id.startswith("a")} == {"Sparse coding"}
+    assert any("“Dictionary” is now “Sparse coding”" in note for note in progress.notes)
+
+
+def test_names_the_user_chose_stay_and_the_users_renames_and_mutes_apply_to_new_names() -> None:
+    pinned = InterestControls(pinned=[DICTIONARY])
+    _, found, _ = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], pinned)
+    assert [i.name for i in found] == ["Dictionary", "Energy Model"]
+
+    renamed = InterestControls(renamed={"sparse coding": "Dictionary learning"})
+    _, found, kept = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], renamed)
+    assert found[0].name == "Dictionary learning" and kept[0].interest == "Dictionary learning"
+
+    muted = InterestControls(muted=["Sparse Coding"])
+    progress, found, kept = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], muted)
+    assert [i.name for i in found] == ["Energy Model"]
+    assert {c.interest for c in kept} == {"Energy Model"}
+    assert any("muted" in note for note in progress.notes)
+
+
+def test_an_interest_named_like_another_merges_into_it() -> None:
+    _, found, kept = rename({"Dictionary": "energy model"}, [DICTIONARY, ENERGY], InterestControls())
+    assert [i.name for i in found] == ["Energy Model"]
+    assert {c.interest for c in kept} == {"Energy Model"}
+
+
+def test_an_engine_that_names_interests_itself_is_not_second_guessed() -> None:
+    progress = Progress()
+    engines = Engines(primary=ScriptedLLM())
+    found, kept = stages.name_interests(engines, [DICTIONARY], KEPT, FOUND, Preferences(), progress)
+    assert found == [DICTIONARY] and kept == KEPT and not progress.notes
+    assert isinstance(LocalEngine(), stages.NamesTopics)
+
+
+@pytest.fixture
+def sessions(session: Session) -> sessionmaker[Session]:
+    return sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+class NamingScripted(ScriptedLLM):
+    """The scripted engine, naming every interest after the topic its videos share."""
+
+    def name_topics(
+        self, interests: Sequence[Interest], kept: Sequence[Candidate], found: Sequence[Candidate]
+    ) -> dict[str, str]:
+        return {i.name: f"{i.name.title()} studies" for i in interests}
+
+
+def test_a_run_stores_the_new_names_where_a_resumed_run_reads_them(
+    session: Session, sessions: sessionmaker[Session], user: User
+) -> None:
+    tweet_ids = add_tweets(session, user, ["chess endgame study", "rook endings", "cranes flying", "swifts"])
+    videos = [fake_video(f"chess{i}", "chess", score=10 - i) for i in range(3)]
+    llm = NamingScripted(
+        interests=[Interest(name="chess", description="Endgames", weight=1.0, evidence_tweet_ids=tweet_ids[:2])]
+    )
+    run, _ = run_create(session, user=user, trigger="cli")
+    session.flush()
+    execute_run(
+        run.id,
+        llm=llm,
+        video_source=FakeVideoSource(videos),
+        transcript_source=FakeTranscriptSource(videos),
+        sessions=sessions,
+    )
+    session.expire_all()
+    rows = session.scalars(select(InterestRow).where(InterestRow.run_id == run.id)).all()
+    assert [r.name for r in rows] == ["Chess studies"]
+    saved = run_stage_results(session, run_id=run.id)
+    assert [i["name"] for i in saved["interests"]] == ["Chess studies"]
+    assert {c["interest"] for c in saved["screen"]} == {"Chess studies"}
+    assert {c["interest"] for c in saved["rank"]} == {"Chess studies"}
