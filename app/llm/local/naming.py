@@ -33,8 +33,8 @@ MAX_WORDS = 4
 MIN_TITLES = 2  # a phrase in one title only is that video's subject, not the interest's
 MIN_SHARE = 0.3  # ... and it must be in this share of the interest's titles
 LENGTH_BONUS = 0.5  # per extra content word: "restricted boltzmann machine" over "boltzmann machine"
-FIT_WEIGHT = 0.5
-EVERYDAY_ZIPF = 4.5  # a word used more than about 30 times per million words is an everyday one  # how much the phrase's closeness to the interest's own words counts
+FIT_WEIGHT = 0.5  # how much the phrase's closeness to the interest's own words counts
+EVERYDAY_ZIPF = 4.5  # a word used more than about 30 times per million words is an everyday one
 # Words about the video as an object, its format or its place in a series: never what it is about.
 VIDEO_WORDS = word_set(
     """
