@@ -15,6 +15,7 @@ from app.models import User
 from app.pipeline import stages
 from app.pipeline.runner import execute_run
 from app.pipeline.stages import Engines
+from app.pipeline.steering import steer_interests
 from app.schemas import Candidate, Interest, InterestControls, Preferences
 from app.services.runs import run_create, run_stage_results
 from tests.eval_harness import Progress
@@ -114,8 +115,9 @@ def test_names_the_user_chose_stay_and_the_users_renames_and_mutes_apply_to_new_
     assert [i.name for i in found] == ["Dictionary", "Energy Model"]
 
     renamed = InterestControls(renamed={"sparse coding": "Dictionary learning"})
-    _, found, kept = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], renamed)
+    progress, found, kept = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], renamed)
     assert found[0].name == "Dictionary learning" and kept[0].interest == "Dictionary learning"
+    assert "Called “Sparse coding” “Dictionary learning”, as you renamed it." in progress.notes
 
     muted = InterestControls(muted=["Sparse Coding"])
     progress, found, kept = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], muted)
@@ -176,3 +178,40 @@ def test_a_run_stores_the_new_names_where_a_resumed_run_reads_them(
     assert [i["name"] for i in saved["interests"]] == ["Chess studies"]
     assert {c["interest"] for c in saved["screen"]} == {"Chess studies"}
     assert {c["interest"] for c in saved["rank"]} == {"Chess studies"}
+
+
+def steer(inferred: list[Interest], controls: InterestControls) -> tuple[Progress, list[Interest]]:
+    progress = Progress()
+    found = steer_interests(
+        inferred,
+        Preferences(interests=controls),
+        [],
+        [],
+        progress,
+        describer=LocalEngine(),
+        user_tweet_ids={"1", "2", "3", "4"},
+        limit=8,
+    )
+    return progress, found
+
+
+def test_an_interest_on_the_same_posts_keeps_the_name_the_user_last_saw() -> None:
+    last = Interest(name="Sparse coding", description="", weight=1.0, evidence_tweet_ids=["1", "2", "3"])
+    today = Interest(name="Dictionary", description="Also atoms.", weight=1.0, evidence_tweet_ids=["2", "3"])
+    other = Interest(name="Chess", description="", weight=0.5, evidence_tweet_ids=["4"])
+    _, found = steer([today, other], InterestControls(previous=[last]))
+    assert [i.name for i in found] == ["Sparse coding", "Chess"]
+    assert found[0].description == "In your posts: dictionary. Also atoms."
+
+    _, found = steer([today, other], InterestControls(previous=[last], muted=["sparse coding"]))
+    assert [i.name for i in found] == ["Chess"]
+
+    mine = last.model_copy(update={"name": "Dictionary learning"})
+    renamed = InterestControls(previous=[mine], renamed={"sparse coding": "Dictionary learning"})
+    progress, found = steer([today, other], renamed)
+    assert found[0].name == "Dictionary learning"
+    assert "Called “Dictionary” “Dictionary learning”, as you renamed it." in progress.notes
+
+    unrelated = last.model_copy(update={"evidence_tweet_ids": ["4"]})
+    _, found = steer([today], InterestControls(previous=[unrelated]))
+    assert [i.name for i in found] == ["Dictionary"]

@@ -345,7 +345,10 @@ def name_interests(
     target: dict[str, str] = {}
     dropped: set[str] = set()
     for old, new in named.items():
-        new = controls.renamed.get(interest_key(new), new)
+        mine = controls.renamed.get(interest_key(new))
+        if mine and mine != new:
+            progress.note(f"Called “{new}” “{mine}”, as you renamed it.")
+            new = mine
         if interest_key(new) in muted:
             dropped.add(old)
             progress.note(f"Left out “{old}”: its videos are about “{new}”, an interest you muted.")

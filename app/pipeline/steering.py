@@ -29,6 +29,9 @@ class Notes(Protocol):
     def note(self, message: str) -> None: ...
 
 
+IN_YOUR_POSTS = "In your posts:"
+
+
 def interest_key(name: str) -> str:
     """How names compare: case and spacing aside."""
     return " ".join(name.split()).casefold()
@@ -38,7 +41,9 @@ def renamed_interest(interest: Interest, name: str) -> Interest:
     """The interest under a name found for it, its old name kept in its description and keywords."""
     old = interest.name
     keywords = list(dict.fromkeys([name.lower(), *interest.keywords, old.lower()]))
-    description = f"In your posts: {old.lower()}. {interest.description}".strip()
+    description = interest.description
+    if not description.startswith(IN_YOUR_POSTS):  # a second name in one run: the posts' own words stay first
+        description = f"{IN_YOUR_POSTS} {old.lower()}. {description}".strip()
     return interest.model_copy(update={"name": name, "keywords": keywords, "description": description})
 
 
@@ -60,7 +65,7 @@ def steer_interests(
     added_keys = {interest_key(text) for text in controls.added}
     chosen: dict[str, Interest] = {}
     rest: list[Interest] = []
-    for found in inferred:
+    for found in _as_last_seen(inferred, prefs, notes):
         interest = _renamed(found, prefs, notes)
         key = interest_key(interest.name)
         topic = interest_excluded(interest, topics)
@@ -111,6 +116,33 @@ def steer_interests(
             notes.note(f"Leaving out every video about “{topic.phrase}”, as you asked.")
     picked = list(chosen.values())
     return [*picked, *rest[: max(0, limit - len(picked))]]
+
+
+def _as_last_seen(inferred: Sequence[Interest], prefs: Preferences, notes: Notes) -> list[Interest]:
+    """Interests under the names the user last saw for them: an interest resting on mostly the same posts as one
+    of the last run's is that interest, whatever this run's engine first called it (names found later in a run,
+    from its videos, and the user's own renames stay put from run to run)."""
+    controls = prefs.interests
+    yours = {interest_key(name) for name in controls.renamed.values()}
+    taken = {interest_key(i.name) for i in inferred}
+    out = []
+    for interest in inferred:
+        evidence = set(interest.evidence_tweet_ids)
+        same = [
+            p
+            for p in controls.previous
+            if interest_key(p.name) not in taken
+            and len(evidence & set(p.evidence_tweet_ids)) * 2 >= min(len(evidence), len(p.evidence_tweet_ids)) > 0
+        ]
+        if not same:
+            out.append(interest)
+            continue
+        last = max(same, key=lambda p: len(evidence & set(p.evidence_tweet_ids)))
+        taken.add(interest_key(last.name))
+        if interest_key(last.name) in yours:
+            notes.note(f"Called “{interest.name}” “{last.name}”, as you renamed it.")
+        out.append(renamed_interest(interest, last.name))
+    return out
 
 
 def _renamed(interest: Interest, prefs: Preferences, notes: Notes) -> Interest:
