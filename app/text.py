@@ -18,6 +18,7 @@ _RETWEET = re.compile(r"^\s*RT @\w+:\s*")
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _WORD = re.compile(r"[^\W_](?:[\w']*[^\W_])?")
 _HASHTAG = re.compile(r"#\w+")
+_COMPOUND = re.compile(r"[^\W_](?:[\w']*[^\W_])?(?:-[^\W_](?:[\w']*[^\W_])?)*")  # "Earth-sized" is one word
 _PUNCTUATION = re.compile(r"[^\w\s'’-]+|\s[-–—]+\s")
 _ACCOUNT = re.compile(r"(?<![\w/])@(\w{1,15})\b|\b(?:twitter|x)\.com/(\w{1,15})/status/", re.IGNORECASE)
 _VOWEL = re.compile(r"[aeiouy]")
@@ -117,13 +118,14 @@ def term_forms(text: str) -> list[tuple[str, str]]:
 
 
 def word_runs(text: str) -> list[list[tuple[str | None, str]]]:
-    """The words of a cleaned text as written (case kept, hashtags left out), in runs between punctuation marks,
-    each with its term or None for a stop word: phrases the user actually wrote are the runs of terms."""
+    """The words of a cleaned text as written (case kept, hashtags left out, hyphenated compounds whole), in runs
+    between punctuation marks, each with its term or None for a stop word: phrases the user actually wrote are
+    the runs of terms, and none starts inside a compound ("sized planet" of "Earth-sized planet")."""
     cleaned = _HASHTAG.sub(" ", clean_text(text)).replace("’", "'")
     runs: list[list[tuple[str | None, str]]] = []
     for part in _PUNCTUATION.split(cleaned):
         run: list[tuple[str | None, str]] = []
-        for word in _WORD.findall(part):
+        for word in _COMPOUND.findall(part):
             if word.lower().endswith("'s"):
                 word = word[:-2]
             lower = word.lower()

@@ -18,6 +18,7 @@ from app.pipeline.stages import Engines
 from app.pipeline.steering import steer_interests
 from app.schemas import Candidate, Interest, InterestControls, Preferences
 from app.services.runs import run_create, run_stage_results
+from app.text import word_runs
 from tests.eval_harness import Progress
 from tests.fakes import FakeTranscriptSource, FakeVideoSource, ScriptedLLM, add_tweets, fake_video
 
@@ -215,3 +216,17 @@ def test_an_interest_on_the_same_posts_keeps_the_name_the_user_last_saw() -> Non
     unrelated = last.model_copy(update={"evidence_tweet_ids": ["4"]})
     _, found = steer([today], InterestControls(previous=[unrelated]))
     assert [i.name for i in found] == ["Dictionary"]
+
+
+def test_a_name_of_several_words_that_the_titles_confirm_stays() -> None:
+    pulley = interest("Finger pulley", "hangboard")
+    kept = [
+        video("h1", "Finger injuries in climbing, explained", "Finger pulley"),
+        video("h2", "Finger strength for climbing", "Finger pulley"),
+    ]
+    assert topic_names([pulley], kept, [*kept, *FOUND]) == {}
+
+
+def test_a_phrase_never_starts_inside_a_hyphenated_word() -> None:
+    runs = word_runs("Why does an Earth-sized planet dim its star?")
+    assert [w for run in runs for _, w in run] == ["Why", "does", "an", "Earth-sized", "planet", "dim", "its", "star"]

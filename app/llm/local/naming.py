@@ -76,9 +76,10 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
                 phrase.forms[form] += 1
                 phrase.titles += 1
         needed = max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
+        own = set(terms(interest.name))
         ranked = [p for p in counted.values() if p.titles >= needed and _specific(p)]
-        if not ranked:
-            continue
+        if not ranked or (len(own) > 1 and any(set(p.key) <= own for p in ranked)):
+            continue  # a phrase the titles confirm is a name already ("Finger pulley", their "Finger")
         fits = _fits(interest, [_written(p) for p in ranked])
         for phrase, fit in zip(ranked, fits, strict=True):
             distinct = math.log(1 + total / df[phrase.key])
