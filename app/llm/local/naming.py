@@ -31,7 +31,7 @@ from app.text import terms, word_runs, word_set
 
 MAX_WORDS = 4
 MIN_TITLES = 2  # a phrase in one title only is that video's subject, not the interest's
-MIN_SHARE = 0.3  # ... and it must be in this share of the interest's titles
+MIN_SHARE = 0.4  # ... and in this share of them: a name describes much of what it covers
 LENGTH_BONUS = 0.5  # per extra content word: "restricted boltzmann machine" over "boltzmann machine"
 FIT_WEIGHT = 0.5  # how much the phrase's closeness to the interest's own words counts
 EVERYDAY_ZIPF = 4.5  # a word used more than about 30 times per million words is an everyday one
