@@ -21,28 +21,20 @@ def email() -> str:
         user = user_create(db, email=address, password=PASSWORD)
         tweets = add_tweets(db, user.id, ["rook endgames all evening", "swifts are back"])
         run = add_run(db, user.id)
-        db.add(
-            Interest(
-                user_id=user.id,
-                run_id=run.id,
-                name="Chess",
-                description="Endgames",
-                weight=0.9,
-                evidence_tweet_ids=tweets[:1],
-                position=0,
+        for position, (name, description, weight, evidence) in enumerate(
+            [("Chess", "Endgames", 0.9, tweets[:1]), ("Birds", "Swifts", 0.4, tweets[1:])]
+        ):
+            db.add(
+                Interest(
+                    user_id=user.id,
+                    run_id=run.id,
+                    name=name,
+                    description=description,
+                    weight=weight,
+                    evidence_tweet_ids=evidence,
+                    position=position,
+                )
             )
-        )
-        db.add(
-            Interest(
-                user_id=user.id,
-                run_id=run.id,
-                name="Birds",
-                description="Swifts",
-                weight=0.4,
-                evidence_tweet_ids=tweets[1:],
-                position=1,
-            )
-        )
     return address
 
 

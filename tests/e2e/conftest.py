@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -309,6 +309,21 @@ def sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> 
     page.fill('input[name="password"]', password)
     page.click('button[type="submit"].primary')
     page.wait_for_url(f"{base_url}/")
+
+
+def sign_up_with_posts(page: Page, base_url: str, prefix: str, posts: Sequence[str]) -> str:
+    """A new account, signed in, with `posts` pasted on the import page; its email."""
+    email = unique_email(prefix)
+    page.goto(f"{base_url}/signup")
+    page.fill('input[name="email"]', email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"].primary')
+    page.wait_for_url(f"{base_url}/")
+    page.goto(f"{base_url}/import")
+    page.fill('textarea[name="text"]', "\n".join(posts))
+    page.get_by_role("button", name="Import text").click()
+    page.wait_for_load_state()
+    return email
 
 
 def screenshot(page: Page, name: str) -> Path:

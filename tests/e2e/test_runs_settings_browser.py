@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from app.models import PipelineRun
 from app.services.users import user_create
 from tests.conftest import PASSWORD, unique_email
-from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, LiveServer, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, LiveServer, sign_in, sign_up_with_posts
 
 pytestmark = pytest.mark.e2e
 
@@ -43,17 +43,7 @@ def test_instructions_then_a_run_to_completion(live_server: LiveServer, browse: 
     base = live_server.base_url
     b = browse(DESKTOP)
     page = b.page
-    email = unique_email("e2e-runs")
-    page.goto(f"{base}/signup")
-    page.fill('input[name="email"]', email)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"].primary')
-    page.wait_for_url(f"{base}/")
-
-    page.goto(f"{base}/import")
-    page.fill('textarea[name="text"]', "\n".join(POSTS))
-    page.get_by_role("button", name="Import text").click()
-    page.wait_for_load_state()
+    email = sign_up_with_posts(page, base, "e2e-runs", POSTS)
 
     page.goto(f"{base}/settings")
     save_instructions(page, "prefer talks over podcasts")

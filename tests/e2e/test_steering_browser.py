@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.models import PipelineRun
-from tests.conftest import PASSWORD, unique_email
-from tests.e2e.conftest import DESKTOP, PHONE, LiveServer, screenshot, seed_catalog_feed, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, LiveServer, screenshot, seed_catalog_feed, sign_in, sign_up_with_posts
 
 pytestmark = pytest.mark.e2e
 
@@ -42,15 +41,7 @@ def _run_to_the_end(page: Page, base: str) -> str:
 def test_steering_interests_shapes_the_next_run_and_its_log_says_how(live_server: LiveServer, browse: Any) -> None:
     base = live_server.base_url
     page = browse(DESKTOP).page
-    page.goto(f"{base}/signup")
-    page.fill('input[name="email"]', unique_email("e2e-interests"))
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"].primary')
-    page.wait_for_url(f"{base}/")
-    page.goto(f"{base}/import")
-    page.fill('textarea[name="text"]', "\n".join(POSTS))
-    page.get_by_role("button", name="Import text").click()
-    page.wait_for_load_state()
+    sign_up_with_posts(page, base, "e2e-interests", POSTS)
     _run_to_the_end(page, base)
 
     page.get_by_role("link", name="Interests").click()
