@@ -13,6 +13,8 @@ import html
 import re
 from functools import lru_cache
 
+from wordfreq import zipf_frequency
+
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bt\.co/\S+", re.IGNORECASE)
 _RETWEET = re.compile(r"^\s*RT @\w+:\s*")
 _MENTION = re.compile(r"(?<!\w)@\w+")
@@ -150,3 +152,13 @@ def terms(text: str) -> list[str]:
 def _terms(text: str) -> tuple[str, ...]:
     """Cached: the same posts are compared with every candidate and every transcript of a run."""
     return tuple(term for term, _ in term_forms(text))
+
+
+EVERYDAY_ZIPF = 4.5  # a word used more than about 30 times per million words is an everyday one
+
+
+def everyday(phrase: str) -> bool:
+    """A name of one everyday word ("Learn", "Data", "Deep") says little; one of several words, or of a rarer
+    word ("Autoencoder", "Photosynthesis"), names something. Frequencies are wordfreq's, installed with it."""
+    found = words(phrase)
+    return len(found) == 1 and zipf_frequency(found[0], "en") >= EVERYDAY_ZIPF

@@ -36,7 +36,7 @@ from app.llm.local.embeddings import embed_collection
 from app.llm.local.instructions import InstructionPlan
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf, top_terms
 from app.schemas import Engagement, FeedbackSignal, Interest
-from app.text import accounts, term_forms, terms, word_runs
+from app.text import accounts, everyday, term_forms, terms, word_runs
 from app.validation import MAX_EVIDENCE, MAX_INTERESTS
 
 MIN_INTERESTS = 3
@@ -140,7 +140,8 @@ def infer_interests(
     used: set[str] = set()
     for subject in chosen:
         phrases = _phrases(subject, plan)
-        name = next((p for p in phrases if not set(p.key) & used), None)
+        free = [p for p in phrases if not set(p.key) & used]
+        name = next((p for p in free if not everyday(p.written)), free[0] if free else None)
         if name is None:
             continue
         used.update(name.key)

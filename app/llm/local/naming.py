@@ -23,18 +23,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from wordfreq import zipf_frequency
 
 from app.llm.local.embeddings import embed
 from app.schemas import Candidate, Interest
-from app.text import terms, word_runs, word_set
+from app.text import everyday, terms, word_runs, word_set
 
 MAX_WORDS = 4
 MIN_TITLES = 2  # a phrase in one title only is that video's subject, not the interest's
 MIN_SHARE = 0.4  # ... and in this share of them: a name describes much of what it covers
 LENGTH_BONUS = 0.5  # per extra content word: "restricted boltzmann machine" over "boltzmann machine"
 FIT_WEIGHT = 0.5  # how much the phrase's closeness to the interest's own words counts
-EVERYDAY_ZIPF = 4.5  # a word used more than about 30 times per million words is an everyday one
 # Words about the video as an object, its format or its place in a series: never what it is about.
 VIDEO_WORDS = word_set(
     """
@@ -77,7 +75,7 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
                 phrase.titles += 1
         needed = max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
         own = set(terms(interest.name))
-        ranked = [p for p in counted.values() if p.titles >= needed and _specific(p)]
+        ranked = [p for p in counted.values() if p.titles >= needed and not everyday(_written(p))]
         if not ranked or (len(own) > 1 and any(set(p.key) <= own for p in ranked)):
             continue  # a phrase the titles confirm is a name already ("Finger pulley", their "Finger")
         fits = _fits(interest, [_written(p) for p in ranked])
@@ -114,14 +112,6 @@ def _title_phrases(candidate: Candidate) -> dict[tuple[str, ...], str]:
                     if piece[end][0] is not None and len(key) == len(set(key)):
                         found.setdefault(key, " ".join(w for _, w in piece[start : end + 1]))
     return found
-
-
-def _specific(phrase: _Phrase) -> bool:
-    """A phrase of several words names something; a single word only when it is not an everyday one
-    ("Autoencoder", "Photosynthesis", not "Learning" or "Deep")."""
-    if len(phrase.key) > 1:
-        return True
-    return zipf_frequency(phrase.forms.most_common(1)[0][0], "en") < EVERYDAY_ZIPF
 
 
 def _written(phrase: _Phrase) -> str:
