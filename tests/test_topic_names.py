@@ -18,7 +18,7 @@ from app.pipeline.stages import Engines
 from app.pipeline.steering import steer_interests
 from app.schemas import Candidate, Interest, InterestControls, Preferences
 from app.services.runs import run_create, run_stage_results
-from app.text import word_runs
+from app.text import everyday, word_runs
 from tests.eval_harness import Progress
 from tests.fakes import FakeTranscriptSource, FakeVideoSource, ScriptedLLM, add_tweets, fake_video
 
@@ -230,3 +230,8 @@ def test_a_name_of_several_words_that_the_titles_confirm_stays() -> None:
 def test_a_phrase_never_starts_inside_a_hyphenated_word() -> None:
     runs = word_runs("Why does an Earth-sized planet dim its star?")
     assert [w for run in runs for _, w in run] == ["Why", "does", "an", "Earth-sized", "planet", "dim", "its", "star"]
+
+
+def test_one_everyday_word_is_no_name_but_a_rarer_word_or_a_phrase_is() -> None:
+    assert everyday("Learn") and everyday("data")
+    assert not everyday("Autoencoder") and not everyday("Deep learning") and not everyday("Photosynthesis")
