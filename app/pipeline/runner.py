@@ -239,6 +239,7 @@ class _Execution:
         self.outputs = StageOutputs()
         self.calls = CallBuffer()
         self._noted: set[str] = set()
+        self._renamed_interests = False
 
     def run(self, saved: dict[str, Any]) -> None:
         stage = ""
@@ -311,7 +312,9 @@ class _Execution:
                 kept = stages.screen(
                     engines, out.search, out.interests, prefs, progress, max_kept=max_kept, topics=self.topics
                 )
-                out.interests, kept = stages.name_interests(engines, out.interests, kept, out.search, prefs, progress)
+                named, kept = stages.name_interests(engines, out.interests, kept, out.search, prefs, progress)
+                self._renamed_interests = named != out.interests
+                out.interests = named
                 return kept
             case "transcripts":
                 cache = _TranscriptCache(self.sessions)
@@ -347,9 +350,10 @@ class _Execution:
                 )
                 if stage == "interests":
                     _save_interests(session, run, self.outputs.interests)
-                elif stage == "screen":  # screening may name the interests after their videos
-                    run_stage_replace(session, run=run, stage="interests", payload=self.outputs.dump("interests"))
-                    _save_interests(session, run, self.outputs.interests)
+                elif stage == "screen":
+                    if self._renamed_interests:  # screening named the interests after their videos
+                        run_stage_replace(session, run=run, stage="interests", payload=self.outputs.dump("interests"))
+                        _save_interests(session, run, self.outputs.interests)
                     videos_upsert(session, candidates=self.outputs.screen)
                 elif stage == "rank":
                     recommendations_save(session, run=run, items=self.outputs.rank)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Interest as InterestRow
 from app.models import InterestChoice, PipelineRun, User
+from app.pipeline.steering import interest_key
 from app.schemas import Interest, InterestControls
 from app.services.run_details import InterestView, run_interests
 
@@ -35,11 +36,6 @@ class InterestChoiceError(ValueError):
     """A choice that cannot be made (empty or too long a name, no such interest); the message says why."""
 
 
-def name_key(name: str) -> str:
-    """How two spellings of one interest name compare."""
-    return " ".join(name.split()).casefold()
-
-
 def clean_name(name: str) -> str:
     """A name as stored: single spaces, trimmed, within MAX_NAME_CHARS; raises InterestChoiceError."""
     cleaned = " ".join(name.split())
@@ -52,7 +48,7 @@ def clean_name(name: str) -> str:
 
 @dataclass
 class ChoiceState:
-    """The history replayed: what is pinned, muted, renamed and added (keys are `name_key`s)."""
+    """The history replayed: what is pinned, muted, renamed and added (keys are `interest_key`s)."""
 
     pinned: dict[str, str] = field(default_factory=dict)  # key -> name as the user last wrote it
     muted: dict[str, str] = field(default_factory=dict)
@@ -60,7 +56,7 @@ class ChoiceState:
     added: dict[str, str] = field(default_factory=dict)
 
     def apply(self, choice: InterestChoice) -> None:
-        key = name_key(choice.name)
+        key = interest_key(choice.name)
         match choice.action:
             case "pin":
                 self.pinned[key] = choice.name
@@ -81,24 +77,24 @@ class ChoiceState:
                 self._rename(key, choice.new_name)
 
     def _rename(self, key: str, new_name: str) -> None:
-        new_key = name_key(new_name)
+        new_key = interest_key(new_name)
         for states in (self.pinned, self.muted, self.added):
             if key in states:
                 del states[key]
                 states[new_key] = new_name
         for old, target in list(self.renamed.items()):  # a renamed interest renamed again
-            if name_key(target) == key:
+            if interest_key(target) == key:
                 self.renamed[old] = new_name
         if key not in self.added:
             self.renamed[key] = new_name
         self.renamed.pop(new_key, None)
 
     def shown_name(self, name: str) -> str:
-        return self.renamed.get(name_key(name), name)
+        return self.renamed.get(interest_key(name), name)
 
     def state_of(self, name: str) -> InterestKind:
         """pinned | muted | added | inferred (by the user's name for it)."""
-        key = name_key(name)
+        key = interest_key(name)
         if key in self.muted:
             return "muted"
         if key in self.pinned:
@@ -175,7 +171,7 @@ def interests_overview(session: Session, *, user: User) -> list[InterestState]:
     seen: set[str] = set()
     for view in views:
         name = state.shown_name(view.name)
-        seen.add(name_key(name))
+        seen.add(interest_key(name))
         shown.append(
             InterestState(
                 name=name,
@@ -201,7 +197,7 @@ def interests_overview(session: Session, *, user: User) -> list[InterestState]:
 
 
 def _known_names(session: Session, *, user: User) -> set[str]:
-    return {name_key(i.name) for i in interests_overview(session, user=user)}
+    return {interest_key(i.name) for i in interests_overview(session, user=user)}
 
 
 def interest_choose(session: Session, *, user: User, action: str, name: str, new_name: str = "") -> InterestChoice:
@@ -215,13 +211,13 @@ def interest_choose(session: Session, *, user: User, action: str, name: str, new
     name = clean_name(name)
     known = _known_names(session, user=user)
     if action == "add":
-        if name_key(name) in known and _state(session, user_id=user.id).state_of(name) != "muted":
+        if interest_key(name) in known and _state(session, user_id=user.id).state_of(name) != "muted":
             raise InterestChoiceError(f"“{name}” is already one of your interests.")
-    elif name_key(name) not in known:
+    elif interest_key(name) not in known:
         raise InterestChoiceError(f"You have no interest called “{name}”.")
     if action == "rename":
         new_name = clean_name(new_name)
-        if name_key(new_name) in known and name_key(new_name) != name_key(name):
+        if interest_key(new_name) in known and interest_key(new_name) != interest_key(name):
             raise InterestChoiceError(f"“{new_name}” is already the name of another interest.")
     row = InterestChoice(user_id=user.id, action=action, name=name, new_name=new_name if action == "rename" else "")
     session.add(row)
@@ -234,7 +230,7 @@ def interest_controls(session: Session, *, user_id: int, run_id: int | None = No
     state = _state(session, user_id=user_id)
     rows = _latest_rows(session, user_id=user_id, before_run=run_id)
     previous = [_interest(row, state.shown_name(row.name)) for row in rows]
-    by_key = {name_key(i.name): i for i in previous}
+    by_key = {interest_key(i.name): i for i in previous}
     pinned = [
         by_key.get(key) or Interest(name=name, description="", weight=0.5, evidence_tweet_ids=[], keywords=[name])
         for key, name in state.pinned.items()
