@@ -158,7 +158,7 @@ EVERYDAY_ZIPF = 4.5  # a word used more than about 30 times per million words is
 
 
 def everyday(phrase: str) -> bool:
-    """A name of one everyday word ("Learn", "Data", "Deep") says little; one of several words, or of a rarer
-    word ("Autoencoder", "Photosynthesis"), names something. Frequencies are wordfreq's, installed with it."""
+    """A name of one everyday word ("Learn", "Water", "Deep") says little; one of several words, or of a rarer
+    word ("Seismometer", "Photosynthesis"), names something. Frequencies are wordfreq's, installed with it."""
     found = words(phrase)
     return len(found) == 1 and zipf_frequency(found[0], "en") >= EVERYDAY_ZIPF

@@ -31,33 +31,33 @@ def video(video_id: str, title: str, name: str, channel: str = "Open Lectures") 
     return Candidate(video_id=video_id, title=title, channel=channel, interest=name)
 
 
-DICTIONARY = interest("Dictionary", "columns", "atoms")
-ENERGY = interest("Energy Model", "sampling", "chains")
+DICTIONARY = interest("Seafloor", "ridges", "magma")
+ENERGY = interest("Night Sky", "brightness", "telescope")
 KEPT = [
-    video("a1", "Sparse coding - online dictionary learning", "Dictionary"),
-    video("a2", "Sparse coding - dictionary update with block-coordinate descent", "Dictionary"),
-    video("a3", "Neural networks: sparse coding in the visual cortex", "Dictionary"),
-    video("b1", "Neural networks: Restricted Boltzmann machine - definition", "Energy Model"),
-    video("b2", "Restricted Boltzmann machine - contrastive divergence | Lecture 5", "Energy Model"),
-    video("b3", "Gibbs sampling for a restricted Boltzmann machine", "Energy Model"),
+    video("a1", "Plate tectonics - how oceans open", "Seafloor"),
+    video("a2", "Plate tectonics - subduction zones and trenches", "Seafloor"),
+    video("a3", "Earth science: plate tectonics in Iceland", "Seafloor"),
+    video("b1", "Earth science: variable star light curves - definition", "Night Sky"),
+    video("b2", "Variable star light curves | Lecture 5", "Night Sky"),
+    video("b3", "Measuring variable star light curves at home", "Night Sky"),
 ]
 FOUND = [
     *KEPT,
-    video("c1", "Neural networks: training - regularization", "Dictionary"),
-    video("c2", "Neural networks: computer vision", "Energy Model"),
+    video("c1", "Earth science: how glaciers move", "Seafloor"),
+    video("c2", "Earth science: volcano monitoring", "Night Sky"),
 ]
 
 
 def test_an_interest_takes_the_phrase_its_videos_share_and_others_do_not() -> None:
     names = topic_names([DICTIONARY, ENERGY], KEPT, FOUND)
-    assert names == {"Dictionary": "Sparse coding", "Energy Model": "Restricted Boltzmann machine"}
+    assert names == {"Seafloor": "Plate tectonics", "Night Sky": "Variable star light curves"}
 
 
 def test_too_few_or_too_varied_titles_leave_the_name_as_it_was() -> None:
     varied = [
-        video("d1", "Why bread rises", "Dictionary"),
-        video("d2", "The history of the printing press", "Dictionary"),
-        video("d3", "How glaciers carve valleys", "Dictionary"),
+        video("d1", "Why bread rises", "Seafloor"),
+        video("d2", "The history of the printing press", "Seafloor"),
+        video("d3", "How glaciers carve valleys", "Seafloor"),
     ]
     assert topic_names([DICTIONARY], varied, varied) == {}
     assert topic_names([DICTIONARY], KEPT[:1], FOUND) == {}
@@ -65,20 +65,20 @@ def test_too_few_or_too_varied_titles_leave_the_name_as_it_was() -> None:
 
 def test_everyday_words_series_words_and_the_channel_never_name_an_interest() -> None:
     kept = [
-        video("e1", "Learning Python, part 1 | Code Club", "Dictionary", channel="Code Club"),
-        video("e2", "Learning Python, part 2 | Code Club", "Dictionary", channel="Code Club"),
-        video("e3", "Learning decorators, part 3 | Code Club", "Dictionary", channel="Code Club"),
+        video("e1", "Learning Python, part 1 | Code Club", "Seafloor", channel="Code Club"),
+        video("e2", "Learning Python, part 2 | Code Club", "Seafloor", channel="Code Club"),
+        video("e3", "Learning decorators, part 3 | Code Club", "Seafloor", channel="Code Club"),
     ]
     found = [*kept, *FOUND]
-    assert topic_names([DICTIONARY], kept, found) == {"Dictionary": "Learning Python"}
-    alone = [video(f"f{i}", f"Learning, part {i} | Code Club", "Dictionary", channel="Code Club") for i in range(3)]
+    assert topic_names([DICTIONARY], kept, found) == {"Seafloor": "Learning Python"}
+    alone = [video(f"f{i}", f"Learning, part {i} | Code Club", "Seafloor", channel="Code Club") for i in range(3)]
     assert topic_names([DICTIONARY], alone, [*alone, *FOUND]) == {}  # "Learning" alone says nothing
 
 
 def test_two_interests_never_take_the_same_name() -> None:
-    same = [video(f"g{i}", f"Sparse coding - talk {i}", "Energy Model") for i in range(3)]
+    same = [video(f"g{i}", f"Plate tectonics - talk {i}", "Night Sky") for i in range(3)]
     names = topic_names([DICTIONARY, ENERGY], [*KEPT[:3], *same], [*FOUND, *same])
-    assert list(names.values()).count("Sparse coding") == 1
+    assert list(names.values()).count("Plate tectonics") == 1
 
 
 class Named:
@@ -103,34 +103,34 @@ def rename(names: dict[str, str], found: list[Interest], controls: InterestContr
 
 
 def test_the_stage_renames_interests_and_their_videos_and_says_so() -> None:
-    progress, found, kept = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], InterestControls())
-    assert [i.name for i in found] == ["Sparse coding", "Energy Model"]
-    assert "dictionary" in found[0].keywords and "dictionary" in found[0].description
-    assert {c.interest for c in kept if c.video_id.startswith("a")} == {"Sparse coding"}
-    assert any("“Dictionary” is now “Sparse coding”" in note for note in progress.notes)
+    progress, found, kept = rename({"Seafloor": "Plate tectonics"}, [DICTIONARY, ENERGY], InterestControls())
+    assert [i.name for i in found] == ["Plate tectonics", "Night Sky"]
+    assert "seafloor" in found[0].keywords and "seafloor" in found[0].description
+    assert {c.interest for c in kept if c.video_id.startswith("a")} == {"Plate tectonics"}
+    assert any("“Seafloor” is now “Plate tectonics”" in note for note in progress.notes)
 
 
 def test_names_the_user_chose_stay_and_the_users_renames_and_mutes_apply_to_new_names() -> None:
     pinned = InterestControls(pinned=[DICTIONARY])
-    _, found, _ = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], pinned)
-    assert [i.name for i in found] == ["Dictionary", "Energy Model"]
+    _, found, _ = rename({"Seafloor": "Plate tectonics"}, [DICTIONARY, ENERGY], pinned)
+    assert [i.name for i in found] == ["Seafloor", "Night Sky"]
 
-    renamed = InterestControls(renamed={"sparse coding": "Dictionary learning"})
-    progress, found, kept = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], renamed)
-    assert found[0].name == "Dictionary learning" and kept[0].interest == "Dictionary learning"
-    assert "Called “Sparse coding” “Dictionary learning”, as you renamed it." in progress.notes
+    renamed = InterestControls(renamed={"plate tectonics": "Seafloor spreading"})
+    progress, found, kept = rename({"Seafloor": "Plate tectonics"}, [DICTIONARY, ENERGY], renamed)
+    assert found[0].name == "Seafloor spreading" and kept[0].interest == "Seafloor spreading"
+    assert "Called “Plate tectonics” “Seafloor spreading”, as you renamed it." in progress.notes
 
-    muted = InterestControls(muted=["Sparse Coding"])
-    progress, found, kept = rename({"Dictionary": "Sparse coding"}, [DICTIONARY, ENERGY], muted)
-    assert [i.name for i in found] == ["Energy Model"]
-    assert {c.interest for c in kept} == {"Energy Model"}
+    muted = InterestControls(muted=["Plate Tectonics"])
+    progress, found, kept = rename({"Seafloor": "Plate tectonics"}, [DICTIONARY, ENERGY], muted)
+    assert [i.name for i in found] == ["Night Sky"]
+    assert {c.interest for c in kept} == {"Night Sky"}
     assert any("muted" in note for note in progress.notes)
 
 
 def test_an_interest_named_like_another_merges_into_it() -> None:
-    _, found, kept = rename({"Dictionary": "energy model"}, [DICTIONARY, ENERGY], InterestControls())
-    assert [i.name for i in found] == ["Energy Model"]
-    assert {c.interest for c in kept} == {"Energy Model"}
+    _, found, kept = rename({"Seafloor": "night sky"}, [DICTIONARY, ENERGY], InterestControls())
+    assert [i.name for i in found] == ["Night Sky"]
+    assert {c.interest for c in kept} == {"Night Sky"}
 
 
 def test_an_engine_that_names_interests_itself_is_not_second_guessed() -> None:
@@ -197,34 +197,34 @@ def steer(inferred: list[Interest], controls: InterestControls) -> tuple[Progres
 
 
 def test_an_interest_on_the_same_posts_keeps_the_name_the_user_last_saw() -> None:
-    last = Interest(name="Sparse coding", description="", weight=1.0, evidence_tweet_ids=["1", "2", "3"])
-    today = Interest(name="Dictionary", description="Also atoms.", weight=1.0, evidence_tweet_ids=["2", "3"])
+    last = Interest(name="Plate tectonics", description="", weight=1.0, evidence_tweet_ids=["1", "2", "3"])
+    today = Interest(name="Seafloor", description="Also ridges.", weight=1.0, evidence_tweet_ids=["2", "3"])
     other = Interest(name="Chess", description="", weight=0.5, evidence_tweet_ids=["4"])
     _, found = steer([today, other], InterestControls(previous=[last]))
-    assert [i.name for i in found] == ["Sparse coding", "Chess"]
-    assert found[0].description == "In your posts: dictionary. Also atoms."
+    assert [i.name for i in found] == ["Plate tectonics", "Chess"]
+    assert found[0].description == "In your posts: seafloor. Also ridges."
 
-    _, found = steer([today, other], InterestControls(previous=[last], muted=["sparse coding"]))
+    _, found = steer([today, other], InterestControls(previous=[last], muted=["plate tectonics"]))
     assert [i.name for i in found] == ["Chess"]
 
-    mine = last.model_copy(update={"name": "Dictionary learning"})
-    renamed = InterestControls(previous=[mine], renamed={"sparse coding": "Dictionary learning"})
+    mine = last.model_copy(update={"name": "Seafloor spreading"})
+    renamed = InterestControls(previous=[mine], renamed={"plate tectonics": "Seafloor spreading"})
     progress, found = steer([today, other], renamed)
-    assert found[0].name == "Dictionary learning"
-    assert "Called “Dictionary” “Dictionary learning”, as you renamed it." in progress.notes
+    assert found[0].name == "Seafloor spreading"
+    assert "Called “Seafloor” “Seafloor spreading”, as you renamed it." in progress.notes
 
     unrelated = last.model_copy(update={"evidence_tweet_ids": ["4"]})
     _, found = steer([today], InterestControls(previous=[unrelated]))
-    assert [i.name for i in found] == ["Dictionary"]
+    assert [i.name for i in found] == ["Seafloor"]
 
 
 def test_a_name_of_several_words_that_the_titles_confirm_stays() -> None:
-    pulley = interest("Finger pulley", "hangboard")
+    ridges = interest("Glacier ridges", "moraines")
     kept = [
-        video("h1", "Finger injuries in climbing, explained", "Finger pulley"),
-        video("h2", "Finger strength for climbing", "Finger pulley"),
+        video("h1", "Glacier surges, explained", "Glacier ridges"),
+        video("h2", "Glacier melt in Greenland", "Glacier ridges"),
     ]
-    assert topic_names([pulley], kept, [*kept, *FOUND]) == {}
+    assert topic_names([ridges], kept, [*kept, *FOUND]) == {}
 
 
 def test_a_phrase_never_starts_inside_a_hyphenated_word() -> None:
@@ -234,4 +234,4 @@ def test_a_phrase_never_starts_inside_a_hyphenated_word() -> None:
 
 def test_one_everyday_word_is_no_name_but_a_rarer_word_or_a_phrase_is() -> None:
     assert everyday("Learn") and everyday("data")
-    assert not everyday("Autoencoder") and not everyday("Deep learning") and not everyday("Photosynthesis")
+    assert not everyday("Seismometer") and not everyday("Deep learning") and not everyday("Photosynthesis")

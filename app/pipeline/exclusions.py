@@ -2,8 +2,8 @@
 
 An exclusion removes the interests it names, and then every video about it: about the
 words of the exclusion, and about the removed interests in their own terms (their
-names and keywords), so "no more chess" also drops a video titled "Carlsen's endgame
-technique" when "endgame" was one of the chess interest's keywords. The match is
+names and keywords), so "no more golf" also drops a video titled "Fixing your short
+game" when "short game" was one of the golf interest's keywords. The match is
 lexical; `about` is the one place a match by meaning would strengthen it.
 
 Topics are built from the instructions and the interests the user last saw, both

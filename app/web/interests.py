@@ -36,7 +36,7 @@ api_router = APIRouter(prefix="/api", tags=["interests"])
 FormStr = Annotated[str, Form()]
 Action = Literal["pin", "unpin", "mute", "unmute", "rename", "add", "remove"]
 HISTORY_SHOWN = 20
-ADD_EXAMPLES = ("Category theory for programmers", "History of cartography", "Bird migration")
+ADD_EXAMPLES = ("Category theory for programmers", "History of cartography", "Volcanoes of Iceland")
 DONE_MESSAGES = {
     "pin": "Pinned: the next run always includes it.",
     "unpin": "Unpinned: the next run includes it only if your posts still point to it.",

@@ -261,7 +261,7 @@ def _mentions_exclusion(plan: InstructionPlan, candidate: Candidate, sentences: 
 
 def _abbreviations(plan: InstructionPlan, texts: Sequence[str]) -> set[str]:
     """The abbreviations a video uses for an excluded topic: the initials of the topic's words as the video
-    says them, with up to two words before ("restricted boltzmann machine" -> "rbm", "bm"), in singular and
+    says them, with up to two words before ("global positioning system" -> "gps", "ps"), in singular and
     plural ("rbms"). Talks name a topic in full once and abbreviate it from then on."""
     found: set[str] = set()
     for needed in plan.exclusion_terms():

@@ -1,6 +1,6 @@
 """Custom instructions, read without a model.
 
-The local engine understands exclusions ("no more videos about chess", "nothing
+The local engine understands exclusions ("no more videos about golf", "nothing
 about crypto", "no X"), level ("I'm a beginner", "advanced only"), clip length
 ("short clips", "longer clips") and preferences ("prefer talks over podcasts").
 Every clause it cannot act on is reported back, so the run log can say what was
@@ -37,13 +37,13 @@ _EXCLUSION = re.compile(
     )(?P<topic>[^,]+)""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Words that end a topic phrase: "chess for a while", "crypto anymore", "politics please".
+# Words that end a topic phrase: "golf for a while", "crypto anymore", "politics please".
 _TOPIC_TAIL = re.compile(
     rf"\s+(?:{_MEDIA}|for\s+(?:a\s+while|now|the\s+moment|some\s+time|a\s+bit|a\s+few\s+\w+)|lately|any\s*more|please|right\s+now|these\s+days|"
     r"at\s+the\s+moment|at\s+all|again|thanks?|thank\s+you|because\b.*|since\b.*|as\b.*|so\b.*|i'?m\b.*)$",
     re.IGNORECASE,
 )
-# "give chess a rest", "give the crypto stuff a break": the topic sits inside the phrase.
+# "give golf a rest", "give the crypto stuff a break": the topic sits inside the phrase.
 _REST = re.compile(
     r"\b(?:give|giving)\s+(?P<topic>.+?)\s+a\s+(?:rest|break|pause|breather)\b|"
     r"\bhad\s+(?:my|enough)\s+(?:fill\s+)?of\s+(?P<had>[^,]+)",

@@ -450,7 +450,7 @@ def _cover(ranked: list[_Phrase], candidates: list[_Phrase], chosen: list[_Phras
     for candidate in sorted(ranked, key=lambda p: (-p.score, p.written.lower())):
         if len(chosen) >= limit:
             break
-        # the longer phrase when the user always wrote this one inside it ("hangboard finger strength")
+        # the longer phrase when the user always wrote this one inside it ("tide pool ecology")
         longer = [p for p in candidates if set(candidate.key) < set(p.key) and p.posts >= candidate.posts]
         phrase = max(longer, key=lambda p: (len(p.key), p.score), default=candidate)
         if any(set(phrase.key) & set(c.key) for c in chosen) or (chosen and not phrase.rows - covered):
@@ -465,7 +465,7 @@ def _banned(plan: InstructionPlan) -> set[str]:
 
 
 def _title(forms: Counter[str]) -> str:
-    """The most common written form, lower-case words capitalised ("bird migration" -> "Bird Migration")."""
+    """The most common written form, lower-case words capitalised ("tide pools" -> "Tide Pools")."""
     text = forms.most_common(1)[0][0]
     return " ".join(w[:1].upper() + w[1:] if w.islower() and w.isalnum() else w for w in text.split())
 

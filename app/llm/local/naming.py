@@ -1,9 +1,9 @@
 """Interest names from the titles of the videos each interest found: the name people give the subject.
 
-People rarely name a subject when they post about it ("updating one column at a time,
-no step size to babysit"), so a name taken from their words is often an incidental
-phrase ("Dictionary", "Hidden Units"). The people who title videos do name it:
-"Sparse coding - dictionary update", "Sparse coding - online dictionary learning". Once
+People rarely name a subject when they post about it ("the seafloor keeps spreading from
+the middle, a few cm a year"), so a name taken from their words is often an incidental
+phrase ("Seafloor", "Few Cm"). The people who title videos do name it: "Plate tectonics -
+how oceans open", "Plate tectonics - subduction zones". Once
 screening has tied videos to an interest, the phrase that many of those titles share,
 and few titles found for other interests do, is the subject's name: class-based TF-IDF
 over title phrases (as topic models label their topics), with a phrase's fit to the
@@ -31,7 +31,7 @@ from app.text import everyday, terms, word_runs, word_set
 MAX_WORDS = 4
 MIN_TITLES = 2  # a phrase in one title only is that video's subject, not the interest's
 MIN_SHARE = 0.4  # ... and in this share of them: a name describes much of what it covers
-LENGTH_BONUS = 0.5  # per extra content word: "restricted boltzmann machine" over "boltzmann machine"
+LENGTH_BONUS = 0.5  # per extra content word: "variable star light curves" over "light curves"
 FIT_WEIGHT = 0.5  # how much the phrase's closeness to the interest's own words counts
 # Words about the video as an object, its format or its place in a series: never what it is about.
 VIDEO_WORDS = word_set(
@@ -77,7 +77,7 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
         own = set(terms(interest.name))
         ranked = [p for p in counted.values() if p.titles >= needed and not everyday(_written(p))]
         if not ranked or (len(own) > 1 and any(set(p.key) <= own for p in ranked)):
-            continue  # a phrase the titles confirm is a name already ("Finger pulley", their "Finger")
+            continue  # a phrase the titles confirm is a name already ("Glacier ridges", their "Glacier")
         fits = _fits(interest, [_written(p) for p in ranked])
         for phrase, fit in zip(ranked, fits, strict=True):
             distinct = math.log(1 + total / df[phrase.key])
