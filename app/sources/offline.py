@@ -13,7 +13,8 @@ from app.sources.catalog import CatalogSource
 
 OFFLINE_NOTE = (
     "YouTube could not be reached, so this run searched the bundled sample catalog instead. "
-    "Its clips only match interests it happens to cover (try the sample archive on the Import page)."
+    "It covers a few subjects only (those of the sample archive on the Import page), so other interests find "
+    "nothing there."
 )
 
 
