@@ -133,6 +133,7 @@ def test_keys_vote_and_open_the_full_video(live_server: LiveServer, browse: Any)
     expect(card.locator(".vote-reasons")).to_be_visible()
     page.keyboard.press("d")  # again: the vote is taken back
     expect(card.locator('[data-action="down"]')).to_have_attribute("aria-pressed", "false")
+    page.wait_for_load_state("networkidle")  # the vote's request has settled before the next key
     page.keyboard.press("o")
     opened = page.wait_for_function("() => window.__opened").json_value()
     assert opened == [
