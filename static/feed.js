@@ -233,14 +233,54 @@
     return list.find(function (item) { return item.getBoundingClientRect().bottom > Math.max(top, 0) + 1; }) || list[0];
   }
 
-  function move(step) {
+  function move(step, from) {
     var list = items();
-    var index = list.indexOf(current());
+    var index = list.indexOf(from || current());
     var target = list[Math.min(list.length - 1, Math.max(0, index + step))];
     if (!target) return;
     target.scrollIntoView({ behavior: reduceMotion.matches ? "auto" : "smooth", block: "start" });
     setActive(target);
   }
+
+  /* A deliberate vertical swipe moves one card, however slowly the finger went: native snapping
+   * alone sends a slow drag of less than half a screen back to where it started. */
+  var SWIPE_MIN_PX = 48;
+  var touch = null; // {item, x, y, scrollY} at the start of the gesture
+  var swiped = null; // {item, step} once the finger lifts, until the scroll settles
+
+  function landed() {
+    return items().reduce(function (best, item) {
+      var top = Math.abs(item.getBoundingClientRect().top);
+      return !best || top < best.top ? { item: item, top: top } : best;
+    }, null);
+  }
+
+  document.addEventListener("touchstart", function (event) {
+    var point = event.touches[0];
+    touch = event.touches.length === 1 ? { item: current(), x: point.clientX, y: point.clientY, scrollY: window.scrollY } : null;
+    swiped = null;
+  }, { passive: true });
+
+  document.addEventListener("touchend", function (event) {
+    var point = event.changedTouches[0];
+    if (!touch || !point) return;
+    var dx = point.clientX - touch.x;
+    var dy = point.clientY - touch.y;
+    // The page itself moved (not a panel scrolled inside a card), mostly up or down, far enough.
+    var paged = window.scrollY !== touch.scrollY;
+    if (paged && Math.abs(dy) >= SWIPE_MIN_PX && Math.abs(dy) > 2 * Math.abs(dx)) {
+      swiped = { item: touch.item, step: dy < 0 ? 1 : -1 };
+    }
+    touch = null;
+  }, { passive: true });
+
+  document.addEventListener("scrollend", function (event) {
+    if (event.target !== document || !swiped) return;
+    var gesture = swiped;
+    swiped = null;
+    var at = landed();
+    if (at && at.item === gesture.item && document.contains(gesture.item)) move(gesture.step, gesture.item);
+  });
 
   function press(card, action) {
     var button = card && card.querySelector('[data-action="' + action + '"]');

@@ -112,13 +112,16 @@ def test_j_and_k_move_exactly_one_card(live_server: LiveServer, browse: Any, vie
         expect(page.locator(".clip.is-active")).to_have_id(f"clip-{feed.ids[index]}")
 
 
-def swipe(page: Page, distance: float, *, start: float) -> None:
-    """A quick touch swipe: the finger moves `distance` px (negative: up, to the next card) in a few frames."""
+def swipe(page: Page, distance: float, *, start: float, sideways: float = 0, pause_ms: float = 0) -> None:
+    """A touch swipe: the finger moves `distance` px (negative: up, to the next card) in eight steps,
+    quickly unless `pause_ms` holds it between steps."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": 195, "y": start}]})
     for step in range(1, 9):
-        point = {"x": 195, "y": start + distance * step / 8}
+        point = {"x": 195 + sideways * step / 8, "y": start + distance * step / 8}
         cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        if pause_ms:
+            page.wait_for_timeout(pause_ms)
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
 
@@ -131,6 +134,20 @@ def test_a_swipe_moves_exactly_one_card(live_server: LiveServer, browse: Any) ->
         swipe(page, distance, start=start)
         landed_on(page, expected)
         expect(page.locator(".clip.is-active")).to_have_id(f"clip-{feed.ids[expected]}")
+
+
+def test_a_slow_short_drag_moves_one_card_and_a_sideways_one_none(live_server: LiveServer, browse: Any) -> None:
+    feed = seed_catalog_feed(live_server, clips=3)
+    page = open_feed(browse, live_server, feed.email, PHONE).page
+    # A third of the screen, the finger resting between steps: no fling to carry it past halfway.
+    swipe(page, -280, start=600, pause_ms=60)
+    landed_on(page, 1)
+    expect(page.locator(".clip.is-active")).to_have_id(f"clip-{feed.ids[1]}")
+    # Mostly sideways: the feed stays on the same card.
+    swipe(page, -60, start=500, sideways=-200, pause_ms=60)
+    page.wait_for_timeout(600)
+    landed_on(page, 1)
+    expect(page.locator(".clip.is-active")).to_have_id(f"clip-{feed.ids[1]}")
 
 
 @pytest.mark.parametrize("viewport", SIZES)
