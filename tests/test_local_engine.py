@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.llm.base import LLM
-from app.llm.local import LocalEngine, parse_instructions
+from app.llm.local import LocalEngine, clips, parse_instructions
 from app.llm.local.engine import explanation_text
 from app.llm.local.sentences import split_sentences
 from app.pipeline.engagement import build_engagement
@@ -319,15 +320,29 @@ GOLDEN = [
 ]
 
 
-def lecture(*, auto: bool) -> tuple[list[Segment], tuple[float, float]]:
-    """About eleven minutes: filler (naming the topic often), the dense passage about what the user wrote, filler."""
-    sentences = FILLER * 3 + GOLDEN + list(reversed(FILLER)) * 3
+# A talk's opening: it names every term of the passage to come and explains none of them.
+RECAP = [
+    "Today: the autolyse, hydration, the levain, gluten, stretch and folds, and an open glossy crumb.",
+    "We will see why the autolyse rest of flour and water matters for a high hydration dough.",
+    "Then hydration, water and flour, and why a sticky dough gives an open crumb after baking.",
+    "Then the levain: mix when it has doubled and domed, and the dough stays extensible.",
+    "And if the dough tears in stretch and folds, what to do instead of adding flour.",
+    "Plus a word on the starter, bulk fermentation without kneading, a cold retard and oven spring.",
+]
+
+
+def lecture(
+    *, auto: bool, opening: Sequence[str] = (), filler: Sequence[str] = FILLER
+) -> tuple[list[Segment], tuple[float, float]]:
+    """About eleven minutes: an opening, filler (naming the topic often), the dense passage about what the user
+    wrote, filler."""
+    sentences = [*opening, *list(filler) * 3, *GOLDEN, *list(reversed(filler)) * 3]
     segments: list[Segment] = []
     clock = 0.0
     golden_start = golden_end = 0.0
     words_per_segment = 7
     for index, sentence in enumerate(sentences):
-        if index == len(FILLER) * 3:
+        if index == len(opening) + len(filler) * 3:
             golden_start = clock
         text = re.sub(r"[^\w\s']", "", sentence.lower()) if auto else sentence
         words = text.split()
@@ -338,7 +353,7 @@ def lecture(*, auto: bool) -> tuple[list[Segment], tuple[float, float]]:
             duration = round(len(chunk) * 0.45, 3)
             segments.append(Segment(text=" ".join(chunk), start=round(clock, 3), duration=duration))
             clock = round(clock + duration, 3)
-        if index == len(FILLER) * 3 + len(GOLDEN) - 1:
+        if index == len(opening) + len(filler) * 3 + len(GOLDEN) - 1:
             golden_end = clock
     if auto:  # re-cut the word stream mid-sentence, as auto captions do
         words = [(w, s) for s in segments for w in s.text.split()]
@@ -372,6 +387,45 @@ def test_clip_holds_the_passage_matching_what_the_user_wrote(engine: LocalEngine
     assert clip.start_s in {round(s.start, 2) for s in sentences}
     assert clip.end_s in {round(s.end, 2) for s in sentences}
     assert clip.interest == interest.name and clip.score > 0
+
+
+def test_a_clip_skips_the_opening_that_only_names_what_is_coming(
+    engine: LocalEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    segments, (g0, g1) = lecture(auto=True, opening=RECAP)
+    transcript = TranscriptData(video_id="vid", language_code="en", is_generated=True, segments=segments)
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+
+    def clip_overlap() -> float:
+        clip = engine.choose_clip(candidate("vid", "Sourdough"), interest, transcript, users, Preferences())
+        assert clip is not None
+        return max(0.0, min(clip.end_s, g1) - max(clip.start_s, g0)) / (clip.end_s - clip.start_s)
+
+    assert clip_overlap() >= 0.5
+    monkeypatch.setattr(clips, "OPENING_PENALTY", 0.0)
+    assert clip_overlap() < 0.5  # without the opening's damping, the recap's density of terms wins
+
+
+def test_the_same_passage_scores_higher_in_a_talk_about_the_subject_than_in_an_aside(
+    engine: LocalEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    talks = {"talk": lecture(auto=False)[0], "aside": lecture(auto=False, filler=TELESCOPES + FILLER[2:4])[0]}
+
+    def scores() -> dict[str, float]:
+        found = {}
+        for name, segments in talks.items():
+            transcript = TranscriptData(video_id=name, language_code="en", is_generated=False, segments=segments)
+            clip = engine.choose_clip(candidate(name, "Baking"), interest, transcript, users, Preferences())
+            assert clip is not None
+            found[name] = clip.score
+        return found
+
+    assert scores()["talk"] > 1.2 * scores()["aside"]
+    monkeypatch.setattr(clips, "TALK_MATCH_SHARE", 0.0)
+    assert scores()["talk"] < 1.2 * scores()["aside"]  # the clip alone cannot tell them apart
 
 
 @pytest.mark.parametrize(("instructions", "low", "high"), [("short clips please", 30, 60), ("longer clips", 60, 180)])

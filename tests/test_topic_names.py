@@ -75,6 +75,21 @@ def test_everyday_words_series_words_and_the_channel_never_name_an_interest() ->
     assert topic_names([DICTIONARY], alone, [*alone, *FOUND]) == {}  # "Learning" alone says nothing
 
 
+def test_an_everyday_name_gives_way_to_any_phrase_several_titles_share() -> None:
+    varied = [
+        video("h1", "Plate tectonics - how oceans open", "{name}"),
+        video("h2", "Plate tectonics - subduction zones", "{name}"),
+        video("h3", "How glaciers carve valleys", "{name}"),
+        video("h4", "Why volcanoes erupt", "{name}"),
+        video("h5", "The water cycle, start to finish", "{name}"),
+        video("h6", "Reading a geological map", "{name}"),
+    ]
+    for name, expected in (("Learn", {"Learn": "Plate tectonics"}), ("Seafloor", {})):
+        kept = [v.model_copy(update={"interest": name}) for v in varied]
+        # Two titles of six: enough to replace a word that names nothing, not a name of the user's own.
+        assert topic_names([interest(name, "ridges", "magma")], kept, [*kept, *FOUND]) == expected
+
+
 def test_two_interests_never_take_the_same_name() -> None:
     same = [video(f"g{i}", f"Plate tectonics - talk {i}", "Night Sky") for i in range(3)]
     names = topic_names([DICTIONARY, ENERGY], [*KEPT[:3], *same], [*FOUND, *same])

@@ -9,7 +9,10 @@ gaps in deep valleys of that similarity are subject boundaries.
 Each block is scored for how well it answers the user's posts, again in both ways: the
 post terms it says (a term said all through the video, like the topic's own name, weighs
 little; the words of the one dense explanation weigh a lot) and how close its meaning is
-to the posts. YouTube housekeeping (sponsor reads, calls to subscribe) is damped. The
+to the posts (the terms count three times as much: small embeddings know what the talk is
+about better than where it answers a post). YouTube housekeeping (sponsor reads, calls to
+subscribe) is damped, and so is the talk's opening, which names everything and explains
+nothing yet. The
 clip is the run of whole blocks, within the length bounds (60-150 s unless asked
 otherwise), that collects the most relevance above the video's usual level, starting
 and ending on subject boundaries where it can: it grows while the talk stays on point
@@ -42,7 +45,15 @@ TILE = 3  # blocks on each side of a gap compared for segmentation
 BOUNDARY_BONUS = 0.5  # a window starting or ending on a subject boundary gains this (in block-score units)
 KEEP_ABOVE = 0.25  # a block adds to a window what its score exceeds this (in standard deviations)
 TRIM_SHARE = 0.1  # edge sentences below this share of the window's mean relevance are trimmed
-MEANING_SHARE = 0.5  # share of block scores and of gap similarity that comes from embeddings
+MEANING_SHARE = 0.5  # share of gap similarity (segmentation) that comes from embeddings
+# Share of block relevance that comes from embeddings. Small sentence embeddings place the talk's subject well
+# but the passage that answers a post poorly: on real captions the post's own rare terms find it more often.
+ANSWER_MEANING_SHARE = 0.25
+# A talk's opening recaps and announces what is coming: it says every term of the subject without explaining
+# any. Blocks that start in its first OPENING_SHARE lose OPENING_PENALTY (in standard deviations).
+OPENING_SHARE = 0.1
+OPENING_PENALTY = 1.0
+TALK_MATCH_SHARE = 0.5  # share of a window's match that comes from the whole talk's terms
 
 # YouTube's own housekeeping, the same on every channel: sponsor reads, calls to like, subscribe and comment,
 # links in the description, greetings and sign-offs, and the talk's framing of itself ("in this video we'll
@@ -60,7 +71,8 @@ FILLER = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """A chosen clip: time span, quote and how well it matches what the user writes about (cosine, 0-1)."""
+    """A chosen clip: time span, quote and how well it and the talk around it match what the user writes about
+    (cosine, 0-1)."""
 
     start: float
     end: float
@@ -94,7 +106,8 @@ def best_window(sentences: Sequence[Sentence], profile: Vector, *, length: str |
     lexical = np.array([sum(relevance[a : b + 1]) for a, b in blocks])
     scores = _standard(lexical)
     if vectors is not None and meaning is not None:
-        scores = (1 - MEANING_SHARE) * scores + MEANING_SHARE * _standard(vectors @ meaning)
+        scores = (1 - ANSWER_MEANING_SHARE) * scores + ANSWER_MEANING_SHARE * _standard(vectors @ meaning)
+    scores = scores - OPENING_PENALTY * _in_opening(sentences, blocks)
     boundaries = _boundaries(blocks, tokens, idf, vectors)
     found = _best_run(sentences, blocks, scores, boundaries, min_s, max_s)
     if found is None:
@@ -110,7 +123,12 @@ def best_window(sentences: Sequence[Sentence], profile: Vector, *, length: str |
         return None
     # Overlapping captions make sentence times overlap too: the window spans all of its sentences.
     start, end = min(sentences[i].start for i in inside), max(sentences[i].end for i in inside)
-    return Window(start=start, end=end, quote=quote, match=cosine(weighted, profile))
+    # One window is a noisy measure of a whole video: the match also counts how much of the talk is on topic.
+    talk: Counter[str] = Counter()
+    for words in tokens:
+        talk.update(dict.fromkeys(words, 1))
+    match = (1 - TALK_MATCH_SHARE) * cosine(weighted, profile) + TALK_MATCH_SHARE * cosine(dict(talk), profile)
+    return Window(start=start, end=end, quote=quote, match=match)
 
 
 def sentence_relevance(
@@ -155,6 +173,13 @@ def _blocks(sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
         else:
             blocks.append((first, len(sentences) - 1))
     return blocks
+
+
+def _in_opening(sentences: Sequence[Sentence], blocks: list[tuple[int, int]]) -> np.ndarray:
+    """1 for each block that starts in the first OPENING_SHARE of the talk, else 0."""
+    first, last = sentences[blocks[0][0]].start, max(s.end for s in sentences)
+    cut = first + OPENING_SHARE * (last - first)
+    return np.array([1.0 if sentences[a].start < cut else 0.0 for a, _ in blocks])
 
 
 def _standard(values: np.ndarray) -> np.ndarray:

@@ -7,7 +7,8 @@ how oceans open", "Plate tectonics - subduction zones". Once
 screening has tied videos to an interest, the phrase that many of those titles share,
 and few titles found for other interests do, is the subject's name: class-based TF-IDF
 over title phrases (as topic models label their topics), with a phrase's fit to the
-interest's own posts as a tie-breaker.
+interest's own posts as a tie-breaker. A name must be shared by a good part of the
+interest's videos, except where the interest's name is an everyday word that names nothing.
 
 A title phrase is a run of one to four words between punctuation marks, starting and
 ending with a content word; words that describe the video rather than its subject
@@ -73,7 +74,8 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
                 phrase = counted.setdefault(key, _Phrase(key, Counter()))
                 phrase.forms[form] += 1
                 phrase.titles += 1
-        needed = max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
+        # An everyday word ("Learn", "Data") names nothing: any phrase several titles share does better.
+        needed = MIN_TITLES if everyday(interest.name) else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
         own = set(terms(interest.name))
         ranked = [p for p in counted.values() if p.titles >= needed and not everyday(_written(p))]
         if not ranked or (len(own) > 1 and any(set(p.key) <= own for p in ranked)):
