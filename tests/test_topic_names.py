@@ -76,16 +76,16 @@ def test_everyday_words_series_words_and_the_channel_never_name_an_interest() ->
 
 
 def test_an_everyday_name_gives_way_to_any_phrase_several_titles_share() -> None:
-    varied = [
-        video("h1", "Plate tectonics - how oceans open", "{name}"),
-        video("h2", "Plate tectonics - subduction zones", "{name}"),
-        video("h3", "How glaciers carve valleys", "{name}"),
-        video("h4", "Why volcanoes erupt", "{name}"),
-        video("h5", "The water cycle, start to finish", "{name}"),
-        video("h6", "Reading a geological map", "{name}"),
+    titles = [
+        "Plate tectonics - how oceans open",
+        "Plate tectonics - subduction zones",
+        "How glaciers carve valleys",
+        "Why volcanoes erupt",
+        "The water cycle, start to finish",
+        "Reading a geological map",
     ]
     for name, expected in (("Learn", {"Learn": "Plate tectonics"}), ("Seafloor", {})):
-        kept = [v.model_copy(update={"interest": name}) for v in varied]
+        kept = [video(f"h{i}", title, name) for i, title in enumerate(titles)]
         # Two titles of six: enough to replace a word that names nothing, not a name of the user's own.
         assert topic_names([interest(name, "ridges", "magma")], kept, [*kept, *FOUND]) == expected
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,7 +94,8 @@ def best_window(sentences: Sequence[Sentence], profile: Vector, *, length: str |
         return None
     min_s, max_s = LENGTHS.get(length, LENGTHS[None])
     tokens = [set(terms(s.text)) if s.speech else set() for s in sentences]
-    idf = _video_idf(tokens)
+    said = _sentence_counts(tokens)
+    idf = _video_idf(said, len(tokens))
     relevance = sentence_relevance(sentences, tokens, idf, profile)
     if sum(relevance) <= 0:
         return None
@@ -114,20 +115,14 @@ def best_window(sentences: Sequence[Sentence], profile: Vector, *, length: str |
         return None
     first, last = trim_edges(sentences, relevance, blocks[found[0]][0], blocks[found[1]][1], min_s)
     inside = range(first, last + 1)
-    window_terms: Counter[str] = Counter()
-    for i in inside:
-        window_terms.update(dict.fromkeys(tokens[i], 1))
-    weighted = {t: c * idf[t] for t, c in window_terms.items()}
+    weighted = {t: c * idf[t] for t, c in _sentence_counts(tokens[i] for i in inside).items()}
     quote = _quote(sentences, relevance, first, last)
     if quote is None:
         return None
     # Overlapping captions make sentence times overlap too: the window spans all of its sentences.
     start, end = min(sentences[i].start for i in inside), max(sentences[i].end for i in inside)
     # One window is a noisy measure of a whole video: the match also counts how much of the talk is on topic.
-    talk: Counter[str] = Counter()
-    for words in tokens:
-        talk.update(dict.fromkeys(words, 1))
-    match = (1 - TALK_MATCH_SHARE) * cosine(weighted, profile) + TALK_MATCH_SHARE * cosine(dict(talk), profile)
+    match = (1 - TALK_MATCH_SHARE) * cosine(weighted, profile) + TALK_MATCH_SHARE * cosine(dict(said), profile)
     return Window(start=start, end=end, quote=quote, match=match)
 
 
@@ -261,12 +256,16 @@ def _best_run(
     return best[1], best[2]
 
 
-def _video_idf(tokens: list[set[str]]) -> dict[str, float]:
-    df: Counter[str] = Counter()
+def _sentence_counts(tokens: Iterable[set[str]]) -> Counter[str]:
+    """How many of the sentences say each term."""
+    counts: Counter[str] = Counter()
     for words in tokens:
-        df.update(words)
-    n = len(tokens)
-    return {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        counts.update(words)
+    return counts
+
+
+def _video_idf(said: Counter[str], sentences: int) -> dict[str, float]:
+    return {t: math.log((sentences + 1) / (c + 0.5)) for t, c in said.items()}
 
 
 def _quote(sentences: Sequence[Sentence], relevance: list[float], first: int, last: int) -> str | None:
