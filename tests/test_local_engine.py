@@ -524,6 +524,27 @@ def test_explanations_vary_their_opening_and_say_how_the_user_engaged(kind: str,
     assert all(f" {verb}" in t and "Levain timing decides the whole bake" in t for t in texts)
 
 
+def test_a_second_cited_post_is_worded_apart_from_item_to_item_and_says_what_it_was() -> None:
+    first = Engagement(tweet_id="1", kind="tweet", text="Levain timing decides the whole bake", weight=1.0)
+    liked = Engagement(tweet_id="2", kind="like", text="Autolyse first, salt later", weight=1.0)
+    texts = [
+        explanation_text(
+            Clip(video_id=f"video{i}", interest="Sourdough", start_s=0, end_s=60, quote="the levain peaks", score=1.0),
+            [first, liked],
+        )
+        for i in range(16)
+    ]
+    closings = {t[: t.index('"Autolyse')].rsplit('"', 1)[-1] for t in texts}  # the words leading to the 2nd post
+    assert len(closings) >= 3, closings  # not one sentence repeated under every clip
+    assert all("a post you liked" in t.lower() and "Autolyse first, salt later" in t for t in texts)
+    question = first.model_copy(update={"text": "Why does levain timing decide the whole bake?"})
+    asked_twice = explanation_text(
+        Clip(video_id="v", interest="Sourdough", start_s=0, end_s=60, quote="the levain peaks", score=1.0),
+        [question, liked.model_copy(update={"kind": "reply", "text": "so is it the salt?"})],
+    )
+    assert "your other question" in asked_twice.lower()
+
+
 # --- instructions ----------------------------------------------------------------------------
 
 

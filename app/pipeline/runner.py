@@ -76,7 +76,10 @@ PROGRESS_INTERVAL_S = 0.5  # most frequent progress commit within a stage
 TRANSCRIPT_WORKERS = 4
 
 EMPTY_NOTES = {
-    "interests": "No interests could be inferred from your {n} posts and likes{because}.",
+    "interests": (
+        "No interests could be inferred from your {n} posts and likes{because}. Import more of your archive, "
+        "or add an interest in your own words on the Interests page."
+    ),
     "queries": "No search queries could be written for your interests.",
     "search": "The video source found no videos for your interests.",
     "screen": "Every video found was screened out (the skipped items say why).",
@@ -368,7 +371,7 @@ class _Execution:
         """How deep to search for this feed size and these interests; the log says when it goes deeper."""
         count = len(self.outputs.interests)
         depth = stages.search_depth(self.prefs.feed_size, count)
-        if depth.deeper:
+        if depth.deeper and count:  # with no interest there is nothing to search for, deeper or not
             progress.note(
                 f"With {count} interest{'s' if count != 1 else ''} for a feed of {self.prefs.feed_size} clips, "
                 f"the search goes deeper: up to {depth.queries_per_interest} queries per interest "

@@ -155,6 +155,24 @@ VERBS: dict[str, str] = {
 }
 
 
+# What a post was, for the second post an explanation cites: as the only one of its kind, and after one.
+NOUNS: dict[str, tuple[str, str]] = {
+    "tweet": ("your post", "another of your posts"),
+    "reply": ("your reply", "another of your replies"),
+    "quote": ("your quote post", "another of your quote posts"),
+    "retweet": ("a post you reposted", "another post you reposted"),
+    "like": ("a post you liked", "another post you liked"),
+    "note": ("your note", "another of your notes"),
+    "question": ("your question", "your other question"),
+}
+ALSO = (
+    ' It connects to {noun} too: "{excerpt}".',
+    ' {Noun} comes up here as well: "{excerpt}".',
+    ' The same thread runs through {noun}: "{excerpt}".',
+    ' It bears on {noun} too: "{excerpt}".',
+)
+
+
 def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
     """One to three sentences: what the user wrote (with the verb for how they engaged), what in the clip answers
     or extends it, and a phrase spoken in the clip. The wording turns with the video, so a feed never reads as
@@ -167,7 +185,8 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
     post = cited[0]
     excerpt = _excerpt(post.text).rstrip(".,;:")
     asked = "?" in excerpt
-    verb = "asked" if asked and post.kind in ("tweet", "reply", "note") else VERBS.get(post.kind, "posted")
+    first = _said_as(post, excerpt)
+    verb = "asked" if first == "question" else VERBS.get(post.kind, "posted")
     turn = sum(map(ord, clip.video_id)) % 4
     if turn == 0:
         text = f'You {verb} "{excerpt}". This part of the talk {"answers that" if asked else "takes it further"}: '
@@ -181,8 +200,22 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
     else:
         text = f'Picking up from "{excerpt}" (you {verb} it), the speaker says: "{quote}"'
     if len(cited) > 1:
-        text += f' It speaks to another of your posts too: "{_excerpt(cited[1].text, 70).rstrip(".,;:")}".'
+        text += _second_post(cited[1], sum(map(ord, clip.video_id)) // 4 % len(ALSO), after=first)
     return text
+
+
+def _second_post(post: Engagement, turn: int, *, after: str) -> str:
+    """One more sentence for a second cited post, worded apart from the opening (its own turn) and from other
+    items, and naming what the post was (a question, a reply, a like), "another" when the first was one too."""
+    excerpt = _excerpt(post.text, 70).rstrip(".,;:")
+    kind = _said_as(post, excerpt)
+    noun = NOUNS[kind][kind == after]
+    return ALSO[turn].format(noun=noun, Noun=noun[:1].upper() + noun[1:], excerpt=excerpt)
+
+
+def _said_as(post: Engagement, excerpt: str) -> str:
+    """A question when the user wrote one (a liked or reposted question is someone else's), else the post's kind."""
+    return "question" if "?" in excerpt and post.kind in ("tweet", "reply", "note") else post.kind
 
 
 def clip_profile(interest: Interest, engagement: Sequence[Engagement]) -> Profile:
