@@ -288,27 +288,35 @@ def wrk_load(server: Server, endpoint: Endpoint, headers: dict[str, str], second
 
 
 async def httpx_load(
-    client: httpx.AsyncClient, server: Server, endpoint: Endpoint, seconds: float, connections: int
+    server: Server, endpoint: Endpoint, cookies: dict[str, str], seconds: float, connections: int
 ) -> Result:
-    """`connections` workers request the endpoint back to back for `seconds` (when wrk is not installed)."""
+    """`connections` workers request the endpoint back to back for `seconds` (when wrk is not installed), on
+    connections of their own: one the server closed while idle between two measurements would count as its error.
+    A request that fails on the wire counts as an error, as wrk counts it."""
     latencies: list[float] = []
     errors = 0
     stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
 
-    async def worker() -> None:
+    async def worker(client: httpx.AsyncClient) -> None:
         nonlocal errors
         while time.perf_counter() < stop:
             started_at = time.perf_counter()
-            response = await client.get(server.base + endpoint.url, headers={**GZIP, **endpoint.headers})
+            try:
+                response = await client.get(server.base + endpoint.url, headers={**GZIP, **endpoint.headers})
+            except httpx.TransportError:
+                errors += 1
+                continue
             latencies.append((time.perf_counter() - started_at) * 1000)
             errors += response.status_code != 200
 
     cpu_before = cpu_seconds(server.pid)
     began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
+    async with httpx.AsyncClient(cookies=cookies, limits=limits, timeout=30) as client:
+        await asyncio.gather(*(worker(client) for _ in range(connections)))
     elapsed = time.perf_counter() - began
-    cpu = (cpu_seconds(server.pid) - cpu_before) * 1000 / len(latencies)
-    ordered = sorted(latencies)
+    cpu = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(1, len(latencies))
+    ordered = sorted(latencies) or [float("nan")]
     p50, p99 = (ordered[min(len(ordered) - 1, int(p * len(ordered)))] for p in (0.5, 0.99))
     return Result(endpoint.name, connections, len(latencies), elapsed, p50, p99, errors, cpu)
 
@@ -348,7 +356,7 @@ async def measure(servers: dict[str, Server], email: str, deep: str, seconds: fl
             if use_wrk:
                 headers = {**GZIP, "Cookie": cookie, **endpoint.headers}
                 return await asyncio.to_thread(wrk_load, server, endpoint, headers, duration, connections)
-            return await httpx_load(client, server, endpoint, duration, connections)
+            return await httpx_load(server, endpoint, cookies, duration, connections)
 
         for endpoint, connections in endpoints:
             await once(endpoint, connections, 1.0)

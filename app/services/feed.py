@@ -333,12 +333,18 @@ def feed_status(session: Session, *, user: User, now: datetime | None = None) ->
         .order_by(PipelineRun.id.desc())
         .limit(1)
     )
-    hidden_clips = session.scalar(
-        select(func.count(Recommendation.id))
-        .join(Video, Video.id == Recommendation.video_id)
-        .join(HiddenChannel, and_(HiddenChannel.user_id == user.id, HiddenChannel.channel == Video.channel))
-        .join(PipelineRun, and_(PipelineRun.id == Recommendation.run_id, PipelineRun.status == "succeeded"))
-        .where(Recommendation.user_id == user.id)
+    # Counting means reading every clip the user was ever shown: only worth it when a channel is hidden at all.
+    hides = session.scalar(select(HiddenChannel.id).where(HiddenChannel.user_id == user.id).limit(1)) is not None
+    hidden_clips = (
+        session.scalar(
+            select(func.count(Recommendation.id))
+            .join(Video, Video.id == Recommendation.video_id)
+            .join(HiddenChannel, and_(HiddenChannel.user_id == user.id, HiddenChannel.channel == Video.channel))
+            .join(PipelineRun, and_(PipelineRun.id == Recommendation.run_id, PipelineRun.status == "succeeded"))
+            .where(Recommendation.user_id == user.id)
+        )
+        if hides
+        else 0
     )
     return FeedStatus(
         has_engagement=has_engagement,
