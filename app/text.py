@@ -155,6 +155,7 @@ def _terms(text: str) -> tuple[str, ...]:
 
 
 EVERYDAY_ZIPF = 4.5  # a word used more than about 30 times per million words is an everyday one
+COMMON_ZIPF = 5.5  # ... and one used more than about 300 times per million ("time", "need", "keep") says nothing
 
 
 def everyday(phrase: str) -> bool:
@@ -162,3 +163,8 @@ def everyday(phrase: str) -> bool:
     word ("Seismometer", "Photosynthesis"), names something. Frequencies are wordfreq's, installed with it."""
     found = words(phrase)
     return len(found) == 1 and zipf_frequency(found[0], "en") >= EVERYDAY_ZIPF
+
+
+def common(word: str) -> bool:
+    """One of the few thousand words every text uses whatever it is about ("time", "two", "need", "right")."""
+    return zipf_frequency(word, "en") >= COMMON_ZIPF

@@ -257,6 +257,27 @@ def test_descriptions_add_what_the_name_does_not_say() -> None:
         assert sum(p in description for p in others) >= 2, (description, others)
 
 
+def test_a_description_lists_no_word_every_text_uses_and_gives_a_readable_date() -> None:
+    texts = [
+        "need more time for the sourdough levain, right before the bake",
+        "sourdough levain timing: need to feed it twice, right?",
+        "the crumb of my sourdough finally opened up, took some time",
+        "levain peaked early this time, sourdough came out flat",
+        "right amount of hydration for a sourdough loaf, need advice on the crumb",
+        "hydration and crumb: my sourdough levain needs more time",
+    ]
+    at = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+    engagement = [
+        Engagement(tweet_id=str(i), kind="tweet", text=t, weight=1.0, created_at=at - timedelta(hours=i))
+        for i, t in enumerate(texts)
+    ]
+    (interest,) = LocalEngine().infer_interests(engagement, Preferences())
+    listed = interest.description.split(":")[0].lower()
+    assert listed.startswith("also ") and {"crumb", "hydration"} & set(re.findall(r"\w+", listed)), interest
+    assert not {"need", "time", "right"} & set(re.findall(r"\w+", listed)), interest.description
+    assert interest.description.endswith("the latest on 3 Nov 2026."), interest.description
+
+
 def test_keywords_carry_every_sub_theme_of_the_subject() -> None:
     interests, subject_of = interests_of(["baking", "astronomy", "beekeeping", "cycling"])
     for interest in interests:

@@ -36,7 +36,7 @@ from app.llm.local.embeddings import embed_collection
 from app.llm.local.instructions import InstructionPlan
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf, top_terms
 from app.schemas import Engagement, FeedbackSignal, Interest
-from app.text import accounts, everyday, term_forms, terms, word_runs
+from app.text import accounts, common, everyday, term_forms, terms, word_runs
 from app.validation import MAX_EVIDENCE, MAX_INTERESTS
 
 MIN_INTERESTS = 3
@@ -474,11 +474,11 @@ def _description(
     subject: _Subject, phrases: Sequence[_Phrase], name: _Phrase, plan: InstructionPlan, newest: datetime | None
 ) -> str:
     """What the name does not say: the other sub-themes, how many posts and how recent they are."""
-    others = [p.written.lower() for p in phrases if not set(p.key) & set(name.key)]
+    others = [p.written.lower() for p in phrases if not set(p.key) & set(name.key) and not common(p.written)]
     said = {t for p in phrases for t in p.key} | _banned(plan)
     surface = _surface(subject)  # terms only ever written as hashtags have none and are left out
     for term in subject.corpus.characteristic(subject.rows, MAX_KEYWORDS, min_posts=MIN_POSTS):
-        if len(others) < MAX_DESCRIBED and term not in said and term in surface:
+        if len(others) < MAX_DESCRIBED and term not in said and term in surface and not common(surface[term]):
             others.append(surface[term])
     items = [subject.corpus.docs[r].item for r in subject.rows]
     likes = sum(1 for i in items if i.kind == "like")
@@ -489,7 +489,7 @@ def _description(
         recent = sum(1 for d in dates if newest - d <= RECENT)
         if recent:
             counted += ", all in the last 60 days" if recent == len(items) else f", {recent} in the last 60 days"
-        counted += f", the latest on {max(dates):%Y-%m-%d}"
+        counted += f", the latest on {max(dates):%-d %b %Y}"
     if not others:
         return f"{counted[:1].upper()}{counted[1:]}."
     listed = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
