@@ -4,13 +4,15 @@ scaled to the user's feed size (`interest_cap`), over the whole feed.
 
 The rule is kept even when it leaves the top ten short: a feed of nine varied clips
 beats ten where one interest crowds out the rest. Past the top ten there is no cap.
+An interest the user has not written about for long (a "light" one, kept only to fill
+the list of interests) takes one clip of the top: the feed is about what they follow now.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol, TypeVar
 
 TOP = 10
@@ -28,10 +30,12 @@ class Placed(Protocol):
 ItemT = TypeVar("ItemT", bound=Placed)
 
 
-def interest_cap(feed_size: int, interests: int) -> int:
+def interest_cap(feed_size: int, interests: int, light: int = 0) -> int:
     """The most clips of one interest in a feed of `feed_size`: the rule above scaled to the feed,
-    raised where the interests are too few to fill the feed under it (three interests, ten clips)."""
-    return max(math.ceil(PER_INTEREST * feed_size / TOP), math.ceil(feed_size / max(interests, 1)))
+    raised where the interests are too few to fill the feed under it (three interests, ten clips).
+    `light` interests take one clip each and leave the rest of the feed to the others."""
+    full = max(interests - light, 1)
+    return max(math.ceil(PER_INTEREST * feed_size / TOP), math.ceil((feed_size - light) / full))
 
 
 def diversify(
@@ -41,6 +45,7 @@ def diversify(
     single_interest: bool,
     top: int = TOP,
     per_interest: int = PER_INTEREST,
+    light: Collection[str] = (),
 ) -> list[ItemT]:
     """The feed from items ranked best first: at most `limit` items, the rule above applied."""
     unique: list[ItemT] = []
@@ -54,7 +59,7 @@ def diversify(
     for item in unique:
         if len(head) >= min(top, limit):
             break
-        if single_interest or per[item.interest] < per_interest:
+        if single_interest or per[item.interest] < (1 if item.interest in light else per_interest):
             head.append(item)
             per[item.interest] += 1
     if len(head) < top:

@@ -72,6 +72,7 @@ SCREEN_MARGIN = 3  # videos found per video screened in: most found videos are s
 MAX_DEEP_QUERIES = 8  # queries per interest when interests are few
 MAX_RESULTS_PER_QUERY = 25  # about one more page of results than a search gives first
 RERANK_SHARE = 1.5  # the engine that reranks sees this many clips per feed slot
+LIGHT_SHARE = 0.08  # an interest lighter than this share of the heaviest is one of long ago
 FATAL = (LLMAuthError,)  # engine errors that no fallback can fix: the run stops
 
 T = TypeVar("T")
@@ -535,11 +536,13 @@ def rank(
     scores = normalised(usable)
     ranked = sorted(usable, key=lambda c: (-scores[c.video_id], c.video_id))
     # The diversity rule, scaled to the feed: the same for the clips the engine reranks and for the feed.
+    light = _light_interests(found, prefs)
     rule = partial(
         diversify,
         single_interest=len(found) == 1,
         top=feed_size,
-        per_interest=interest_cap(feed_size, len(found)),
+        per_interest=interest_cap(feed_size, len(found), len(light)),
+        light=light,
     )
     batches = isinstance(engines.primary, Batches)
     if batches and ranked:
@@ -591,6 +594,14 @@ def rank(
                 authors[outcome.engine] += 1
                 _note_fallback(progress, clip.video_id, outcome)
             progress.step(len(explained), len(feed))
+
+
+def _light_interests(found: Sequence[Interest], prefs: Preferences) -> set[str]:
+    """Interests far lighter than the heaviest (subjects of long ago, kept to fill the list), unless the user pinned
+    or added them: they hold one clip each of the feed's top, the user's current subjects the rest."""
+    heaviest = max((i.weight for i in found), default=0.0)
+    chosen = {interest_key(i.name) for i in prefs.interests.pinned} | {interest_key(t) for t in prefs.interests.added}
+    return {i.name for i in found if i.weight < LIGHT_SHARE * heaviest and interest_key(i.name) not in chosen}
 
 
 def _prepare_explanations(
