@@ -278,6 +278,19 @@ def test_a_description_lists_no_word_every_text_uses_and_gives_a_readable_date()
     assert interest.description.endswith("the latest on 3 Nov 2026."), interest.description
 
 
+def test_a_quantity_the_posts_repeat_never_names_an_interest() -> None:
+    texts = [
+        "our vocab is 250k tokens and the softmax is the slowest layer",
+        "log2(250k) is about 18 binary decisions with a softmax tree",
+        "250k outputs in one softmax: the hierarchical tree saves us",
+        "a softmax over 250k words, cheap once it is a tree",
+    ]
+    engagement = [Engagement(tweet_id=str(i), kind="tweet", text=t, weight=1.0) for i, t in enumerate(texts)]
+    (interest,) = LocalEngine().infer_interests(engagement, Preferences())
+    assert not interest.name[0].isdigit(), interest.name
+    assert "softmax" in interest.name.lower() or "tree" in interest.name.lower(), interest.name
+
+
 def test_keywords_carry_every_sub_theme_of_the_subject() -> None:
     interests, subject_of = interests_of(["baking", "astronomy", "beekeeping", "cycling"])
     for interest in interests:

@@ -431,8 +431,8 @@ def _phrases(subject: _Subject, plan: InstructionPlan) -> list[_Phrase]:
     candidates = []
     for key, counted in forms.items():
         posts = sum(counted.values())
-        if posts < MIN_POSTS or (banned | corpus.habits) & set(key):
-            continue
+        if posts < MIN_POSTS or (banned | corpus.habits) & set(key) or (key[0][:1].isdigit() and len(key) == 1):
+            continue  # a quantity alone ("250k", "10x") is no subject
         rows = [holding.get(t, set()) for t in key]
         coverage = sum(len(r) for r in rows) / (len(key) * len(subject.rows))
         score = posts * (posts / everywhere[key]) * coverage

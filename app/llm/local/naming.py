@@ -8,7 +8,8 @@ screening has tied videos to an interest, the phrase that many of those titles s
 and few titles found for other interests do, is the subject's name: class-based TF-IDF
 over title phrases (as topic models label their topics), with a phrase's fit to the
 interest's own posts as a tie-breaker. A name must be shared by a good part of the
-interest's videos, except where the interest's name is an everyday word that names nothing.
+interest's videos, except where the interest's name is a single word taken from the posts: any
+phrase two of its titles share names it better.
 
 A title phrase is a run of one to four words between punctuation marks, starting and
 ending with a content word; words that describe the video rather than its subject
@@ -27,7 +28,7 @@ import numpy as np
 
 from app.llm.local.embeddings import embed
 from app.schemas import Candidate, Interest
-from app.text import everyday, terms, word_runs, word_set
+from app.text import everyday, terms, word_runs, word_set, words
 
 MAX_WORDS = 4
 MIN_TITLES = 2  # a phrase in one title only is that video's subject, not the interest's
@@ -74,8 +75,9 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
                 phrase = counted.setdefault(key, _Phrase(key, Counter()))
                 phrase.forms[form] += 1
                 phrase.titles += 1
-        # An everyday word ("Learn", "Data") names nothing: any phrase several titles share does better.
-        needed = MIN_TITLES if everyday(interest.name) else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
+        # One word from the posts ("Learn", "Tuned", "Layer") rarely names a subject: any phrase several titles
+        # share does better. A longer name of the user's gives way only to a phrase much of the interest shares.
+        needed = MIN_TITLES if len(words(interest.name)) == 1 else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
         own = set(terms(interest.name))
         ranked = [p for p in counted.values() if p.titles >= needed and not everyday(_written(p))]
         if not ranked or (len(own) > 1 and any(set(p.key) <= own for p in ranked)):
