@@ -467,6 +467,22 @@ def test_an_excluded_topic_named_once_then_abbreviated_still_rules_the_video_out
     assert engine.choose_clip(candidate("vid", "Bread"), interest, ruled_out, users, prefs) is None
 
 
+def test_an_excluded_name_cut_in_two_by_the_captions_is_still_read_whole(engine: LocalEngine) -> None:
+    """Captions cut sentences anywhere, even inside a name: its abbreviation in the description still counts."""
+    segments, _ = lecture(auto=False)
+    cut = [
+        Segment(text="Today we bake with a wild.", start=0.0, duration=1.0),
+        Segment(text="Yeast starter, which is the whole point.", start=1.0, duration=1.0),
+    ]
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    prefs = Preferences(instructions="give wild yeast starters a rest")
+    transcript = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=[*cut, *segments[2:]])
+    video = candidate("vid", "Bread").model_copy(update={"description": "Baking with a WYS, start to finish."})
+    assert engine.choose_clip(video, interest, transcript, users, prefs) is None
+    assert engine.choose_clip(candidate("vid", "Bread"), interest, transcript, users, prefs) is not None
+
+
 def test_no_clip_from_a_transcript_too_short_or_off_topic(engine: LocalEngine) -> None:
     users = sourdough_user()
     interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")

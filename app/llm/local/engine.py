@@ -285,7 +285,9 @@ def _mentions_exclusion(plan: InstructionPlan, candidate: Candidate, sentences: 
     hits = sum(1 for s in sentences if plan.excludes(set(terms(s.text))))
     if hits >= 2:
         return True
-    short = _abbreviations(plan, [candidate.title, candidate.description, *(s.text for s in sentences)])
+    # The talk as one text: automatic captions cut sentences anywhere, even inside a name ("a restricted | boltzmann").
+    talk = " ".join(s.text for s in sentences)
+    short = _abbreviations(plan, [candidate.title, candidate.description, talk])
     if not short:
         return False
     said = sum(1 for s in sentences if short & set(words(s.text)))
