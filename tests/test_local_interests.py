@@ -278,6 +278,19 @@ def test_a_description_lists_no_word_every_text_uses_and_gives_a_readable_date()
     assert interest.description.endswith("the latest on 3 Nov 2026."), interest.description
 
 
+def test_a_description_keeps_an_acronym_as_the_user_wrote_it() -> None:
+    texts = [
+        "JWST transit spectra of a hot exoplanet atmosphere, clouds everywhere",
+        "exoplanet atmosphere retrievals from JWST: water but no methane",
+        "clouds flatten the transit spectrum of an exoplanet atmosphere",
+        "another JWST exoplanet atmosphere paper, transit depth in the infrared",
+    ]
+    engagement = [Engagement(tweet_id=str(i), kind="tweet", text=t, weight=1.0) for i, t in enumerate(texts)]
+    (interest,) = LocalEngine().infer_interests(engagement, Preferences())
+    assert "JWST" in interest.description and "jwst" not in interest.description, interest.description
+    assert "transit" in interest.description, interest.description  # other words in lower case, as in a sentence
+
+
 def test_a_quantity_the_posts_repeat_never_names_an_interest() -> None:
     texts = [
         "our vocab is 250k tokens and the softmax is the slowest layer",

@@ -474,12 +474,12 @@ def _description(
     subject: _Subject, phrases: Sequence[_Phrase], name: _Phrase, plan: InstructionPlan, newest: datetime | None
 ) -> str:
     """What the name does not say: the other sub-themes, how many posts and how recent they are."""
-    others = [p.written.lower() for p in phrases if not set(p.key) & set(name.key) and not common(p.written)]
+    others = [_plain(p.written) for p in phrases if not set(p.key) & set(name.key) and not common(p.written)]
     said = {t for p in phrases for t in p.key} | _banned(plan)
     surface = _surface(subject)  # terms only ever written as hashtags have none and are left out
     for term in subject.corpus.characteristic(subject.rows, MAX_KEYWORDS, min_posts=MIN_POSTS):
         if len(others) < MAX_DESCRIBED and term not in said and term in surface and not common(surface[term]):
-            others.append(surface[term])
+            others.append(_plain(surface[term]))
     items = [subject.corpus.docs[r].item for r in subject.rows]
     likes = sum(1 for i in items if i.kind == "like")
     kinds = "likes" if likes == len(items) else "posts and likes" if likes else "posts"
@@ -503,18 +503,32 @@ def _keywords(subject: _Subject, phrases: Sequence[_Phrase], plan: InstructionPl
     keywords = [p.written.lower() for p in phrases]
     for term in subject.corpus.characteristic(subject.rows, MAX_KEYWORDS * 2):
         if term not in banned:
-            keywords.append(surface.get(term, term))
+            keywords.append(surface.get(term, term).lower())
     return list(dict.fromkeys(keywords))[:MAX_KEYWORDS]
 
 
 def _surface(subject: _Subject) -> dict[str, str]:
-    """The most common written form of each of the subject's terms, lower case."""
+    """The most common written form of each of the subject's terms, in lower case unless it was ever written as
+    an acronym ("JWST")."""
     forms: dict[str, Counter[str]] = {}
+    acronyms: set[str] = set()
     for row in subject.rows:
         for key, word in subject.corpus.written[row].items():
             if len(key) == 1:
                 forms.setdefault(key[0], Counter())[word.lower()] += 1
-    return {term: counts.most_common(1)[0][0] for term, counts in forms.items()}
+                if _acronym(word):
+                    acronyms.add(key[0])
+    surface = {term: counts.most_common(1)[0][0] for term, counts in forms.items()}
+    return {term: word.upper() if term in acronyms else word for term, word in surface.items()}
+
+
+def _acronym(word: str) -> bool:
+    return len(word) > 1 and word.isupper()
+
+
+def _plain(text: str) -> str:
+    """A phrase as it reads inside a sentence: lower case, acronyms kept ("transit photometry", "JWST")."""
+    return " ".join(w if _acronym(w) else w.lower() for w in text.split())
 
 
 def _evidence(subject: _Subject) -> list[int]:
