@@ -1,16 +1,23 @@
 """Prints the quality table of the local engine on an evaluation set: one line per persona, with run time.
 
     .venv/bin/python bench/eval.py [--set dev|real | --dir PATH] [-v] [--repeat N]
+    .venv/bin/python bench/eval.py --set real --subsample 0.8 --seeds 12
 
 `dev` is the synthetic set (shared/eval/dev), `real` the set built from real captions (eval/real).
 `seconds` is the fastest of N runs of one persona, from archive bytes to scored feed
 (the catalog is read and indexed once, before the first run, and timed apart).
+
+A persona's whole archive is one draw of what that person might have posted. With
+`--subsample`, each persona is run `--seeds` times on a random share of its archive's
+items and the table shows the means: the spread of the figures over persons like these,
+which one run on one archive overstates or understates.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,7 +36,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--dir", type=Path, help="an evaluation set folder (catalog.json, labels.json, personas/)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show interests, feed and skipped candidates")
     parser.add_argument("--repeat", type=int, default=3, help="runs per persona; the fastest is shown")
+    parser.add_argument("--subsample", type=float, help="run on this random share of each archive's items")
+    parser.add_argument("--seeds", type=int, default=12, help="with --subsample: draws per persona, means shown")
     args = parser.parse_args(argv)
+    if args.subsample is not None and not 0 < args.subsample <= 1:
+        parser.error("--subsample is a share of the archive, above 0 and at most 1")
     eval_dir = args.dir.resolve() if args.dir else SETS[args.set]
     if not (eval_dir / "labels.json").is_file():
         print(f"evaluation set not found at {eval_dir}", file=sys.stderr)
@@ -39,6 +50,8 @@ def main(argv: list[str]) -> int:
     print(f"{eval_dir}: catalog read and indexed in {time.perf_counter() - started:.2f} s")
     header = ("persona", "p@10", "clip_hit", "grounded", "excluded", "stale", "items", "named", "seconds")
     print(f"{header[0]:8} " + " ".join(f"{h:>8}" for h in header[1:]))
+    if args.subsample is not None:
+        return subsampled(eval_dir, args.subsample, args.seeds)
     for persona in labels(eval_dir)["personas"]:
         runs = [run_persona(persona, eval_dir) for _ in range(max(1, args.repeat))]
         run = runs[0]
@@ -52,6 +65,22 @@ def main(argv: list[str]) -> int:
             show(run, eval_dir)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory {peak:.0f} MiB")
+    return 0
+
+
+def subsampled(eval_dir: Path, keep: float, seeds: int) -> int:
+    """Per persona, the mean of each figure over `seeds` runs on a random `keep` share of its archive."""
+    print(f"means over {seeds} draws of {keep:.0%} of each archive's items")
+    columns = ("p@10", "clip_hit", "grounded", "excluded", "stale", "items", "named")
+    means: dict[str, list[float]] = {c: [] for c in columns}
+    for persona in labels(eval_dir)["personas"]:
+        runs = [run_persona(persona, eval_dir, keep=keep, seed=seed) for seed in range(seeds)]
+        line = {c: statistics.mean(float(r.metrics.get(c) or 0) for r in runs) for c in columns}
+        seconds = statistics.mean(r.seconds for r in runs)
+        print(f"{persona:8} " + " ".join(f"{line[c]:8.2f}" for c in columns) + f" {seconds:8.2f}")
+        for c in columns:
+            means[c].append(line[c])
+    print(f"{'mean':8} " + " ".join(f"{statistics.mean(means[c]):8.2f}" for c in columns))
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -108,13 +109,21 @@ class StageRun:
     seconds: float
 
 
-def run_stages(engines: Engines, persona: str, eval_dir: Path, progress: Progress) -> StageRun:
-    """The pipeline's stages for one persona, as the runner calls them, without the database."""
+def run_stages(
+    engines: Engines, persona: str, eval_dir: Path, progress: Progress, *, keep: float = 1.0, seed: int = 0
+) -> StageRun:
+    """The pipeline's stages for one persona, as the runner calls them, without the database. With `keep` below
+    1, a random share of the archive's items (drawn with `seed`): the same person on another day, or a person
+    who posts less, for the spread of the figures."""
     spec = labels(eval_dir)["personas"][persona]
     source = CatalogSource.from_path(eval_dir / "catalog.json")
     started = time.perf_counter()
     archive = parse_archive((eval_dir / spec["archive"]).read_bytes(), limits=_LIMITS)
-    items = build_engagement(archive.items)
+    rows = list(archive.items)
+    if keep < 1:
+        draw = random.Random(seed)
+        rows = [row for row in rows if draw.random() < keep]
+    items = build_engagement(rows)
     user_ids = {e.tweet_id for e in items}
     prefs = Preferences(instructions=spec.get("instructions", ""), feed_size=FEED_SIZE)
     found = stages.interests(engines, items, prefs, progress, user_tweet_ids=user_ids)
@@ -133,10 +142,10 @@ def run_stages(engines: Engines, persona: str, eval_dir: Path, progress: Progres
     return StageRun(items, found, candidates, kept, feed, time.perf_counter() - started)
 
 
-def run_persona(persona: str, eval_dir: Path = DEV_SET) -> EvalRun:
+def run_persona(persona: str, eval_dir: Path = DEV_SET, *, keep: float = 1.0, seed: int = 0) -> EvalRun:
     """One full run of the local engine for one persona, timed from archive bytes to scored feed."""
     progress = Progress()
-    run = run_stages(Engines(primary=LocalEngine()), persona, eval_dir, progress)
+    run = run_stages(Engines(primary=LocalEngine()), persona, eval_dir, progress, keep=keep, seed=seed)
     payload = [item.model_dump(mode="json") for item in run.feed]
     metrics = scorer(eval_dir).score(labels(eval_dir), persona, payload)
     return EvalRun(persona, run.feed, metrics, run.seconds, run.found, progress.skipped, progress.notes)

@@ -134,14 +134,26 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def run_changes(*, run: PipelineRun, clips: int) -> list[str]:
-    """What a run changed, in a few words each: its new clips, the instructions it applied, what it skipped as seen."""
-    changes = [_plural(clips, "new clip", "new clips")]
-    for entry in run.log:
+def run_changes(session: Session, *, user: User, run_id: int) -> list[str]:
+    """What one of the user's runs changed, in a few words each: its new clips, the instructions it applied, what
+    it skipped as seen (empty for another user's run). One query: the feed asks on every visit."""
+    clips = (
+        select(func.count(Recommendation.id))
+        .where(Recommendation.user_id == user.id, Recommendation.run_id == run_id)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(PipelineRun.log, clips).where(PipelineRun.id == run_id, PipelineRun.user_id == user.id)
+    ).one_or_none()
+    if row is None:
+        return []
+    log: list[dict[str, object]] = row[0] or []
+    changes = [_plural(row[1], "new clip", "new clips")]
+    for entry in log:
         message = str(entry.get("message", ""))
         if entry.get("kind") == "note" and message.startswith(INSTRUCTIONS_APPLIED):
             changes.append("applied: " + message.removeprefix(INSTRUCTIONS_APPLIED).rstrip(".").replace("; ", ", "))
-    seen = sum(1 for e in run.log if e.get("kind") == "skipped" and e.get("message") == SEEN_REASON)
+    seen = sum(1 for e in log if e.get("kind") == "skipped" and e.get("message") == SEEN_REASON)
     if seen:
         changes.append(f"skipped {_plural(seen, 'video', 'videos')} you had seen")
     return changes

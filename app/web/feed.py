@@ -27,8 +27,7 @@ from app.services.feedback import (
     feedback_set,
     recommendation_channel,
 )
-from app.services.run_details import run_changes, run_clip_counts
-from app.services.runs import run_get
+from app.services.run_details import run_changes
 from app.web.templating import is_htmx, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -77,9 +76,7 @@ def _run_lines(session: Session, user: User, page: FeedPage, cursor: str | None)
         if item.run_id != previous:
             when = f" · {item.run_finished_at:%-d %b}" if item.run_finished_at else ""
             if previous is None:
-                run = run_get(session, user=user, run_id=item.run_id)
-                clips = run_clip_counts(session, user=user, run_ids=[item.run_id]).get(item.run_id, 0)
-                changes = run_changes(run=run, clips=clips) if run is not None else []
+                changes = run_changes(session, user=user, run_id=item.run_id)
                 text = " · ".join([f"Run {item.run_number}{when}", *changes])
                 lines[item.recommendation_id] = RunLine(text, newest=True)
             else:
