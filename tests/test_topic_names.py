@@ -75,7 +75,7 @@ def test_everyday_words_series_words_and_the_channel_never_name_an_interest() ->
     assert topic_names([DICTIONARY], alone, [*alone, *FOUND]) == {}  # "Learning" alone says nothing
 
 
-def test_a_one_word_name_gives_way_to_any_phrase_several_titles_share() -> None:
+def test_a_one_word_or_everyday_name_gives_way_to_any_phrase_several_titles_share() -> None:
     titles = [
         "Plate tectonics - how oceans open",
         "Plate tectonics - subduction zones",
@@ -84,7 +84,12 @@ def test_a_one_word_name_gives_way_to_any_phrase_several_titles_share() -> None:
         "The water cycle, start to finish",
         "Reading a geological map",
     ]
-    cases = (("Learn", "Plate tectonics"), ("Seafloor", "Plate tectonics"), ("Seafloor Spreading", None))
+    cases = (
+        ("Learn", "Plate tectonics"),
+        ("Seafloor", "Plate tectonics"),
+        ("Deep Water", "Plate tectonics"),  # everyday words
+        ("Seafloor Spreading", None),
+    )
     for name, renamed in cases:
         expected = {name: renamed} if renamed else {}
         kept = [video(f"h{i}", title, name) for i, title in enumerate(titles)]

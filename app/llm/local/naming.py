@@ -8,8 +8,8 @@ screening has tied videos to an interest, the phrase that many of those titles s
 and few titles found for other interests do, is the subject's name: class-based TF-IDF
 over title phrases (as topic models label their topics), with a phrase's fit to the
 interest's own posts as a tie-breaker. A name must be shared by a good part of the
-interest's videos, except where the interest's name is a single word taken from the posts: any
-phrase two of its titles share names it better.
+interest's videos, except where the interest's name is a single word or everyday words taken
+from the posts: any phrase two of its titles share names it better.
 
 A title phrase is a run of one to four words between punctuation marks, starting and
 ending with a content word; words that describe the video rather than its subject
@@ -75,9 +75,11 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
                 phrase = counted.setdefault(key, _Phrase(key, Counter()))
                 phrase.forms[form] += 1
                 phrase.titles += 1
-        # One word from the posts ("Learn", "Tuned", "Layer") rarely names a subject: any phrase several titles
-        # share does better. A longer name of the user's gives way only to a phrase much of the interest shares.
-        needed = MIN_TITLES if len(words(interest.name)) == 1 else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
+        # One word from the posts ("Learn", "Tuned", "Layer") or everyday words ("Target Word") rarely name a
+        # subject: any phrase several titles share does better. Other names of the user's give way only to a
+        # phrase much of the interest shares.
+        plain = len(words(interest.name)) == 1 or all(everyday(w) for w in words(interest.name))
+        needed = MIN_TITLES if plain else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
         own = set(terms(interest.name))
         ranked = [p for p in counted.values() if p.titles >= needed and not everyday(_written(p))]
         if not ranked or (len(own) > 1 and any(set(p.key) <= own for p in ranked)):
