@@ -283,6 +283,23 @@ def test_screen_applies_exclusions_and_preferences(engine: LocalEngine) -> None:
     assert decisions["talk"].score > decisions["podcast"].score
 
 
+def test_screen_reads_an_excluded_topic_under_the_abbreviation_another_video_spells_out(engine: LocalEngine) -> None:
+    candidates = [
+        candidate("spelled", "Wild yeast starters (WYS) for sourdough levain"),
+        candidate("short", "Sourdough levain hydration: why my WYS doubles overnight"),
+        candidate("plain", "Sourdough levain hydration, a conference talk"),
+        candidate("word", "Sourdough levain hydration: the WYSIWYG of bread"),
+    ]
+    prefs = Preferences(instructions="give wild yeast starters a rest")
+    decisions = decisions_by_id(engine, candidates, prefs)
+    assert not decisions["spelled"].keep and not decisions["short"].keep
+    assert "wild yeast starters" in decisions["short"].reason
+    assert decisions["plain"].keep and decisions["word"].keep  # a longer word that begins the same is no abbreviation
+    # Without a video that spells it out, three letters are not taken for the topic.
+    alone = decisions_by_id(engine, candidates[1:], prefs)
+    assert alone["short"].keep
+
+
 def test_disliked_videos_pull_similar_ones_down(engine: LocalEngine) -> None:
     candidates = [candidate("a", "Sourdough hydration explained"), candidate("b", "Sourdough levain explained")]
     feedback = [

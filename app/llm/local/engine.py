@@ -10,7 +10,7 @@ import numpy as np
 
 from app.llm.local.clips import Profile, best_window
 from app.llm.local.embeddings import embed
-from app.llm.local.instructions import InstructionPlan, Level, parse_instructions
+from app.llm.local.instructions import InstructionPlan, Level, abbreviated, parse_instructions
 from app.llm.local.interests import infer_interests
 from app.llm.local.naming import topic_names
 from app.llm.local.own_words import interest_from_text, more_queries
@@ -28,7 +28,7 @@ from app.schemas import (
     SearchQuery,
     TranscriptData,
 )
-from app.text import STOP_WORDS, clean_text, stem, terms, words
+from app.text import clean_text, terms, words
 from app.validation import validate_clip
 
 MAX_QUERIES = 4
@@ -287,32 +287,11 @@ def _mentions_exclusion(plan: InstructionPlan, candidate: Candidate, sentences: 
         return True
     # The talk as one text: automatic captions cut sentences anywhere, even inside a name ("a restricted | boltzmann").
     talk = " ".join(s.text for s in sentences)
-    short = _abbreviations(plan, [candidate.title, candidate.description, talk])
+    short = plan.abbreviations([candidate.title, candidate.description, talk])
     if not short:
         return False
-    said = sum(1 for s in sentences if short & set(words(s.text)))
-    return bool(short & set(words(f"{candidate.title} {candidate.description}"))) or said >= 2
-
-
-def _abbreviations(plan: InstructionPlan, texts: Sequence[str]) -> set[str]:
-    """The abbreviations a video uses for an excluded topic: the initials of the topic's words as the video
-    says them, with up to two words before ("global positioning system" -> "gps", "ps"), in singular and
-    plural ("rbms"). Talks name a topic in full once and abbreviate it from then on."""
-    found: set[str] = set()
-    for needed in plan.exclusion_terms():
-        for text in texts:
-            spoken = [w for w in words(text) if w not in STOP_WORDS]
-            stems = [stem(w) for w in spoken]
-            for i in range(len(stems) - len(needed) + 1):
-                if stems[i : i + len(needed)] != needed:
-                    continue
-                for lead in range(0, 3):
-                    if i - lead < 0:
-                        break
-                    initials = "".join(w[0] for w in spoken[i - lead : i + len(needed)])
-                    if len(initials) >= 2:
-                        found |= {initials, initials + "s"}
-    return found
+    said = sum(1 for s in sentences if abbreviated(words(s.text), short))
+    return bool(abbreviated(words(f"{candidate.title} {candidate.description}"), short)) or said >= 2
 
 
 def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:

@@ -10,11 +10,12 @@ applied and what was not.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from app.text import terms
+from app.text import STOP_WORDS, stem, terms, words
 
 Level = Literal["beginner", "advanced"]
 ClipLength = Literal["short", "long"]
@@ -96,6 +97,36 @@ class InstructionPlan:
             if needed and all(t in tokens for t in needed):
                 return phrase
         return None
+
+    def abbreviations(self, texts: Sequence[str]) -> dict[str, str]:
+        """The abbreviations the texts use for an excluded topic (each with its exclusion phrase): the initials of
+        the topic's words as the texts say them, with up to two words before ("global positioning system" ->
+        "gps", "ps"). Talks and titles name a topic in full once and abbreviate it from then on; `abbreviated`
+        finds them in a text, in singular and plural ("rbms")."""
+        found: dict[str, str] = {}
+        for phrase, needed in zip(self.exclusions, self.exclusion_terms(), strict=False):
+            for text in texts:
+                spoken = [w for w in words(text) if w not in STOP_WORDS]
+                stems = [stem(w) for w in spoken]
+                for i in range(len(stems) - len(needed) + 1):
+                    if stems[i : i + len(needed)] != needed:
+                        continue
+                    for lead in range(0, 3):
+                        if i - lead < 0:
+                            break
+                        initials = "".join(w[0] for w in spoken[i - lead : i + len(needed)])
+                        if len(initials) >= 2:
+                            found.setdefault(initials, phrase)
+        return found
+
+
+def abbreviated(said: Sequence[str], abbreviations: Mapping[str, str]) -> str | None:
+    """The excluded topic the first abbreviation among the words stands for (singular or plural), or None."""
+    for word in said:
+        phrase = abbreviations.get(word) or (abbreviations.get(word[:-1]) if word.endswith("s") else None)
+        if phrase:
+            return phrase
+    return None
 
 
 @lru_cache(maxsize=256)

@@ -15,14 +15,15 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.llm.local.instructions import InstructionPlan
+from app.llm.local.instructions import InstructionPlan, abbreviated
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf
 from app.schemas import Candidate, FeedbackSignal, Interest, Preferences, ScreenDecision
-from app.text import terms
+from app.text import terms, words
 
 MIN_DURATION_S = 40  # a 30 s clip needs a little room around it
 CLICKBAIT_THRESHOLD = 2.0
 MIN_RELEVANCE = 0.03
+MIN_ABBREVIATION = 3  # letters of an abbreviation taken from one video for the others
 
 _STUNT = [
     (re.compile(r"\bpranks?\b|\bprank(?:ed|ing)\b", re.I), 2.0, "prank"),
@@ -116,6 +117,9 @@ def screen_candidates(
     """One decision per candidate, in the order given."""
     documents = {c.video_id: _candidate_terms(c) for c in candidates}
     profiles = [_interest_terms(i) for i in interests]
+    # An abbreviation one video spells out ("Restricted Boltzmann machine (RBM)") names the topic in every title
+    # of the batch ("Stacking RBMs"); three letters or more, so that no short word is taken for one.
+    short = plan.abbreviations([f"{c.title}. {c.description}" for c in candidates])
     idf = idf_table([*documents.values(), *profiles], soft=True)
     screen = _Screen(
         interests=interests,
@@ -126,6 +130,7 @@ def screen_candidates(
         seen=set(prefs.seen_video_ids),
         liked=_feedback_vectors(prefs.feedback, idf, vote=1),
         disliked=_feedback_vectors(prefs.feedback, idf, vote=-1),
+        abbreviations={a: phrase for a, phrase in short.items() if len(a) >= MIN_ABBREVIATION},
     )
     return [screen.decide(c, documents[c.video_id]) for c in candidates]
 
@@ -142,6 +147,7 @@ class _Screen:
     seen: set[str]
     liked: list[Vector]
     disliked: list[Vector]
+    abbreviations: dict[str, str]  # of excluded topics, as the batch's titles and descriptions spell them out
 
     def decide(self, candidate: Candidate, tokens: list[str]) -> ScreenDecision:
         vector = tf_idf(tokens, self.idf)
@@ -159,7 +165,8 @@ class _Screen:
             return drop(f"channel {candidate.channel!r} is hidden")
         if candidate.duration_s is not None and candidate.duration_s < MIN_DURATION_S:
             return drop(f"too short for a clip ({candidate.duration_s} s)")
-        excluded = self.plan.excludes(set(tokens))
+        said = words(f"{candidate.title} {candidate.description}")
+        excluded = self.plan.excludes(set(tokens)) or abbreviated(said, self.abbreviations)
         if excluded:
             return drop(f'about "{excluded}", which your instructions exclude')
         quality = substance(candidate)
