@@ -291,6 +291,18 @@ def test_a_description_keeps_an_acronym_as_the_user_wrote_it() -> None:
     assert "transit" in interest.description, interest.description  # other words in lower case, as in a sentence
 
 
+def test_a_word_every_text_uses_never_names_an_interest() -> None:
+    texts = [
+        "right, the slope tells you which way to step",
+        "ok right so the slope is just how steep it is",
+        "the slope at that point, right? then one small step",
+        "right: step, check the slope, step again",
+    ]
+    engagement = [Engagement(tweet_id=str(i), kind="tweet", text=t, weight=1.0) for i, t in enumerate(texts)]
+    (interest,) = LocalEngine().infer_interests(engagement, Preferences())
+    assert interest.name == "Slope", interest.name
+
+
 def test_a_quantity_the_posts_repeat_never_names_an_interest() -> None:
     texts = [
         "our vocab is 250k tokens and the softmax is the slowest layer",

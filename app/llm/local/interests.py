@@ -431,14 +431,20 @@ def _phrases(subject: _Subject, plan: InstructionPlan) -> list[_Phrase]:
     candidates = []
     for key, counted in forms.items():
         posts = sum(counted.values())
-        if posts < MIN_POSTS or (banned | corpus.habits) & set(key) or (key[0][:1].isdigit() and len(key) == 1):
-            continue  # a quantity alone ("250k", "10x") is no subject
+        if posts < MIN_POSTS or (banned | corpus.habits) & set(key) or (len(key) == 1 and _no_subject(counted)):
+            continue
         rows = [holding.get(t, set()) for t in key]
         coverage = sum(len(r) for r in rows) / (len(key) * len(subject.rows))
         score = posts * (posts / everywhere[key]) * coverage
         candidates.append(_Phrase(key, _title(counted), posts, score, set.intersection(*rows)))
     chosen = _cover([p for p in candidates if len(p.key) > 1], candidates, [], MAX_PHRASES)
     return _cover([p for p in candidates if len(p.key) == 1], candidates, chosen, MIN_PHRASES)
+
+
+def _no_subject(forms: Counter[str]) -> bool:
+    """A word that is no subject on its own: a quantity ("250k", "10x") or one every text uses ("right", "time")."""
+    word = forms.most_common(1)[0][0].lower()
+    return word[:1].isdigit() or common(word)
 
 
 def _cover(ranked: list[_Phrase], candidates: list[_Phrase], chosen: list[_Phrase], limit: int) -> list[_Phrase]:
