@@ -166,6 +166,21 @@ def test_subjects_are_never_mixed_and_none_is_lost(names: list[str], seed: int) 
     assert len(interests) <= 8
 
 
+def test_a_few_posts_sharing_one_rare_word_are_a_subject() -> None:
+    """Among a handful of posts a rare shared word is most of the evidence there is; an everyday one is not."""
+    texts = [
+        "my autoencoder just copies the input, annoying",
+        "reading about a denoising autoencoder tonight",
+        "the autoencoder bottleneck finally learned edges",
+        "cycling in at 6 degrees this morning",
+        "sourdough attempt number four",
+        "lab retreat photos are out, this morning was fun",
+    ]
+    engagement = [Engagement(tweet_id=str(i), kind="tweet", text=t, weight=1.0) for i, t in enumerate(texts)]
+    (interest,) = LocalEngine().infer_interests(engagement, Preferences())
+    assert interest.name == "Autoencoder" and set(interest.evidence_tweet_ids) == {"0", "1", "2"}, interest
+
+
 def test_one_shared_word_does_not_join_two_subjects() -> None:
     """ "Key" in chess posts and in database posts is a coincidence, not a subject."""
     chess = [

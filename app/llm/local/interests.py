@@ -6,8 +6,9 @@ posts are linked when they share one of those features. Posts are grouped bottom
 by average linkage: two groups become one subject while their posts are linked more
 often than two posts picked at random, and only when at least two different features
 bridge them (one shared word such as "key" or "track" is a coincidence, two are a
-subject). The threshold comes from the data, so the same rule finds a handful of
-subjects for a focused person and for a prolific one. Posts older than a year are
+subject; among fewer than 15 posts a rare word counts as two, or most would stand alone).
+The threshold comes from the data, so the same rule finds a handful of subjects for a
+focused person and for a prolific one. Posts older than a year are
 grouped apart, so an old subject never bleeds into a current one.
 
 A subject's weight is the recency weight of its posts (the engagement stage decays
@@ -50,6 +51,7 @@ MIN_HABIT_POSTS = 40  # fewer posts say too little about a person's habits to ju
 MIN_JUDGED = 3  # a feature used this often has its coherence judged
 COHERENCE_SHARE = 0.5  # in standard deviations of post similarity: features less coherent are habits
 MIN_BRIDGES = 2  # distinct shared features needed to merge two groups
+SMALL_CORPUS = 15  # ... in fewer posts than this, one rare word counts as two: most posts would stand alone
 MIN_POSTS = 2
 MIN_RELATIVE_WEIGHT = 0.08  # a subject lighter than this share of the heaviest is not current
 FEEDBACK_STEP = 0.5
@@ -79,6 +81,7 @@ class _Corpus:
     bridging: np.ndarray  # post x feature, bool: the features that can make two groups one (no habits of phrasing)
     habits: set[str]  # features a person uses whatever they write about (see `_habits`)
     threshold: float  # the mean link two groups need to be one subject
+    strength: np.ndarray  # per feature, how many bridges sharing it makes (see `_strength`)
     idf: Vector
     df: Counter[str]  # in how many posts each term appears
     written: list[dict[Key, str]]  # per post: its terms and runs of two or three terms, as written
@@ -90,6 +93,10 @@ class _Corpus:
         if not rows or not rest:
             return 0.0
         return float(self.link[np.ix_(list(rows), rest)].mean())
+
+    def bridges(self, a: np.ndarray, b: np.ndarray) -> float:
+        """How many bridges two feature sets (boolean rows) share: distinct features, by their `strength`."""
+        return float(self.strength[a & b].sum())
 
     def vector(self, row: int) -> Vector:
         return tf_idf(self.docs[row].terms, self.idf)
@@ -204,6 +211,7 @@ def _corpus(docs: list[_Doc]) -> _Corpus | None:
         bridging=presence & np.array([f not in habits for f in vocab])[None, :],
         habits=habits,
         threshold=min(LINK_RATIO * base, (1.0 + base) / 2),
+        strength=_strength(docs, vocab),
         idf=idf_table(d.terms for d in docs),
         df=Counter(t for d in docs for t in set(d.terms)),
         written=[_written(d.item.text) for d in docs],
@@ -241,8 +249,8 @@ def _group(corpus: _Corpus, current: bool) -> list[_Subject]:
 
 def _agglomerate(corpus: _Corpus) -> list[list[int]]:
     """Merge the two groups with the highest mean link, again and again, while it reaches the threshold; a pair
-    bridged by fewer than MIN_BRIDGES distinct features is skipped. Each group keeps track of its best partner,
-    so a merge costs O(n)."""
+    bridged by fewer than MIN_BRIDGES distinct features (`_Corpus.bridges`) is skipped. Each group keeps track of
+    its best partner, so a merge costs O(n)."""
     n = len(corpus.docs)
     sums = corpus.link.copy()  # links between the posts of two groups, summed
     sizes = np.ones(n)
@@ -266,7 +274,7 @@ def _agglomerate(corpus: _Corpus) -> list[list[int]]:
         j = int(best[i])
         if best_mean[i] <= 0 or best_mean[i] < corpus.threshold:
             break
-        if _bridges(features[i], features[j]) < MIN_BRIDGES:
+        if corpus.bridges(features[i], features[j]) < MIN_BRIDGES:
             blocked[i, j] = blocked[j, i] = True
             refresh(i)
             refresh(j)
@@ -291,9 +299,17 @@ def _agglomerate(corpus: _Corpus) -> list[list[int]]:
     return [members[i] for i in np.flatnonzero(alive)]
 
 
-def _bridges(a: np.ndarray, b: np.ndarray) -> int:
-    """How many distinct features two feature sets (boolean rows) share."""
-    return int(np.count_nonzero(a & b))
+def _strength(docs: list[_Doc], vocab: dict[str, int]) -> np.ndarray:
+    """1 per feature; among fewer than SMALL_CORPUS posts, 2 for a word rarer than everyday ones ("autoencoder",
+    "hangboard"): a shared "key" stays a coincidence, a shared rare word is most of the evidence so few posts give."""
+    strength = np.ones(len(vocab))
+    if len(docs) >= SMALL_CORPUS:
+        return strength
+    for doc in docs:
+        for term, word in term_forms(doc.item.text):
+            if term in vocab and not everyday(word):
+                strength[vocab[term]] = 2.0
+    return strength
 
 
 def _attach(corpus: _Corpus, groups: list[list[int]]) -> list[list[int]]:
@@ -310,7 +326,7 @@ def _attach(corpus: _Corpus, groups: list[list[int]]) -> list[list[int]]:
     attached = [list(rows) for rows in groups]
     for row in sorted(set(range(len(corpus.docs))) - grouped):
         target = int(np.argmax(means[:, row]))
-        bridged = _bridges(features[target], corpus.bridging[row]) >= MIN_BRIDGES
+        bridged = corpus.bridges(features[target], corpus.bridging[row]) >= MIN_BRIDGES
         if bridged and means[target, row] >= corpus.threshold:
             attached[target].append(row)
     return attached
