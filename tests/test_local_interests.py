@@ -166,6 +166,12 @@ def test_subjects_are_never_mixed_and_none_is_lost(names: list[str], seed: int) 
     assert len(interests) <= 8
 
 
+def interests_from(texts: list[str]) -> list[Interest]:
+    """The interests of a few posts, ids "0", "1", … in order."""
+    engagement = [Engagement(tweet_id=str(i), kind="tweet", text=t, weight=1.0) for i, t in enumerate(texts)]
+    return LocalEngine().infer_interests(engagement, Preferences())
+
+
 def test_a_few_posts_sharing_one_rare_word_are_a_subject() -> None:
     """Among a handful of posts a rare shared word is most of the evidence there is; an everyday one is not."""
     texts = [
@@ -176,8 +182,7 @@ def test_a_few_posts_sharing_one_rare_word_are_a_subject() -> None:
         "sourdough attempt number four",
         "lab retreat photos are out, this morning was fun",
     ]
-    engagement = [Engagement(tweet_id=str(i), kind="tweet", text=t, weight=1.0) for i, t in enumerate(texts)]
-    (interest,) = LocalEngine().infer_interests(engagement, Preferences())
+    (interest,) = interests_from(texts)
     assert interest.name == "Autoencoder" and set(interest.evidence_tweet_ids) == {"0", "1", "2"}, interest
 
 
@@ -300,8 +305,7 @@ def test_a_description_keeps_an_acronym_as_the_user_wrote_it() -> None:
         "clouds flatten the transit spectrum of an exoplanet atmosphere",
         "another JWST exoplanet atmosphere paper, transit depth in the infrared",
     ]
-    engagement = [Engagement(tweet_id=str(i), kind="tweet", text=t, weight=1.0) for i, t in enumerate(texts)]
-    (interest,) = LocalEngine().infer_interests(engagement, Preferences())
+    (interest,) = interests_from(texts)
     assert "JWST" in interest.description and "jwst" not in interest.description, interest.description
     assert "transit" in interest.description, interest.description  # other words in lower case, as in a sentence
 
@@ -313,8 +317,7 @@ def test_a_word_every_text_uses_never_names_an_interest() -> None:
         "the slope at that point, right? then one small step",
         "right: step, check the slope, step again",
     ]
-    engagement = [Engagement(tweet_id=str(i), kind="tweet", text=t, weight=1.0) for i, t in enumerate(texts)]
-    (interest,) = LocalEngine().infer_interests(engagement, Preferences())
+    (interest,) = interests_from(texts)
     assert interest.name == "Slope", interest.name
 
 
@@ -325,8 +328,7 @@ def test_a_quantity_the_posts_repeat_never_names_an_interest() -> None:
         "250k outputs in one softmax: the hierarchical tree saves us",
         "a softmax over 250k words, cheap once it is a tree",
     ]
-    engagement = [Engagement(tweet_id=str(i), kind="tweet", text=t, weight=1.0) for i, t in enumerate(texts)]
-    (interest,) = LocalEngine().infer_interests(engagement, Preferences())
+    (interest,) = interests_from(texts)
     assert not interest.name[0].isdigit(), interest.name
     assert "softmax" in interest.name.lower() or "tree" in interest.name.lower(), interest.name
 
