@@ -500,6 +500,22 @@ def test_an_excluded_name_cut_in_two_by_the_captions_is_still_read_whole(engine:
     assert engine.choose_clip(candidate("vid", "Bread"), interest, transcript, users, prefs) is not None
 
 
+def test_a_quote_from_automatic_captions_says_more_than_a_fragment(engine: LocalEngine) -> None:
+    """Automatic captions cut a thought into guessed pieces of a few words: the quote takes its neighbours too.
+    A punctuated sentence stands alone."""
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    quotes = {}
+    for auto in (True, False):
+        segments, _ = lecture(auto=auto)
+        transcript = TranscriptData(video_id="vid", language_code="en", is_generated=auto, segments=segments)
+        clip = engine.choose_clip(candidate("vid", "Sourdough"), interest, transcript, users, Preferences())
+        assert clip is not None
+        quotes[auto] = clip.quote
+    assert len(quotes[True].split()) >= clips.QUOTE_TARGET_WORDS, quotes[True]
+    assert len(re.findall(r"[.?!](?:\s|$)", quotes[False])) == 1, quotes[False]
+
+
 def test_no_clip_from_a_transcript_too_short_or_off_topic(engine: LocalEngine) -> None:
     users = sourdough_user()
     interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")

@@ -37,6 +37,7 @@ from app.text import terms
 
 MAX_QUOTE_CHARS = 200
 QUOTE_WORDS = 10  # a quote this long or longer says something on its own
+QUOTE_TARGET_WORDS = 18  # a fragment grows with its neighbours toward this many words
 PARTIAL_QUOTE = 0.4  # weight of a sentence that starts or stops mid-thought, as a quote
 FILLER_DAMPING = 0.1
 LENGTHS: dict[str | None, tuple[float, float]] = {None: (60.0, 150.0), "short": (30.0, 60.0), "long": (60.0, 180.0)}
@@ -281,9 +282,38 @@ def _quote(sentences: Sequence[Sentence], relevance: list[float], first: int, la
     for i in ranked:
         text = sentences[i].text
         if len(text) <= MAX_QUOTE_CHARS and len(text.split()) >= 4:
-            return text
+            return _grown(sentences, relevance, i, first, last)
     if not ranked:
         return None
     text = sentences[ranked[0]].text
     cut = text[:MAX_QUOTE_CHARS].rsplit(" ", 1)[0]
     return cut or None
+
+
+def _grown(sentences: Sequence[Sentence], relevance: list[float], i: int, first: int, last: int) -> str:
+    """Sentence `i`, or, where it is a fragment, that sentence with its neighbours in the window, the more relevant
+    first, until it says enough (QUOTE_TARGET_WORDS) and reads whole, or would pass MAX_QUOTE_CHARS. Automatic
+    captions carry no punctuation and cut a thought into guessed pieces, so their sentences are all fragments; a
+    punctuated sentence of QUOTE_WORDS that reads whole stands alone."""
+    a = b = i
+
+    def text() -> str:
+        return " ".join(sentences[k].text for k in range(a, b + 1) if sentences[k].speech)
+
+    def enough(quote: str) -> bool:
+        size = len(quote.split())
+        ended = quote.rstrip()[-1:] in ".?!"
+        return reads_whole(quote) and size >= (QUOTE_WORDS if ended else QUOTE_TARGET_WORDS)
+
+    while not enough(text()):
+        before = a - 1 if a > first and sentences[a - 1].speech else None
+        after = b + 1 if b < last and sentences[b + 1].speech else None
+        options = [k for k in (after, before) if k is not None]
+        if not options:
+            break
+        k = max(options, key=lambda k: relevance[k])
+        grown = " ".join([text(), sentences[k].text] if k > b else [sentences[k].text, text()])
+        if len(grown) > MAX_QUOTE_CHARS:
+            break
+        a, b = min(a, k), max(b, k)
+    return text()
