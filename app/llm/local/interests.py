@@ -8,8 +8,8 @@ often than two posts picked at random, and only when at least two different feat
 bridge them (one shared word such as "key" or "track" is a coincidence, two are a
 subject; among fewer than 15 posts a rare word counts as two, or most would stand alone).
 The threshold comes from the data, so the same rule finds a handful of subjects for a
-focused person and for a prolific one. Posts older than a year are
-grouped apart, so an old subject never bleeds into a current one.
+focused person and for a prolific one. Posts older than a year are grouped apart, so an
+old subject never bleeds into a current one.
 
 A subject's weight is the recency weight of its posts (the engagement stage decays
 it), adjusted by feedback. Subjects far lighter than the heaviest are stale and fill
