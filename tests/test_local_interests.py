@@ -175,15 +175,15 @@ def interests_from(texts: list[str]) -> list[Interest]:
 def test_a_few_posts_sharing_one_rare_word_are_a_subject() -> None:
     """Among a handful of posts a rare shared word is most of the evidence there is; an everyday one is not."""
     texts = [
-        "my autoencoder just copies the input, annoying",
-        "reading about a denoising autoencoder tonight",
-        "the autoencoder bottleneck finally learned edges",
+        "my kombucha went vinegary again, annoying",
+        "reading about a second kombucha ferment tonight",
+        "the kombucha scoby finally looks healthy",
         "cycling in at 6 degrees this morning",
         "sourdough attempt number four",
         "lab retreat photos are out, this morning was fun",
     ]
     (interest,) = interests_from(texts)
-    assert interest.name == "Autoencoder" and set(interest.evidence_tweet_ids) == {"0", "1", "2"}, interest
+    assert interest.name == "Kombucha" and set(interest.evidence_tweet_ids) == {"0", "1", "2"}, interest
 
 
 def test_one_shared_word_does_not_join_two_subjects() -> None:
@@ -312,25 +312,25 @@ def test_a_description_keeps_an_acronym_as_the_user_wrote_it() -> None:
 
 def test_a_word_every_text_uses_never_names_an_interest() -> None:
     texts = [
-        "right, the slope tells you which way to step",
-        "ok right so the slope is just how steep it is",
-        "the slope at that point, right? then one small step",
-        "right: step, check the slope, step again",
+        "right, the varnish went tacky on the table again",
+        "ok right so the varnish was just too thick",
+        "the varnish at that point, right? then one more coat",
+        "right: sand, check the varnish, coat again",
     ]
     (interest,) = interests_from(texts)
-    assert interest.name == "Slope", interest.name
+    assert interest.name == "Varnish", interest.name
 
 
 def test_a_quantity_the_posts_repeat_never_names_an_interest() -> None:
     texts = [
-        "our vocab is 250k tokens and the softmax is the slowest layer",
-        "log2(250k) is about 18 binary decisions with a softmax tree",
-        "250k outputs in one softmax: the hierarchical tree saves us",
-        "a softmax over 250k words, cheap once it is a tree",
+        "did 40km on the gravel bike, the headwind was brutal",
+        "40km again today, gravel tyres at low pressure feel great",
+        "gravel climb in the middle of my 40km loop",
+        "a 40km gravel loop before work, tyres held up",
     ]
     (interest,) = interests_from(texts)
     assert not interest.name[0].isdigit(), interest.name
-    assert "softmax" in interest.name.lower() or "tree" in interest.name.lower(), interest.name
+    assert "gravel" in interest.name.lower(), interest.name
 
 
 def test_keywords_carry_every_sub_theme_of_the_subject() -> None:

@@ -187,7 +187,8 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
     asked = "?" in excerpt
     first = _said_as(post, excerpt)
     verb = "asked" if first == "question" else VERBS.get(post.kind, "posted")
-    turn = sum(map(ord, clip.video_id)) % 4
+    seed = sum(map(ord, clip.video_id))  # the wording turns with the video
+    turn = seed % 4
     if turn == 0:
         text = f'You {verb} "{excerpt}". This part of the talk {"answers that" if asked else "takes it further"}: '
         text += f'"{quote}"'
@@ -200,7 +201,7 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
     else:
         text = f'Picking up from "{excerpt}" (you {verb} it), the speaker says: "{quote}"'
     if len(cited) > 1:
-        text += _second_post(cited[1], sum(map(ord, clip.video_id)) // 4 % len(ALSO), after=first)
+        text += _second_post(cited[1], seed // 4 % len(ALSO), after=first)
     return text
 
 
@@ -285,7 +286,7 @@ def _mentions_exclusion(plan: InstructionPlan, candidate: Candidate, sentences: 
     hits = sum(1 for s in sentences if plan.excludes(set(terms(s.text))))
     if hits >= 2:
         return True
-    # The talk as one text: automatic captions cut sentences anywhere, even inside a name ("a restricted | boltzmann").
+    # The talk as one text: automatic captions cut sentences anywhere, even inside a name ("global | positioning").
     talk = " ".join(s.text for s in sentences)
     short = plan.abbreviations([candidate.title, candidate.description, talk])
     if not short:

@@ -102,7 +102,7 @@ class InstructionPlan:
         """The abbreviations the texts use for an excluded topic (each with its exclusion phrase): the initials of
         the topic's words as the texts say them, with up to two words before ("global positioning system" ->
         "gps", "ps"). Talks and titles name a topic in full once and abbreviate it from then on; `abbreviated`
-        finds them in a text, in singular and plural ("rbms")."""
+        finds them in a text, in singular and plural ("gpss")."""
         found: dict[str, str] = {}
         for phrase, needed in zip(self.exclusions, self.exclusion_terms(), strict=False):
             for text in texts:

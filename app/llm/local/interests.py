@@ -300,8 +300,8 @@ def _agglomerate(corpus: _Corpus) -> list[list[int]]:
 
 
 def _strength(docs: list[_Doc], vocab: dict[str, int]) -> np.ndarray:
-    """1 per feature; among fewer than SMALL_CORPUS posts, 2 for a word rarer than everyday ones ("autoencoder",
-    "hangboard"): a shared "key" stays a coincidence, a shared rare word is most of the evidence so few posts give."""
+    """1 per feature; among fewer than SMALL_CORPUS posts, 2 for a word rarer than everyday ones ("seismometer"):
+    a shared "key" stays a coincidence, a shared rare word is most of the evidence so few posts give."""
     strength = np.ones(len(vocab))
     if len(docs) >= SMALL_CORPUS:
         return strength
@@ -458,7 +458,7 @@ def _phrases(subject: _Subject, plan: InstructionPlan) -> list[_Phrase]:
 
 
 def _no_subject(forms: Counter[str]) -> bool:
-    """A word that is no subject on its own: a quantity ("250k", "10x") or one every text uses ("right", "time")."""
+    """A word that is no subject on its own: a quantity ("10x", "40km") or one every text uses ("right", "time")."""
     word = forms.most_common(1)[0][0].lower()
     return word[:1].isdigit() or common(word)
 
@@ -496,7 +496,7 @@ def _description(
     subject: _Subject, phrases: Sequence[_Phrase], name: _Phrase, plan: InstructionPlan, newest: datetime | None
 ) -> str:
     """What the name does not say: the other sub-themes, how many posts and how recent they are."""
-    others = [_plain(p.written) for p in phrases if not set(p.key) & set(name.key) and not common(p.written)]
+    others = [_plain(p.written) for p in phrases if not set(p.key) & set(name.key)]
     said = {t for p in phrases for t in p.key} | _banned(plan)
     surface = _surface(subject)  # terms only ever written as hashtags have none and are left out
     for term in subject.corpus.characteristic(subject.rows, MAX_KEYWORDS, min_posts=MIN_POSTS):

@@ -75,7 +75,7 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
                 phrase = counted.setdefault(key, _Phrase(key, Counter()))
                 phrase.forms[form] += 1
                 phrase.titles += 1
-        # One word from the posts ("Learn", "Tuned", "Layer") or everyday words ("Target Word") rarely name a
+        # One word from the posts ("Learn", "Water", "Deep") or everyday words ("Few Days") rarely name a
         # subject: any phrase several titles share does better. Other names of the user's give way only to a
         # phrase much of the interest shares.
         plain = len(words(interest.name)) == 1 or all(everyday(w) for w in words(interest.name))

@@ -117,8 +117,8 @@ def screen_candidates(
     """One decision per candidate, in the order given."""
     documents = {c.video_id: _candidate_terms(c) for c in candidates}
     profiles = [_interest_terms(i) for i in interests]
-    # An abbreviation one video spells out ("Restricted Boltzmann machine (RBM)") names the topic in every title
-    # of the batch ("Stacking RBMs"); three letters or more, so that no short word is taken for one.
+    # An abbreviation one video spells out ("Global positioning system (GPS)") names the topic in every title
+    # of the batch ("Cheap GPS trackers"); three letters or more, so that no short word is taken for one.
     short = plan.abbreviations([f"{c.title}. {c.description}" for c in candidates])
     idf = idf_table([*documents.values(), *profiles], soft=True)
     screen = _Screen(
