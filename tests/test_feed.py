@@ -25,9 +25,10 @@ from app.services.feed import (
     next_refresh_at,
 )
 from app.services.users import user_by_email
+from app.web.cards import kept_cards
 from app.web.feed import PAGE_SIZE
 from app.web.static import static_url
-from tests.conftest import csrf_for, signup
+from tests.conftest import PASSWORD, csrf_for, signup
 from tests.feed_factory import add_run, add_tweets, seed_feed
 
 CARD_ID = re.compile(r'<article class="clip" id="clip-(\d+)"')
@@ -517,3 +518,30 @@ def test_raw_links_in_cited_posts_are_shortened_to_their_site(client: TestClient
         db.execute(update(Tweet).where(Tweet.tweet_id == seeded.tweet_ids[0]).values(text=f"So true {link} wow"))
     html = client.get("/").text
     assert "So true x.com/… wow" in html and link not in html
+
+
+def _cards(html: str) -> list[str]:
+    return re.findall(r'<article class="clip" id="clip-\d+".*?</article>', html, re.S)
+
+
+def test_a_card_shown_again_is_the_card_rendered_afresh(client: TestClient, app: Any) -> None:
+    email = signup(client)
+    with session_scope() as db:
+        seeded = seed_feed(db, _user_id(email), runs=1, per_run=2)
+    first = _cards(client.get("/").text)
+    rid = seeded.ids_in_feed_order[0]
+    voted = client.post(f"/clips/{rid}/vote", data={"vote": "down", "csrf_token": csrf_for(client)})
+    assert voted.status_code == 200
+    kept = _cards(client.get("/").text)
+    assert kept[1] == first[1]
+    assert kept[0] != first[0] and 'aria-pressed="true" data-action="down"' in kept[0]
+    kept_cards.cache_clear()
+    assert _cards(client.get("/").text) == kept
+    # The same user in another browser: the cards carry that browser's form token, never the first one's.
+    with TestClient(app) as other:
+        other.get("/login")
+        signed_in = other.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_for(other)})
+        assert signed_in.status_code == 200
+        theirs = _cards(other.get("/").text)
+    assert len(theirs) == 2 and csrf_for(other) != csrf_for(client)
+    assert all(csrf_for(other) in card and csrf_for(client) not in card for card in theirs)

@@ -28,18 +28,13 @@ from app.services.feedback import (
     recommendation_channel,
 )
 from app.services.run_details import run_changes
-from app.web.templating import is_htmx, render
+from app.web.cards import REASON_LABELS, RunLine, clip_card
+from app.web.templating import csrf_token, is_htmx, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 PAGE_SIZE = 6
-REASON_LABELS = (
-    ("too_basic", "Too basic"),
-    ("too_advanced", "Too advanced"),
-    ("off_topic", "Off-topic"),
-    ("clickbait", "Clickbait"),
-    ("seen_it", "Seen it"),
-)
+PREFETCH_BEFORE_END = 3  # the card this far from a page's end asks for the next page when it comes into view
 NOT_FOUND = "No such clip in your feed."
 
 
@@ -58,14 +53,6 @@ class HiddenView:
 
     recommendation_id: int
     channel: str
-
-
-@dataclass(frozen=True)
-class RunLine:
-    """The line over the first card of a run: what the newest run changed, or where an earlier run starts."""
-
-    text: str
-    newest: bool
 
 
 def _run_lines(session: Session, user: User, page: FeedPage, cursor: str | None) -> dict[int, RunLine]:
@@ -107,14 +94,13 @@ def feed_view(
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     status = feed_status(session, user=user) if page.next_cursor is None else None
     fragment = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
-    context = {
-        "page": page,
-        "status": status,
-        "cursor": cursor,
-        "reasons": REASON_LABELS,
-        "prefetch_at": max(0, len(page.items) - 3),
-        "run_lines": _run_lines(session, user, page, cursor),
-    }
+    token, lines = csrf_token(request), _run_lines(session, user, page, cursor)
+    prefetch_at = max(0, len(page.items) - PREFETCH_BEFORE_END)
+    cards = [
+        clip_card(item, token, lines.get(item.recommendation_id), page.next_cursor if i == prefetch_at else None)
+        for i, item in enumerate(page.items)
+    ]
+    context = {"page": page, "cards": cards, "status": status, "cursor": cursor}
     response = render(request, "_feed_page.html" if fragment else "feed.html", context)
     response.headers["vary"] = "HX-Request"
     response.headers["cache-control"] = "no-store"

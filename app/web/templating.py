@@ -45,13 +45,17 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+def csrf_token(request: Request) -> str:
+    """The token this browser's forms carry (derived from its CSRF cookie)."""
+    settings: Settings = request.app.state.settings
+    return csrf_token_for(settings, getattr(request.state, "csrf_cookie", None) or "")
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     """Render a page or fragment with the signed-in user and the CSRF token in scope."""
-    settings: Settings = request.app.state.settings
-    csrf_cookie = getattr(request.state, "csrf_cookie", None) or ""
     base = {
         "user": getattr(request.state, "user", None),
-        "csrf_token": csrf_token_for(settings, csrf_cookie),
-        "settings": settings,
+        "csrf_token": csrf_token(request),
+        "settings": request.app.state.settings,
     }
     return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)
