@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection
 
 from app.schemas import Clip, Explanation, TranscriptData
+from app.verbatim import spoken_words
 
 MAX_INTERESTS = 8
 MAX_EVIDENCE = 5  # tweets cited as one interest's evidence
@@ -62,9 +63,10 @@ def validate_clip(clip: Clip, transcript: TranscriptData, *, duration_s: float |
     if not MIN_CLIP_S - _TOLERANCE_S <= length <= MAX_CLIP_S + _TOLERANCE_S:
         problems.append(f"clip lasts {length:.1f} s, outside {MIN_CLIP_S:.0f}-{MAX_CLIP_S:.0f} s")
     quote = " ".join(clip.quote.split())
+    spoken = spoken_between(transcript, clip.start_s, clip.end_s)
     if not quote:
         problems.append("clip has no quote")
-    elif quote not in spoken_between(transcript, clip.start_s, clip.end_s):
+    elif quote not in spoken and f" {words_of(quote)} " not in f" {words_of(spoken)} ":  # or in clean verbatim
         problems.append("quote is not spoken inside the clip")
     return problems
 
@@ -97,13 +99,14 @@ def quoted_phrases(text: str) -> list[str]:
 
 
 def words_of(text: str) -> str:
-    """The words of a text, lower case, one space apart: what two quotes of one phrase share."""
-    return " ".join(w.lower() for w in _WORD.findall(text))
+    """The words of a text, lower case, one space apart, hesitations and stutters left out: what two quotes of
+    one phrase share (one may be clean verbatim)."""
+    return " ".join(spoken_words([w.lower() for w in _WORD.findall(text)]))
 
 
 def quote_problems(text: str, spoken: str, *, posts: Collection[str] = ()) -> list[str]:
     """An explanation must quote a phrase spoken in its clip, and every phrase it quotes must be
-    said there or in one of the cited posts (case and punctuation aside)."""
+    said there or in one of the cited posts (case, punctuation, hesitations and stutters aside)."""
     phrases = quoted_phrases(text)
     said = f" {words_of(spoken)} "
     written = [f" {words_of(p)} " for p in posts]

@@ -1,10 +1,13 @@
-"""The quote a clip shows is whole sentences (or a marked excerpt), timed when it is actually spoken."""
+"""The quote a clip shows is whole sentences (or a marked excerpt), clean verbatim, timed when it is actually spoken."""
 
 from __future__ import annotations
 
+import pytest
+
 from app.pipeline.quotes import ELLIPSIS, MAX_QUOTE_CHARS, whole_quote, with_whole_quote
 from app.schemas import Clip, Segment, TranscriptData
-from app.validation import spoken_between
+from app.validation import quote_problems, spoken_between, validate_clip, words_of
+from app.verbatim import clean_verbatim
 
 # Manual captions cut every few words, as YouTube serves them: (start, text), 3 s each.
 CAPTIONS = [
@@ -74,3 +77,49 @@ def test_a_clip_gets_its_whole_quote_and_time() -> None:
     assert out.quote == "A hash join builds a table on the smaller input."
     assert out.quote_s is not None and 102.5 <= out.quote_s <= 103.5
     assert (out.start_s, out.end_s) == (clip.start_s, clip.end_s)
+
+
+@pytest.mark.parametrize(
+    ("spoken", "shown"),
+    [
+        ("So, uh, the tide comes in twice a day.", "So the tide comes in twice a day."),
+        ("It lifts, uh, the whole ocean, a, a little.", "It lifts the whole ocean, a little."),
+        ("Um, it rises about a metre here.", "It rises about a metre here."),
+        ("…the moon uh pulls the water toward it…", "…the moon pulls the water toward it…"),
+        ("and it it it rises", "and it rises"),
+        ("the bulge on the far side, uh.", "the bulge on the far side."),
+        ("Two tides. Uh, the second one is smaller.", "Two tides. The second one is smaller."),
+        ("um uh the the sea", "the sea"),
+        # Words doubled on purpose, capitals and units that look like hesitations, and emphasis stay.
+        ("He said that that was wrong, and he had had doubts.", "He said that that was wrong, and he had had doubts."),
+        ("a 5 mm rise seen in the ER logs, very, very slowly", "a 5 mm rise seen in the ER logs, very, very slowly"),
+    ],
+)
+def test_quotes_read_clean_verbatim(spoken: str, shown: str) -> None:
+    assert clean_verbatim(spoken) == shown
+    assert words_of(shown) == words_of(spoken)  # what checks compare: the same words said
+
+
+def test_an_auto_caption_quote_leaves_out_hesitations_and_still_counts_as_spoken() -> None:
+    captions = [
+        (200.0, "so uh the tide comes in"),
+        (203.0, "twice a day because the the moon"),
+        (206.0, "um pulls the water toward it and"),
+        (209.0, "the far side bulges too"),
+    ]
+    clip = Clip(
+        video_id="vid00000001",
+        interest="tides",
+        start_s=200,
+        end_s=240,
+        quote="the the moon um pulls the water",
+        score=1,
+    )
+    out = with_whole_quote(clip, transcript(captions))
+    assert out.quote == f"{ELLIPSIS}the moon pulls the water{ELLIPSIS}"
+    assert out.quote_s is not None and 203 <= out.quote_s <= 206
+    shown = out.model_copy(update={"quote": out.quote.strip(ELLIPSIS)})
+    assert validate_clip(shown, transcript(captions), duration_s=600) == []
+    said = spoken_between(transcript(captions), 200, 240)
+    assert quote_problems(f'The speaker says: "{out.quote.strip(ELLIPSIS)}".', said) == []
+    assert quote_problems('The speaker says: "the moon pulls the sea".', said) != []

@@ -6,7 +6,8 @@ long as they stay inside the clip and short enough to read; otherwise it stays a
 and is marked as an excerpt with "…" where it cuts a sentence. Auto captions carry no
 punctuation, so where their sentences start and end is a guess: their quotes are always
 marked as excerpts. `quote_s` is when the
-quote's first word is spoken, in seconds into the video (inside the clip's range).
+quote's first word is spoken, in seconds into the video (inside the clip's range). The
+quote shown is clean verbatim: without the "uh"s and stutters automatic captions keep.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from app.llm.local.sentences import Sentence, is_punctuated, split_sentences
 from app.schemas import Clip, TranscriptData
+from app.verbatim import clean_verbatim
 
 MAX_QUOTE_CHARS = 320
 ELLIPSIS = "…"
@@ -79,6 +81,6 @@ def whole_quote(quote: str, transcript: TranscriptData, start_s: float, end_s: f
 
 
 def with_whole_quote(clip: Clip, transcript: TranscriptData) -> Clip:
-    """The clip with its quote made whole sentences and timed (see `whole_quote`)."""
+    """The clip with its quote made whole sentences, timed (see `whole_quote`) and clean verbatim."""
     quote, quote_s = whole_quote(clip.quote, transcript, clip.start_s, clip.end_s)
-    return clip.model_copy(update={"quote": quote, "quote_s": quote_s})
+    return clip.model_copy(update={"quote": clean_verbatim(quote) or quote, "quote_s": quote_s})
