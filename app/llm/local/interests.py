@@ -37,7 +37,7 @@ from app.llm.local.embeddings import embed_collection
 from app.llm.local.instructions import InstructionPlan
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf, top_terms
 from app.schemas import Engagement, FeedbackSignal, Interest
-from app.text import accounts, common, everyday, term_forms, terms, word_runs
+from app.text import accounts, common, everyday, term_forms, terms, word_runs, word_set
 from app.validation import MAX_EVIDENCE, MAX_INTERESTS
 
 MIN_INTERESTS = 3
@@ -59,6 +59,14 @@ MAX_PHRASES = 5
 MIN_PHRASES = 2  # single terms complete the phrases of a subject that has fewer
 MAX_DESCRIBED = 3
 MAX_KEYWORDS = 20
+# The English words for numbers: quantities like "10x", whatever the posts count.
+NUMBER_WORDS = word_set(
+    """
+    zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million
+    billion trillion dozen half quarter
+    """
+)
 NEAR_DUPLICATE = 0.8  # an evidence post this similar to one already chosen says nothing new
 
 Key = tuple[str, ...]  # the terms of a phrase, in the order written
@@ -458,9 +466,10 @@ def _phrases(subject: _Subject, plan: InstructionPlan) -> list[_Phrase]:
 
 
 def _no_subject(forms: Counter[str]) -> bool:
-    """A word that is no subject on its own: a quantity ("10x", "40km") or one every text uses ("right", "time")."""
+    """A word that is no subject on its own: a quantity ("10x", "40km", "zero", "dozen") or one every text uses
+    ("right", "time")."""
     word = forms.most_common(1)[0][0].lower()
-    return word[:1].isdigit() or common(word)
+    return word[:1].isdigit() or word.rstrip("s") in NUMBER_WORDS or common(word)
 
 
 def _cover(ranked: list[_Phrase], candidates: list[_Phrase], chosen: list[_Phrase], limit: int) -> list[_Phrase]:
