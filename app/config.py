@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     openrec_workers: int = Field(
         0, ge=0, le=64, description="Web server processes; 0: one per CPU in service mode, one otherwise."
     )
+    openrec_web_threads: int = Field(
+        4,
+        ge=1,
+        le=256,
+        description="Threads per server process for request handlers: a few beat many taking turns on Python's lock.",
+    )
     openrec_access_log: bool = Field(
         False, description="Also print the server's access log (the structured request log already has every request)."
     )

@@ -27,7 +27,7 @@ NAMING_CONVENTION = {
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 MAX_INTEGER = 2**31 - 1  # INTEGER columns (ids, positions) are 32-bit on PostgreSQL
-SQLITE_POOL_SIZE = 40  # as many as the threads sync request handlers run on (AnyIO's default)
+SQLITE_POOL_SIZE = 40  # more than the threads that use connections at once (handlers', runs')
 
 
 class UTCDateTime(TypeDecorator[datetime]):

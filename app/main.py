@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -67,7 +70,16 @@ API_ERRORS: dict[int | str, dict[str, Any]] = {
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Handlers (`def`) run on this many threads of the event loop's pool: Python runs one at a time, and
+        # dozens of threads taking turns cost more CPU per request, and latency, than a few.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.openrec_web_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="openrec",
         version="0.1.0",
         description="An open recommendation system for YouTube clips. JSON API; authenticate with a session "

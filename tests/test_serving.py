@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +24,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.db import get_engine, session_scope
+from app.main import create_app
 from app.models import ApiToken, User
 from app.security import SESSION_COOKIE
 from app.services.feed import cursor_encode
@@ -285,3 +287,30 @@ def test_serve_starts_the_asked_worker_processes_and_logs_requests_once(tmp_path
     assert "each executes runs and counts failed sign-ins on its own" in printed
     assert len(re.findall(r"event='request' .*route='/healthz' status=200", printed)) >= 4, printed
     assert '"GET /healthz HTTP/1.1" 200' not in printed  # uvicorn's access log is off
+
+
+def test_handlers_run_on_as_many_threads_as_the_setting_says() -> None:
+    app = create_app(get_settings().model_copy(update={"openrec_web_threads": 2}))
+    lock, release = threading.Lock(), threading.Event()
+    running: list[int] = [0, 0]  # now, most at once
+
+    @app.get("/test-blocking")
+    def blocking() -> dict[str, str]:
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+        release.wait(10)
+        with lock:
+            running[0] -= 1
+        return {}
+
+    with TestClient(app) as client, ThreadPoolExecutor(max_workers=6) as pool:
+        answers = [pool.submit(client.get, "/test-blocking") for _ in range(6)]
+        deadline = time.monotonic() + 10
+        while running[0] < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # time enough for a third handler to start, were there a thread for it
+        assert running == [2, 2]
+        release.set()
+        assert [answer.result(timeout=10).status_code for answer in answers] == [200] * 6
+    assert running[1] == 2
