@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
-from app.db import MAX_INTEGER, get_sessionmaker, write_next
+from app.db import MAX_INTEGER, SQLITE_POOL_SIZE, get_sessionmaker, write_next
 from app.models import User
 from app.security import SESSION_COOKIE, unsign_session
 from app.services.users import api_token_touch, api_token_user, session_user
@@ -25,6 +26,19 @@ class LoginRequired(Exception):
     """Raised by page dependencies; the app turns it into a redirect to /login."""
 
 
+# Threads that give connections back to the pool, apart from the threads handlers run on (one set per event loop).
+_CLOSING: RunVar[anyio.CapacityLimiter] = RunVar("openrec_closing")
+
+
+def _closing() -> anyio.CapacityLimiter:
+    try:
+        return _CLOSING.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(SQLITE_POOL_SIZE)
+        _CLOSING.set(limiter)
+        return limiter
+
+
 # Requests that by HTTP's rules change nothing; their sessions never take SQLite's write lock.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -35,7 +49,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     Safe requests read in deferred transactions, so any number of them proceed while a
     run or a vote holds the write lock; the others begin IMMEDIATE and queue for it.
     Opening a session does no I/O, so it happens on the event loop rather than costing a
-    trip to a worker thread; closing one that still holds a connection rolls it back, in a thread.
+    trip to a worker thread; closing one that still holds a connection rolls it back, in a
+    thread of its own (`_closing`): were it to wait for a handler's thread, handlers waiting
+    for a connection could hold every thread while the connections wait to be given back.
     """
     session = get_sessionmaker(reads_only=request.method in SAFE_METHODS)()
     try:
@@ -43,7 +59,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     finally:
         if session.in_transaction():
             with anyio.CancelScope(shield=True):
-                await run_in_threadpool(session.close)
+                await anyio.to_thread.run_sync(session.close, limiter=_closing())
         else:
             session.close()
 

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 
 from app.config import Settings, get_settings
-from app.db import get_engine, session_scope
+from app.db import SQLITE_POOL_SIZE, get_engine, session_scope
 from app.main import create_app
 from app.models import ApiToken, User
 from app.security import SESSION_COOKIE
@@ -314,3 +314,23 @@ def test_handlers_run_on_as_many_threads_as_the_setting_says() -> None:
         release.set()
         assert [answer.result(timeout=10).status_code for answer in answers] == [200] * 6
     assert running[1] == 2
+
+
+def test_a_burst_larger_than_the_connection_pool_is_answered(client: TestClient) -> None:
+    """More requests at once than threads and pooled connections: none waits for a connection that only a
+    thread it is itself waiting for could give back."""
+    _seeded_user(client, runs=1, per_run=6)
+    cookies = {SESSION_COOKIE: client.cookies[SESSION_COOKIE]}
+    app = create_app(get_settings().model_copy(update={"openrec_web_threads": 2}))
+    burst = 2 * SQLITE_POOL_SIZE
+
+    async def readers() -> list[int]:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver", cookies=cookies) as c:
+                answers = await asyncio.wait_for(asyncio.gather(*(c.get("/") for _ in range(burst))), timeout=20)
+        return [answer.status_code for answer in answers]
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a loop of its own, as above
+        statuses = pool.submit(asyncio.run, readers()).result(timeout=60)
+    assert statuses == [200] * burst
