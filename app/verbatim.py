@@ -18,18 +18,20 @@ _PAUSE = ",;:"
 SHORT_WORD = 3  # letters: "a, a" and "the, the" are stutters, "very, very" is emphasis
 
 
-def _core(token: str) -> str:
-    return token.strip("\"'“”‘’….,;:!?()[]-–—").lower()
-
-
 def is_hesitation(word: str) -> bool:
     return word.lower() in HESITATIONS
+
+
+def _edges(token: str) -> tuple[str, str, str]:
+    """What a token opens with, its word, and what it closes with ("…the," -> "…", "the", ",")."""
+    lead, word, trail = _EDGES.match(token).groups()  # type: ignore[union-attr]
+    return lead, word, trail
 
 
 def _stutter(previous: str, lead: str, word: str) -> bool:
     """The word repeats the one before it: right after it, or after a comma for a short word ("a, a big one")."""
     said = word.lower()
-    if lead or not previous or _core(previous) != said or said in DOUBLED_ON_PURPOSE:
+    if lead or not previous or _edges(previous)[1].lower() != said or said in DOUBLED_ON_PURPOSE:
         return False
     return previous[-1:].isalnum() or (previous.endswith(",") and len(said) <= SHORT_WORD and said != "no")
 
@@ -44,7 +46,7 @@ def clean_verbatim(text: str) -> str:
     carry = ""  # what a dropped token opened with ("…", a quote mark), for the next kept word
     capital = False  # the dropped token started a sentence: so does the next kept word
     for token in text.split():
-        lead, word, trail = _EDGES.match(token).groups()  # type: ignore[union-attr]
+        lead, word, trail = _edges(token)
         previous = kept[-1] if kept else ""
         if is_hesitation(word) or _stutter(previous, lead, word):
             carry += lead
