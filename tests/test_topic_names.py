@@ -16,7 +16,7 @@ from app.pipeline import stages
 from app.pipeline.runner import execute_run
 from app.pipeline.stages import Engines
 from app.pipeline.steering import steer_interests
-from app.schemas import Candidate, Interest, InterestControls, Preferences
+from app.schemas import Candidate, Interest, InterestControls, Preferences, ScreenDecision
 from app.services.runs import run_create, run_stage_results
 from app.text import everyday, word_runs
 from tests.eval_harness import Progress
@@ -257,3 +257,53 @@ def test_a_phrase_never_starts_inside_a_hyphenated_word() -> None:
 def test_one_everyday_word_is_no_name_but_a_rarer_word_or_a_phrase_is() -> None:
     assert everyday("Learn") and everyday("data")
     assert not everyday("Seismometer") and not everyday("Deep learning") and not everyday("Photosynthesis")
+
+
+class Recording(ScriptedLLM):
+    """The scripted engine, keeping the videos each naming was given."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.evidence: list[Candidate] = []
+
+    def name_topics(
+        self, interests: Sequence[Interest], kept: Sequence[Candidate], found: Sequence[Candidate]
+    ) -> dict[str, str]:
+        self.evidence = list(kept)
+        return {}
+
+
+def test_videos_shown_before_still_name_their_subject_but_are_not_shown_again() -> None:
+    def judge(cands: list[Candidate], _interests: object, prefs: Preferences) -> list[ScreenDecision]:
+        assert not prefs.seen_video_ids  # judged as videos, not as videos already shown
+        return [
+            ScreenDecision(video_id=c.video_id, keep=c.video_id != "a3", interest="Night Sky", reason="ok")
+            for c in cands
+        ]
+
+    engine = Recording(screen=judge)
+    hidden = video("x1", "Plate tectonics from orbit", "Seafloor", channel="Hidden")
+    prefs = Preferences(seen_video_ids=["a1", "a2", "a3", "x1"], hidden_channels=["hidden"])
+    _, kept = stages.name_interests(
+        Engines(engine), [DICTIONARY, ENERGY], KEPT[3:], [*FOUND, hidden], prefs, Progress()
+    )
+    assert [c.video_id for c in kept] == ["b1", "b2", "b3"]
+    by_id = {c.video_id: c.interest for c in engine.evidence}
+    assert by_id == {"b1": "Night Sky", "b2": "Night Sky", "b3": "Night Sky", "a1": "Night Sky", "a2": "Night Sky"}
+
+
+def test_a_subject_keeps_its_name_on_the_next_run_once_its_best_videos_were_shown() -> None:
+    seafloor = interest("Seafloor", "ridges", "magma", "tectonics", "oceans")
+    later = [
+        video("r1", "Mid-ocean ridges: where magma rises", "Seafloor"),
+        video("r2", "Mid-ocean ridges and oceans opening", "Seafloor"),
+    ]
+    found = [*KEPT[:3], *later, *FOUND[6:]]
+    engines = Engines(LocalEngine())
+    first, _ = stages.name_interests(engines, [seafloor], [*KEPT[:3], *later], found, Preferences(), Progress())
+    assert [i.name for i in first] == ["Plate tectonics"]
+    again = Preferences(seen_video_ids=["a1", "a2", "a3"], interests=InterestControls(previous=first))
+    tied = [c.model_copy(update={"interest": "Plate tectonics"}) for c in later]  # as the next screening ties them
+    second, kept = stages.name_interests(engines, first, tied, found, again, Progress())
+    assert [i.name for i in second] == ["Plate tectonics"]
+    assert {c.video_id for c in kept} == {"r1", "r2"}

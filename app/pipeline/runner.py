@@ -315,7 +315,9 @@ class _Execution:
                 kept = stages.screen(
                     engines, out.search, out.interests, prefs, progress, max_kept=max_kept, topics=self.topics
                 )
-                named, kept = stages.name_interests(engines, out.interests, kept, out.search, prefs, progress)
+                named, kept = stages.name_interests(
+                    engines, out.interests, kept, out.search, prefs, progress, topics=self.topics
+                )
                 self._renamed_interests = named != out.interests
                 out.interests = named
                 return kept

@@ -325,13 +325,16 @@ def name_interests(
     candidates: Sequence[Candidate],
     prefs: Preferences,
     progress: Progress,
+    *,
+    topics: Sequence[ExcludedTopic] = (),
 ) -> tuple[list[Interest], list[Candidate]]:
     """Interests under the names their screened videos give them, and the kept videos tied to those names.
 
     Only an engine that names topics this way renames (a model names interests itself), and
     never an interest whose name the user chose (pinned, added or renamed). The user's own
     renames and mutes apply to the new names too; an interest that takes the name of another
-    merges into it.
+    merges into it. The videos already shown count as well (`_shown_before`), so a subject
+    keeps the name its videos gave it once the feed has shown the best of them.
     """
     namer = engines.primary
     if not isinstance(namer, NamesTopics):
@@ -340,7 +343,9 @@ def name_interests(
     chosen = {
         interest_key(name) for name in [*(i.name for i in controls.pinned), *controls.added, *controls.renamed.values()]
     }
-    named = namer.name_topics([i for i in found if interest_key(i.name) not in chosen], kept, candidates)
+    renaming = [i for i in found if interest_key(i.name) not in chosen]
+    evidence = [*kept, *_shown_before(namer, candidates, found, prefs, topics)]
+    named = namer.name_topics(renaming, evidence, candidates)
     muted = {interest_key(name) for name in controls.muted}
     existing = {interest_key(i.name): i.name for i in found}
     target: dict[str, str] = {}
@@ -371,6 +376,38 @@ def name_interests(
         else:
             shown.append(candidate.model_copy(update={"interest": target.get(candidate.interest, candidate.interest)}))
     return list(interests.values()), shown
+
+
+def _shown_before(
+    namer: LLM,
+    candidates: Sequence[Candidate],
+    found: Sequence[Interest],
+    prefs: Preferences,
+    topics: Sequence[ExcludedTopic],
+) -> list[Candidate]:
+    """The videos found again that the feed showed before, tied to an interest as screening would tie them.
+
+    They are never shown again, but their titles still say what the subject is called: without them, the
+    next run would name a subject after whatever is left once its best videos were shown.
+    """
+    seen = set(prefs.seen_video_ids)
+    hidden = {c.casefold() for c in prefs.hidden_channels}
+    shown = {
+        c.video_id: c
+        for c in candidates
+        if c.video_id in seen and c.channel.casefold() not in hidden and video_excluded(c, topics) is None
+    }
+    if not shown:
+        return []
+    names = {i.name for i in found}
+    unseen = prefs.model_copy(update={"seen_video_ids": []})
+    decisions = namer.screen(list(shown.values()), found, unseen)
+    tied = {
+        d.video_id: shown[d.video_id].model_copy(update={"interest": d.interest})
+        for d in decisions
+        if d.keep and d.interest in names and d.video_id in shown
+    }
+    return list(tied.values())
 
 
 def _share_out(ranked: Sequence[Candidate], limit: int) -> set[str]:
