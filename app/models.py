@@ -62,6 +62,10 @@ class User(Base):
     )
     # The secret of the export URLs (RSS, Atom, JSON Feed); None until asked for, replaced to revoke.
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Moves on whenever anything the feed shows of this user changes: database triggers (see the migration
+    # that adds it) bump it on every write to their clips, votes, hidden channels, posts, runs and videos,
+    # so a feed page rendered at one version is that page for as long as the version stays.
+    feed_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint("refresh_schedule IN ('off', 'daily', 'weekly')", name="refresh_schedule"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import re
 import signal
@@ -314,6 +315,19 @@ def test_handlers_run_on_as_many_threads_as_the_setting_says() -> None:
         release.set()
         assert [answer.result(timeout=10).status_code for answer in answers] == [200] * 6
     assert running[1] == 2
+
+
+def test_what_the_app_loads_at_start_is_kept_out_of_the_collectors_full_passes() -> None:
+    gc.unfreeze()
+    loaded = ["lives as long as the process, like the app's modules"]
+    try:
+        with TestClient(create_app(get_settings())) as client:
+            assert client.get("/healthz").status_code == 200
+            assert all(o is not loaded for o in gc.get_objects())  # frozen: no collection scans it again
+            later = ["made after the start"]
+            assert any(o is later for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
 
 
 def test_a_burst_larger_than_the_connection_pool_is_answered(client: TestClient) -> None:

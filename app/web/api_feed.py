@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from app.deps import ApiUser, RowId, SessionDep
@@ -19,6 +19,7 @@ from app.services.feedback import (
     feedback_set,
     hidden_channels_list,
 )
+from app.web.pages import keep_page, kept_page, page_key
 
 router = APIRouter(prefix="/api", tags=["feed"])
 
@@ -112,19 +113,28 @@ class HiddenChannelOut(BaseModel):
     channel: str
 
 
-@router.get("/feed", responses={400: {"description": "The cursor is not one this server handed out."}})
+@router.get(
+    "/feed",
+    response_model=FeedPageOut,
+    responses={400: {"description": "The cursor is not one this server handed out."}},
+)
 def api_feed(
+    request: Request,
     user: ApiUser,
     session: SessionDep,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-) -> FeedPageOut:
+) -> Response:
     """Your feed, newest run first, one page at a time."""
+    key = page_key(user, "api", cursor, limit)
+    if (kept := kept_page(key, request)) is not None:
+        return kept
     try:
         page = feed_page(session, user=user, cursor=cursor, limit=limit)
     except InvalidCursor as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
-    return FeedPageOut(items=[FeedItemOut.of(entry) for entry in page.items], next_cursor=page.next_cursor)
+    out = FeedPageOut(items=[FeedItemOut.of(entry) for entry in page.items], next_cursor=page.next_cursor)
+    return keep_page(key, Response(out.model_dump_json(), media_type="application/json"))
 
 
 @router.put("/feedback/{recommendation_id}", responses=NOT_FOUND)

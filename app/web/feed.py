@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from app.deps import CurrentUser, LoginRequired, OptionalUser, RowId, SessionDep
 from app.models import User
+from app.security import CSRF_COOKIE
 from app.services.feed import FeedPage, InvalidCursor, cursor_decode, feed_entry, feed_page, feed_status
 from app.services.feedback import (
     InvalidFeedback,
@@ -29,6 +30,7 @@ from app.services.feedback import (
 )
 from app.services.run_details import run_changes
 from app.web.cards import REASON_LABELS, RunLine, clip_card
+from app.web.pages import keep_page, kept_page, page_key
 from app.web.templating import csrf_token, is_htmx, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -88,13 +90,17 @@ def feed_view(
         if is_htmx(request) or cursor:
             raise LoginRequired
         return render(request, "landing.html")
+    fragment = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
+    token = csrf_token(request)
+    key = page_key(user, "feed", cursor, PAGE_SIZE, fragment, token)
+    if (kept := kept_page(key, request)) is not None:
+        return kept
     try:
         page = feed_page(session, user=user, cursor=cursor, limit=PAGE_SIZE)
     except InvalidCursor as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     status = feed_status(session, user=user) if page.next_cursor is None else None
-    fragment = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
-    token, lines = csrf_token(request), _run_lines(session, user, page, cursor)
+    lines = _run_lines(session, user, page, cursor)
     prefetch_at = max(0, len(page.items) - PREFETCH_BEFORE_END)
     cards = [
         clip_card(item, token, lines.get(item.recommendation_id), page.next_cursor if i == prefetch_at else None)
@@ -104,7 +110,10 @@ def feed_view(
     response = render(request, "_feed_page.html" if fragment else "feed.html", context)
     response.headers["vary"] = "HX-Request"
     response.headers["cache-control"] = "no-store"
-    return response
+    # The feed's end says when the next run starts, which moves with the clock; a new CSRF cookie is new each time.
+    if page.next_cursor is None or CSRF_COOKIE not in request.cookies:
+        return response
+    return keep_page(key, response)
 
 
 @router.post("/clips/{recommendation_id}/vote")
