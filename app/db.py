@@ -121,11 +121,26 @@ def make_engine(url: str) -> Engine:
         # Let SQLAlchemy, not the sqlite3 module, emit BEGIN: savepoints then work.
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(
+        engine = create_engine(  # pre-ping: a connection the server dropped is replaced, and `database_answers` asks
             url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_without_nul
         )
     event.listen(engine, "before_cursor_execute", _parameters_without_nul, retval=True)
     return engine
+
+
+def database_answers(engine: Engine) -> None:
+    """Raise unless the database answers, at the cost of one round trip: a pooled driver connection, no
+    transaction, none of the ORM's bookkeeping. PostgreSQL's pool pings a connection as it hands it out (and
+    replaces a dead one), which is the check; a SQLite file is asked SELECT 1."""
+    connection = engine.raw_connection()
+    try:
+        if engine.dialect.name == "sqlite":
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+            cursor.close()
+    finally:
+        connection.close()
 
 
 @lru_cache

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
+import pytest
+from sqlalchemy.exc import DBAPIError
+
+from app.db import database_answers, make_engine
 from tests.conftest import csrf_for
 
 
@@ -40,6 +47,18 @@ def test_malformed_json_body_is_422(signed_in):
 
 def test_healthz_reports_database(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql+psycopg://postgres@127.0.0.1:9/nothing", "sqlite:////nonexistent-dir/openrec.sqlite3"]
+)
+def test_a_database_that_does_not_answer_is_reported(url):
+    engine = make_engine(url)
+    try:
+        with pytest.raises((DBAPIError, sqlite3.Error, psycopg.Error)):  # the driver's own, raised by the pool
+            database_answers(engine)
+    finally:
+        engine.dispose()
 
 
 def test_security_headers_on_every_page(client):

@@ -6,8 +6,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.deps import ApiUser, RowId, SessionDep
+from app.models import User
 from app.schemas import FeedbackReason
 from app.services.feed import MAX_PAGE_SIZE, FeedEntry, InvalidCursor, feed_page
 from app.services.feedback import (
@@ -19,7 +22,7 @@ from app.services.feedback import (
     feedback_set,
     hidden_channels_list,
 )
-from app.web.pages import keep_page, kept_page, page_key
+from app.web.pages import PageKey, keep_page, kept_page, page_key
 
 router = APIRouter(prefix="/api", tags=["feed"])
 
@@ -118,7 +121,7 @@ class HiddenChannelOut(BaseModel):
     response_model=FeedPageOut,
     responses={400: {"description": "The cursor is not one this server handed out."}},
 )
-def api_feed(
+async def api_feed(
     request: Request,
     user: ApiUser,
     session: SessionDep,
@@ -127,8 +130,12 @@ def api_feed(
 ) -> Response:
     """Your feed, newest run first, one page at a time."""
     key = page_key(user, "api", cursor, limit)
-    if (kept := kept_page(key, request)) is not None:
+    if (kept := kept_page(key, request)) is not None:  # from the event loop; a new page takes a handler's thread
         return kept
+    return await run_in_threadpool(_api_feed_page, user, session, cursor, limit, key)
+
+
+def _api_feed_page(user: User, session: Session, cursor: str | None, limit: int, key: PageKey) -> Response:
     try:
         page = feed_page(session, user=user, cursor=cursor, limit=limit)
     except InvalidCursor as exc:

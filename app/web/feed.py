@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.deps import CurrentUser, LoginRequired, OptionalUser, RowId, SessionDep
@@ -30,7 +31,7 @@ from app.services.feedback import (
 )
 from app.services.run_details import run_changes
 from app.web.cards import REASON_LABELS, RunLine, clip_card
-from app.web.pages import keep_page, kept_page, page_key
+from app.web.pages import PageKey, keep_page, kept_page, page_key
 from app.web.templating import csrf_token, is_htmx, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -79,28 +80,36 @@ def _back_to(recommendation_id: int) -> Response:
 
 
 @router.get("/")
-def feed_view(
+async def feed_view(
     request: Request,
     user: OptionalUser,
     session: SessionDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """The feed; signed out, the page that says what openrec is."""
+    """The feed; signed out, the page that says what openrec is.
+
+    A kept page goes out from the event loop; rendering one (database, templates) takes a handler's thread.
+    """
     if user is None:
         if is_htmx(request) or cursor:
             raise LoginRequired
-        return render(request, "landing.html")
+        return await run_in_threadpool(render, request, "landing.html")
     fragment = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
-    token = csrf_token(request)
-    key = page_key(user, "feed", cursor, PAGE_SIZE, fragment, token)
+    key = page_key(user, "feed", cursor, PAGE_SIZE, fragment, csrf_token(request))
     if (kept := kept_page(key, request)) is not None:
         return kept
+    return await run_in_threadpool(_feed_render, request, user, session, cursor, fragment, key)
+
+
+def _feed_render(
+    request: Request, user: User, session: Session, cursor: str | None, fragment: bool, key: PageKey
+) -> Response:
     try:
         page = feed_page(session, user=user, cursor=cursor, limit=PAGE_SIZE)
     except InvalidCursor as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     status = feed_status(session, user=user) if page.next_cursor is None else None
-    lines = _run_lines(session, user, page, cursor)
+    token, lines = csrf_token(request), _run_lines(session, user, page, cursor)
     prefetch_at = max(0, len(page.items) - PREFETCH_BEFORE_END)
     cards = [
         clip_card(item, token, lines.get(item.recommendation_id), page.next_cursor if i == prefetch_at else None)

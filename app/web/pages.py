@@ -39,17 +39,18 @@ class _Kept:
     headers: tuple[tuple[str, str], ...]
 
 
-_pages: LRUCache[tuple[Hashable, ...], _Kept] = LRUCache(maxsize=PAGES_KEPT)
+PageKey = tuple[Hashable, ...]
+_pages: LRUCache[PageKey, _Kept] = LRUCache(maxsize=PAGES_KEPT)
 _lock = Lock()  # handlers run on several threads; the cache's bookkeeping is not thread-safe
 
 
-def page_key(user: User, *request: Hashable) -> tuple[Hashable, ...]:
+def page_key(user: User, *request: Hashable) -> PageKey:
     """The key of one user's page at the version of their feed data this request read (with when the account was
     made: SQLite may give a deleted account's id to the next one, whose version starts again from 0)."""
     return (user.id, user.created_at, user.feed_version, *request)
 
 
-def kept_page(key: tuple[Hashable, ...], request: Request) -> Response | None:
+def kept_page(key: PageKey, request: Request) -> Response | None:
     """The page kept under `key`, as a new response (compressed already where the client takes gzip); None when
     there is none."""
     if templates.env.auto_reload:
@@ -67,7 +68,7 @@ def kept_page(key: tuple[Hashable, ...], request: Request) -> Response | None:
     return Response(kept.gzipped, media_type=kept.media_type, headers=headers)
 
 
-def keep_page(key: tuple[Hashable, ...], response: Response) -> Response:
+def keep_page(key: PageKey, response: Response) -> Response:
     """Keep a page rendered for `key` (a 200 with its body in hand), and hand it back."""
     if response.status_code == 200 and not templates.env.auto_reload:
         body = bytes(response.body)
