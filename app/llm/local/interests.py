@@ -418,7 +418,7 @@ class _Phrase:
     """A phrase the user wrote (one to three terms) and how well it stands for a subject."""
 
     key: Key
-    written: str  # title case
+    written: str  # as the name reads, in sentence case
     posts: int  # posts of the subject that wrote it
     score: float
     rows: set[int] = field(default_factory=set)  # posts of the subject holding all its terms
@@ -496,9 +496,10 @@ def _banned(plan: InstructionPlan) -> set[str]:
 
 
 def _title(forms: Counter[str]) -> str:
-    """The most common written form, lower-case words capitalised ("tide pools" -> "Tide Pools")."""
-    text = forms.most_common(1)[0][0]
-    return " ".join(w[:1].upper() + w[1:] if w.islower() and w.isalnum() else w for w in text.split())
+    """The most common written form in sentence case, as a name reads in a list ("tide pools" -> "Tide pools",
+    "JWST images" and "Python decorators" as written)."""
+    first, *rest = forms.most_common(1)[0][0].split()
+    return " ".join([first[:1].upper() + first[1:] if first.islower() and first.isalnum() else first, *rest])
 
 
 def _description(
