@@ -268,14 +268,11 @@ def screen(
     videos too short for a clip are ruled out before the engine judges the rest; at most
     `max_kept` go on, shared out between interests so one interest cannot take every transcript.
     """
-    hidden = {c.casefold() for c in prefs.hidden_channels}
-    seen = set(prefs.seen_video_ids)
+    hidden, seen = {c.casefold() for c in prefs.hidden_channels}, set(prefs.seen_video_ids)
     eligible: list[Candidate] = []
     for candidate in candidates:
-        if candidate.channel.casefold() in hidden:
-            progress.skip(candidate.video_id, f"channel “{candidate.channel}” is hidden")
-        elif (topic := video_excluded(candidate, topics)) is not None:
-            progress.skip(candidate.video_id, f"about “{topic.phrase}”, which you asked to see no more of")
+        if (unwanted := _unwanted(candidate, hidden, topics)) is not None:
+            progress.skip(candidate.video_id, unwanted)
         elif candidate.video_id in seen:
             progress.skip(candidate.video_id, SEEN_REASON)
         elif candidate.duration_s is not None and candidate.duration_s < MIN_CLIP_S:
@@ -378,6 +375,16 @@ def name_interests(
     return list(interests.values()), shown
 
 
+def _unwanted(candidate: Candidate, hidden: set[str], topics: Sequence[ExcludedTopic]) -> str | None:
+    """Why the user wants none of this video (a channel they hid, casefolded in `hidden`; a topic they excluded),
+    or None."""
+    if candidate.channel.casefold() in hidden:
+        return f"channel “{candidate.channel}” is hidden"
+    if (topic := video_excluded(candidate, topics)) is not None:
+        return f"about “{topic.phrase}”, which you asked to see no more of"
+    return None
+
+
 def _shown_before(
     namer: LLM,
     candidates: Sequence[Candidate],
@@ -390,13 +397,8 @@ def _shown_before(
     They are never shown again, but their titles still say what the subject is called: without them, the
     next run would name a subject after whatever is left once its best videos were shown.
     """
-    seen = set(prefs.seen_video_ids)
-    hidden = {c.casefold() for c in prefs.hidden_channels}
-    shown = {
-        c.video_id: c
-        for c in candidates
-        if c.video_id in seen and c.channel.casefold() not in hidden and video_excluded(c, topics) is None
-    }
+    hidden, seen = {c.casefold() for c in prefs.hidden_channels}, set(prefs.seen_video_ids)
+    shown = {c.video_id: c for c in candidates if c.video_id in seen and _unwanted(c, hidden, topics) is None}
     if not shown:
         return []
     names = {i.name for i in found}

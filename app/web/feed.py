@@ -95,21 +95,22 @@ async def feed_view(
             raise LoginRequired
         return await run_in_threadpool(render, request, "landing.html")
     fragment = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
-    key = page_key(user, "feed", cursor, PAGE_SIZE, fragment, csrf_token(request))
+    token = csrf_token(request)
+    key = page_key(user, "feed", cursor, PAGE_SIZE, fragment, token)
     if (kept := kept_page(key, request)) is not None:
         return kept
-    return await run_in_threadpool(_feed_render, request, user, session, cursor, fragment, key)
+    return await run_in_threadpool(_feed_render, request, user, session, cursor, fragment, token, key)
 
 
 def _feed_render(
-    request: Request, user: User, session: Session, cursor: str | None, fragment: bool, key: PageKey
+    request: Request, user: User, session: Session, cursor: str | None, fragment: bool, token: str, key: PageKey
 ) -> Response:
     try:
         page = feed_page(session, user=user, cursor=cursor, limit=PAGE_SIZE)
     except InvalidCursor as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     status = feed_status(session, user=user) if page.next_cursor is None else None
-    token, lines = csrf_token(request), _run_lines(session, user, page, cursor)
+    lines = _run_lines(session, user, page, cursor)
     prefetch_at = max(0, len(page.items) - PREFETCH_BEFORE_END)
     cards = [
         clip_card(item, token, lines.get(item.recommendation_id), page.next_cursor if i == prefetch_at else None)
