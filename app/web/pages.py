@@ -73,6 +73,7 @@ def keep_page(key: PageKey, response: Response) -> Response:
     if response.status_code == 200 and not templates.env.auto_reload:
         body = bytes(response.body)
         headers = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
+        kept = _Kept(body, gzipped(body), response.media_type, headers)  # compressed before the lock is taken
         with _lock:
-            _pages[key] = _Kept(body, gzipped(body), response.media_type, headers)
+            _pages[key] = kept
     return response
