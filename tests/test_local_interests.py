@@ -321,6 +321,17 @@ def test_a_word_every_text_uses_never_names_an_interest() -> None:
     assert interest.name == "Varnish", interest.name
 
 
+def test_of_words_written_as_often_the_rarer_names_the_interest() -> None:
+    texts = [
+        "the sample data from the glacier core came back",
+        "more data today: the glacier lost a metre",
+        "glacier melt data for the whole summer",
+        "plotting the data again, that glacier keeps retreating",
+    ]
+    (interest,) = interests_from(texts)
+    assert interest.name == "Glacier", interest.name  # "data" is in every post too, and in every other subject
+
+
 @pytest.mark.parametrize("quantity", ["40km", "forty", "zero", "dozens"])
 def test_a_quantity_the_posts_repeat_never_names_an_interest(quantity: str) -> None:
     texts = [

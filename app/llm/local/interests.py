@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+from wordfreq import zipf_frequency
 
 from app.llm.local.embeddings import embed_collection
 from app.llm.local.instructions import InstructionPlan
@@ -478,7 +479,8 @@ def _cover(ranked: list[_Phrase], candidates: list[_Phrase], chosen: list[_Phras
     covered: set[int] = set()
     for phrase in chosen:
         covered |= phrase.rows
-    for candidate in sorted(ranked, key=lambda p: (-p.score, p.written.lower())):
+    # of phrases that stand for the subject equally well, the rarer one says more ("energy" over "data")
+    for candidate in sorted(ranked, key=lambda p: (-p.score, zipf_frequency(p.written, "en"), p.written.lower())):
         if len(chosen) >= limit:
             break
         # the longer phrase when the user always wrote this one inside it ("tide pool ecology")
