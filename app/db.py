@@ -164,6 +164,28 @@ def get_sessionmaker(*, reads_only: bool = False) -> sessionmaker[Session]:
     return sessionmaker(bind=bind, expire_on_commit=False)
 
 
+@lru_cache
+def lookups_engine() -> Engine:
+    """The shared engine, for connections that send one read and are done (who is signed in).
+
+    One statement reads one snapshot by itself: on PostgreSQL it runs without a transaction
+    around it (the BEGIN and the ROLLBACK would be two of its four round trips); on SQLite
+    it begins deferred, as other reads do (see `_sqlite_begin`).
+    """
+    engine = get_engine()
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine.execution_options(sqlite_begin="DEFERRED")
+
+
+def forget_engines() -> None:
+    """Forget the shared engine and what is made from it, so the next use connects anew (a forked process, a
+    test that changed the settings)."""
+    get_engine.cache_clear()
+    get_sessionmaker.cache_clear()
+    lookups_engine.cache_clear()
+
+
 def write_next(session: Session) -> None:
     """End the session's read and start a transaction that holds SQLite's write lock from its start.
 

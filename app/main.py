@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from app.config import Settings, get_settings
 from app.db import database_answers, get_engine
-from app.deps import LoginRequired
+from app.deps import API_SIGN_IN, LoginRequired
 from app.logs import configure_logging
 from app.security import LoginLimiter
 from app.web import api, api_feed, api_runs, auth, exports, feed, imports, interests, runs
@@ -135,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.url.path.startswith("/api/"):  # signed out while the request ran
+            return _error(request, 401, API_SIGN_IN, {"WWW-Authenticate": "Bearer"})
         if request.headers.get("hx-request") == "true":
             return Response(status_code=401, headers={"HX-Redirect": "/login"})
         return RedirectResponse(f"/login?next={target}" if target != "/" else "/login", status_code=303)

@@ -51,11 +51,10 @@ SHARED = REPO.parent / "shared"
 def reset_caches() -> None:
     """Forget cached settings and engines after a test changes the environment."""
     from app.config import get_settings
-    from app.db import get_engine, get_sessionmaker
+    from app.db import forget_engines
 
     get_settings.cache_clear()
-    get_engine.cache_clear()
-    get_sessionmaker.cache_clear()
+    forget_engines()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -186,3 +186,30 @@ def test_an_account_given_a_deleted_accounts_id_never_gets_its_pages(client: Tes
     page = client.get("/")
     assert page.status_code == 200
     assert CARD_ID.findall(page.text) == [] and page.text != kept
+
+
+def test_an_account_deleted_while_its_page_renders_is_signed_out(client: TestClient) -> None:
+    """The feed reads the account first and the user only to render: deleted in between, it is a sign-in again."""
+    engine = get_engine()
+    for url, signed_out in (("/api/feed", 401), ("/", 303)):
+        feed = _seeded(client)  # a new account each time, this browser signed in as it
+
+        deleted: list[int] = []
+
+        def delete_once_the_account_is_read(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            # the account's query, not the ORM's user (which has every column)
+            if not deleted and "feed_version" in statement and "password_hash" not in statement:
+                deleted.append(feed.user_id)
+                with session_scope() as db:
+                    db.execute(delete(User).where(User.id == deleted[0]))
+
+        event.listen(engine, "after_cursor_execute", delete_once_the_account_is_read)
+        try:
+            response = client.get(url, follow_redirects=False)
+        finally:
+            event.remove(engine, "after_cursor_execute", delete_once_the_account_is_read)
+        assert deleted and response.status_code == signed_out, (url, response.text)
+        if url == "/":
+            assert response.headers["location"] == "/login"
+        else:
+            assert response.json() == {"detail": "Sign in or send an API token."}

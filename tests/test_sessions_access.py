@@ -126,6 +126,30 @@ def test_an_expired_session_is_refused(app) -> None:  # type: ignore[no-untyped-
     assert _who(app, cookie) == 401
 
 
+def test_the_feed_checks_a_session_as_every_page_does(app) -> None:  # type: ignore[no-untyped-def]
+    """The feed finds who is signed in with a query of its own (see `optional_account`): the same refusals."""
+    with _fresh(app) as client:
+        signup(client)
+        cookie = client.cookies[SESSION_COOKIE]
+        assert client.get("/api/feed").status_code == 200 and 'action="/logout"' in client.get("/").text
+    token = unsign_session(get_settings(), cookie)
+    assert token is not None
+    forged = sign_session(get_settings().model_copy(update={"secret_key": "another server"}), token)
+    with session_scope() as db:
+        db.execute(
+            update(AuthSession)
+            .where(AuthSession.id == token_digest(token))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+    for value in (cookie, forged, "not a cookie"):
+        with _fresh(app) as probe:
+            probe.cookies.set(SESSION_COOKIE, value)
+            assert probe.get("/api/feed").status_code == 401, value
+            page = probe.get("/", follow_redirects=False)
+            assert page.status_code == 200 and 'action="/logout"' not in page.text, value  # the landing page
+            assert probe.get("/", headers={"HX-Request": "true"}).status_code == 401, value
+
+
 # --- cookie flags -------------------------------------------------------------------------------
 
 
@@ -170,6 +194,7 @@ def test_a_bad_bearer_header_does_not_fall_back_to_the_session_cookie(signed_in:
     settings = signed_in.post("/settings/tokens", data={"name": "sneaky"}, headers=headers, follow_redirects=False)
 
     assert api.status_code == 401
+    assert signed_in.get("/api/feed", headers=headers).status_code == 401
     assert page.status_code in {303, 401} and page.headers.get("location", "/login").startswith("/login")
     assert settings.status_code in {303, 401}
     with session_scope() as db:

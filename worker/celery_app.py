@@ -25,7 +25,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.config import get_settings
-from app.db import get_engine, get_sessionmaker
+from app.db import forget_engines, get_engine
 from app.logs import configure_logging
 from app.pipeline.dispatch import REAP_TASK, SCHEDULE_TASK, broker_settings, hard_time_limit_s
 from app.services.schedule import CHECK_EVERY
@@ -88,5 +88,4 @@ def _fresh_database_pool(**_: Any) -> None:
     """A forked pool process must not share the parent's database connections."""
     if get_engine.cache_info().currsize:
         get_engine().dispose(close=False)
-    get_engine.cache_clear()
-    get_sessionmaker.cache_clear()
+    forget_engines()

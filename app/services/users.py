@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -51,17 +52,39 @@ def session_create(session: Session, *, user: User, days: int) -> str:
     return token
 
 
-# Built once: every signed-in request runs it, binding only the token's digest and the time.
-_SESSION_USER = (
-    select(User)
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Who a request is signed in as, and the version of their feed data: all a kept feed page needs."""
+
+    id: int
+    created_at: datetime
+    feed_version: int
+
+    @classmethod
+    def of(cls, user: User) -> Account:
+        return cls(user.id, user.created_at, user.feed_version)
+
+
+# Built once: every signed-in request runs one, binding only the token's digest and the time.
+_LIVE_SESSION = (AuthSession.id == bindparam("digest"), AuthSession.expires_at > bindparam("now"))
+_SESSION_USER = select(User).join(AuthSession, AuthSession.user_id == User.id).where(*_LIVE_SESSION)
+_SESSION_ACCOUNT = (
+    select(User.id, User.created_at, User.feed_version)
     .join(AuthSession, AuthSession.user_id == User.id)
-    .where(AuthSession.id == bindparam("digest"), AuthSession.expires_at > bindparam("now"))
+    .where(*_LIVE_SESSION)
 )
 
 
 def session_user(session: Session, *, token: str) -> User | None:
     """The user signed in by this session token, if it is live (one query: every request asks)."""
     return session.scalar(_SESSION_USER, {"digest": token_digest(token), "now": utcnow()})
+
+
+def session_account(connection: Connection, *, token: str) -> Account | None:
+    """The account signed in by this session token, if it is live: the same check as `session_user`, on a bare
+    connection (no ORM session, no entity: less than half the cost, for the feed's kept pages)."""
+    row = connection.execute(_SESSION_ACCOUNT, {"digest": token_digest(token), "now": utcnow()}).one_or_none()
+    return None if row is None else Account(row.id, row.created_at, row.feed_version)
 
 
 def session_delete(session: Session, *, token: str) -> None:

@@ -6,11 +6,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.deps import ApiUser, RowId, SessionDep
-from app.models import User
+from app.deps import ApiAccount, ApiUser, RowId, SessionDep, reading_as
 from app.schemas import FeedbackReason
 from app.services.feed import MAX_PAGE_SIZE, FeedEntry, InvalidCursor, feed_page
 from app.services.feedback import (
@@ -22,6 +20,7 @@ from app.services.feedback import (
     feedback_set,
     hidden_channels_list,
 )
+from app.services.users import Account
 from app.web.pages import PageKey, keep_page, kept_page, page_key
 
 router = APIRouter(prefix="/api", tags=["feed"])
@@ -123,23 +122,23 @@ class HiddenChannelOut(BaseModel):
 )
 async def api_feed(
     request: Request,
-    user: ApiUser,
-    session: SessionDep,
+    account: ApiAccount,
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> Response:
     """Your feed, newest run first, one page at a time."""
-    key = page_key(user, "api", cursor, limit)
+    key = page_key(account, "api", cursor, limit)
     if (kept := kept_page(key, request)) is not None:  # from the event loop; a new page takes a handler's thread
         return kept
-    return await run_in_threadpool(_api_feed_page, user, session, cursor, limit, key)
+    return await run_in_threadpool(_api_feed_page, request, account, cursor, limit, key)
 
 
-def _api_feed_page(user: User, session: Session, cursor: str | None, limit: int, key: PageKey) -> Response:
-    try:
-        page = feed_page(session, user=user, cursor=cursor, limit=limit)
-    except InvalidCursor as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from exc
+def _api_feed_page(request: Request, account: Account, cursor: str | None, limit: int, key: PageKey) -> Response:
+    with reading_as(request, account) as (session, user):
+        try:
+            page = feed_page(session, user=user, cursor=cursor, limit=limit)
+        except InvalidCursor as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from exc
     out = FeedPageOut(items=[FeedItemOut.of(entry) for entry in page.items], next_cursor=page.next_cursor)
     return keep_page(key, Response(out.model_dump_json(), media_type="application/json"))
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.deps import CurrentUser, LoginRequired, OptionalUser, RowId, SessionDep
+from app.deps import CurrentUser, LoginRequired, OptionalAccount, RowId, SessionDep, reading_as
 from app.models import User
 from app.security import CSRF_COOKIE
 from app.services.feed import FeedPage, InvalidCursor, cursor_decode, feed_entry, feed_page, feed_status
@@ -30,6 +30,7 @@ from app.services.feedback import (
     recommendation_channel,
 )
 from app.services.run_details import run_changes
+from app.services.users import Account
 from app.web.cards import REASON_LABELS, RunLine, clip_card
 from app.web.pages import PageKey, keep_page, kept_page, page_key
 from app.web.templating import csrf_token, is_htmx, render
@@ -82,28 +83,35 @@ def _back_to(recommendation_id: int) -> Response:
 @router.get("/")
 async def feed_view(
     request: Request,
-    user: OptionalUser,
-    session: SessionDep,
+    account: OptionalAccount,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """The feed; signed out, the page that says what openrec is.
 
-    A kept page goes out from the event loop; rendering one (database, templates) takes a handler's thread.
+    A kept page goes out from the event loop, found by the account alone; rendering one (the user, the feed,
+    templates) takes a handler's thread.
     """
-    if user is None:
+    if account is None:
         if is_htmx(request) or cursor:
             raise LoginRequired
         return await run_in_threadpool(render, request, "landing.html")
     fragment = is_htmx(request) and request.headers.get("hx-history-restore-request") != "true"
     token = csrf_token(request)
-    key = page_key(user, "feed", cursor, PAGE_SIZE, fragment, token)
+    key = page_key(account, "feed", cursor, PAGE_SIZE, fragment, token)
     if (kept := kept_page(key, request)) is not None:
         return kept
-    return await run_in_threadpool(_feed_render, request, user, session, cursor, fragment, token, key)
+    return await run_in_threadpool(_feed_render, request, account, cursor, fragment, token, key)
 
 
 def _feed_render(
-    request: Request, user: User, session: Session, cursor: str | None, fragment: bool, token: str, key: PageKey
+    request: Request, account: Account, cursor: str | None, fragment: bool, token: str, key: PageKey
+) -> Response:
+    with reading_as(request, account) as (session, user):
+        return _feed_page(request, session, user, cursor, fragment, token, key)
+
+
+def _feed_page(
+    request: Request, session: Session, user: User, cursor: str | None, fragment: bool, token: str, key: PageKey
 ) -> Response:
     try:
         page = feed_page(session, user=user, cursor=cursor, limit=PAGE_SIZE)

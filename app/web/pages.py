@@ -23,7 +23,7 @@ from cachetools import LRUCache
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.models import User
+from app.services.users import Account
 from app.web.compression import accepts_gzip, gzipped
 from app.web.templating import templates
 
@@ -44,10 +44,10 @@ _pages: LRUCache[PageKey, _Kept] = LRUCache(maxsize=PAGES_KEPT)
 _lock = Lock()  # handlers run on several threads; the cache's bookkeeping is not thread-safe
 
 
-def page_key(user: User, *request: Hashable) -> PageKey:
+def page_key(account: Account, *request: Hashable) -> PageKey:
     """The key of one user's page at the version of their feed data this request read (with when the account was
     made: SQLite may give a deleted account's id to the next one, whose version starts again from 0)."""
-    return (user.id, user.created_at, user.feed_version, *request)
+    return (account.id, account.created_at, account.feed_version, *request)
 
 
 def kept_page(key: PageKey, request: Request) -> Response | None:
