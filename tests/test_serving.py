@@ -176,9 +176,13 @@ def test_a_lone_read_gives_its_connection_back_as_it_found_it(signed_in: TestCli
     finally:
         for connection in idle:
             connection.close()
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
     with lookups_engine().connect() as lookup:
+        lookup.execute(select(User.feed_version).where(User.id == user_id))
         lone = lookup.connection.dbapi_connection
         assert lone is not None and (engine.dialect.name != "postgresql" or lone.autocommit)
+    assert len(sent) == 1 and not TRANSACTION_CONTROL.match(sent[0]), sent  # no BEGIN on SQLite either
 
 
 def test_a_bearer_token_records_its_use_once_a_minute_without_failing_reads(signed_in: TestClient, app: Any) -> None:
