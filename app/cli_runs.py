@@ -112,8 +112,8 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
 
 
 def feed_json(items: list[FeedItem]) -> list[dict[str, Any]]:
-    """The feed in the format PRODUCT.md gives `openrec feed --json`."""
-    return [item.model_dump(mode="json", exclude={"interest"}) for item in items]
+    """The feed in the format PRODUCT.md gives `openrec feed --json`, with the interest each clip serves."""
+    return [item.model_dump(mode="json") for item in items]
 
 
 def print_feed(console: Console, items: list[FeedItem]) -> None:

@@ -28,7 +28,7 @@ from tests.conftest import PASSWORD, SHARED, reset_caches, unique_email
 EVAL = SHARED / "eval"
 FEED_KEYS = {
     *("video_id", "title", "channel", "start_s", "end_s"),
-    *("explanation", "quote", "quote_s", "tweet_ids", "score"),
+    *("explanation", "quote", "quote_s", "tweet_ids", "score", "interest"),
 }
 THRESHOLDS = {"p@10": 0.8, "clip_hit": 0.7, "grounded": 1.0}
 
@@ -96,6 +96,9 @@ def test_run_feed_instructions_and_runs_on_the_sample_data(catalog: Path, capsys
         assert item["tweet_ids"] and set(item["tweet_ids"]) <= ids
         assert item["title"] == video["title"] and item["channel"] == video["channel"]
     assert len({item["video_id"] for item in feed}) == len(feed)
+    code, out, _ = cli(capsys, "interests", email, "--json")
+    assert code == 0
+    assert {item["interest"] for item in feed} <= {interest["name"] for interest in json.loads(out)}, feed
 
     code, out, _ = cli(capsys, "feed", email)
     assert code == 0
