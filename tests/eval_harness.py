@@ -13,6 +13,7 @@ import importlib.util
 import json
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,7 +24,7 @@ from app.llm.local import LocalEngine
 from app.pipeline import stages
 from app.pipeline.engagement import build_engagement
 from app.pipeline.stages import Engines
-from app.schemas import Candidate, Engagement, FeedItem, Interest, Preferences, TranscriptData
+from app.schemas import Candidate, Engagement, FeedbackSignal, FeedItem, Interest, Preferences, TranscriptData
 from app.sources.base import TranscriptUnavailable
 from app.sources.catalog import CatalogSource
 from app.sources.x_archive import ArchiveLimits, parse_archive
@@ -110,11 +111,19 @@ class StageRun:
 
 
 def run_stages(
-    engines: Engines, persona: str, eval_dir: Path, progress: Progress, *, keep: float = 1.0, seed: int = 0
+    engines: Engines,
+    persona: str,
+    eval_dir: Path,
+    progress: Progress,
+    *,
+    keep: float = 1.0,
+    seed: int = 0,
+    seen: Sequence[str] = (),
+    feedback: Sequence[FeedbackSignal] = (),
 ) -> StageRun:
     """The pipeline's stages for one persona, as the runner calls them, without the database. With `keep` below
     1, a random share of the archive's items (drawn with `seed`): the same person on another day, or a person
-    who posts less, for the spread of the figures."""
+    who posts less, for the spread of the figures. `seen` are videos an earlier feed showed (the next day's run)."""
     spec = labels(eval_dir)["personas"][persona]
     source = CatalogSource.from_path(eval_dir / "catalog.json")
     started = time.perf_counter()
@@ -125,7 +134,12 @@ def run_stages(
         rows = [row for row in rows if draw.random() < keep]
     items = build_engagement(rows)
     user_ids = {e.tweet_id for e in items}
-    prefs = Preferences(instructions=spec.get("instructions", ""), feed_size=FEED_SIZE)
+    prefs = Preferences(
+        instructions=spec.get("instructions", ""),
+        feed_size=FEED_SIZE,
+        seen_video_ids=list(seen),
+        feedback=list(feedback),
+    )
     found = stages.interests(engines, items, prefs, progress, user_tweet_ids=user_ids)
     depth = stages.search_depth(FEED_SIZE, len(found))
     written = stages.queries(engines, found, prefs, progress, depth=depth)
@@ -134,6 +148,7 @@ def run_stages(
         engines, candidates, found, prefs, progress, max_kept=FEED_SIZE * stages.CLIP_CANDIDATES_PER_FEED_ITEM
     )
     found, kept = stages.name_interests(engines, found, kept, candidates, prefs, progress)
+    found, kept = stages.set_aside_voted_down(found, kept, prefs, progress)
     texts = stages.transcripts(kept, source, MemoryTranscripts(), progress, workers=engines.workers)
     chosen = stages.clips(engines, kept, texts, found, items, prefs, progress)
     feed = stages.rank(
@@ -142,10 +157,12 @@ def run_stages(
     return StageRun(items, found, candidates, kept, feed, time.perf_counter() - started)
 
 
-def run_persona(persona: str, eval_dir: Path = DEV_SET, *, keep: float = 1.0, seed: int = 0) -> EvalRun:
+def run_persona(
+    persona: str, eval_dir: Path = DEV_SET, *, keep: float = 1.0, seed: int = 0, seen: Sequence[str] = ()
+) -> EvalRun:
     """One full run of the local engine for one persona, timed from archive bytes to scored feed."""
     progress = Progress()
-    run = run_stages(Engines(primary=LocalEngine()), persona, eval_dir, progress, keep=keep, seed=seed)
+    run = run_stages(Engines(primary=LocalEngine()), persona, eval_dir, progress, keep=keep, seed=seed, seen=seen)
     payload = [item.model_dump(mode="json") for item in run.feed]
     metrics = scorer(eval_dir).score(labels(eval_dir), persona, payload)
     return EvalRun(persona, run.feed, metrics, run.seconds, run.found, progress.skipped, progress.notes)

@@ -403,6 +403,20 @@ def test_feedback_hidden_channels_and_seen_videos_shape_the_next_run(pipeline: P
     assert "hidden" in skipped(second, "screen")["birds3"]
 
 
+def test_an_interest_voted_down_again_and_again_is_set_aside_by_the_next_run(pipeline: Pipeline) -> None:
+    first = pipeline.run()
+    chess = [r for r in pipeline.recommendations(first.id) if r.video_id.startswith("chess")]
+    for rec, reason in zip(chess, [None, "off_topic", None, "too_basic"], strict=False):
+        pipeline.session.add(Feedback(user_id=pipeline.user.id, recommendation_id=rec.id, vote=-1, reason=reason))
+    pipeline.session.flush()
+
+    second = pipeline.run()
+    assert second.status == "succeeded"
+    said = notes(second)
+    assert "Set “chess” aside: you voted down 3 of its clips. Add it on the Interests page to see it again." in said
+    assert not any("“birds” aside" in line for line in said)
+
+
 class PlanningLLM(ScriptedLLM):
     def plan(self, prefs: Preferences) -> InstructionPlan:
         return InstructionPlan(applied=['excluding videos about "chess"'], unsupported=["make it purple"])

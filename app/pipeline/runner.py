@@ -318,6 +318,7 @@ class _Execution:
                 named, kept = stages.name_interests(
                     engines, out.interests, kept, out.search, prefs, progress, topics=self.topics
                 )
+                named, kept = stages.set_aside_voted_down(named, kept, prefs, progress)
                 self._renamed_interests = named != out.interests
                 out.interests = named
                 return kept

@@ -73,6 +73,7 @@ MAX_DEEP_QUERIES = 8  # queries per interest when interests are few
 MAX_RESULTS_PER_QUERY = 25  # about one more page of results than a search gives first
 RERANK_SHARE = 1.5  # the engine that reranks sees this many clips per feed slot
 LIGHT_SHARE = 0.08  # an interest lighter than this share of the heaviest is one of long ago
+SET_ASIDE_AFTER = 3  # down votes on an interest's clips, net of up votes, that set it aside
 FATAL = (LLMAuthError,)  # engine errors that no fallback can fix: the run stops
 
 T = TypeVar("T")
@@ -373,6 +374,42 @@ def name_interests(
         else:
             shown.append(candidate.model_copy(update={"interest": target.get(candidate.interest, candidate.interest)}))
     return list(interests.values()), shown
+
+
+def set_aside_voted_down(
+    found: Sequence[Interest], kept: Sequence[Candidate], prefs: Preferences, progress: Progress
+) -> tuple[list[Interest], list[Candidate]]:
+    """The interests and kept videos without the interests whose clips the user keeps voting down.
+
+    One down vote demotes a video and its theme; several on one interest's clips (SET_ASIDE_AFTER,
+    net of up votes on it) say the person wants no more of it now, however many videos are left to
+    fill the feed: a shorter feed beats one filled with what they turned away. Only votes that say
+    nothing else count ("off topic" or no reason: "too basic" is about a video's level, "clickbait"
+    about its form). An interest the user pinned or added stays; adding one again brings it back.
+    """
+    chosen = {interest_key(i.name) for i in prefs.interests.pinned} | {interest_key(t) for t in prefs.interests.added}
+    net: Counter[str] = Counter()
+    for signal in prefs.feedback:
+        if signal.vote > 0:
+            net[interest_key(signal.interest)] -= 1
+        elif signal.reason in (None, "off_topic"):
+            net[interest_key(signal.interest)] += 1
+    aside = {
+        i.name: net[interest_key(i.name)]
+        for i in found
+        if net[interest_key(i.name)] >= SET_ASIDE_AFTER and interest_key(i.name) not in chosen
+    }
+    for name, votes in aside.items():
+        progress.note(
+            f"Set “{name}” aside: you voted down {votes} of its clips. Add it on the Interests page to see it again."
+        )
+    shown = []
+    for candidate in kept:
+        if candidate.interest in aside:
+            progress.skip(candidate.video_id, f"about “{candidate.interest}”, whose clips you voted down")
+        else:
+            shown.append(candidate)
+    return [i for i in found if i.name not in aside], shown
 
 
 def _unwanted(candidate: Candidate, hidden: set[str], topics: Sequence[ExcludedTopic]) -> str | None:
