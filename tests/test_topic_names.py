@@ -220,11 +220,11 @@ def steer(inferred: list[Interest], controls: InterestControls) -> tuple[Progres
 
 def test_an_interest_on_the_same_posts_keeps_the_name_the_user_last_saw() -> None:
     last = Interest(name="Plate tectonics", description="", weight=1.0, evidence_tweet_ids=["1", "2", "3"])
-    today = Interest(name="Seafloor", description="Also ridges.", weight=1.0, evidence_tweet_ids=["2", "3"])
+    today = Interest(name="Seafloor", description="Your 2 posts on it.", weight=1.0, evidence_tweet_ids=["2", "3"])
     other = Interest(name="Chess", description="", weight=0.5, evidence_tweet_ids=["4"])
     _, found = steer([today, other], InterestControls(previous=[last]))
     assert [i.name for i in found] == ["Plate tectonics", "Chess"]
-    assert found[0].description == "In your posts: seafloor. Also ridges."
+    assert found[0].description == "Your posts call it “seafloor”. Your 2 posts on it."
 
     _, found = steer([today, other], InterestControls(previous=[last], muted=["plate tectonics"]))
     assert [i.name for i in found] == ["Chess"]

@@ -29,7 +29,7 @@ class Notes(Protocol):
     def note(self, message: str) -> None: ...
 
 
-IN_YOUR_POSTS = "In your posts:"
+IN_YOUR_POSTS = "Your posts call it"
 
 
 def interest_key(name: str) -> str:
@@ -43,7 +43,7 @@ def renamed_interest(interest: Interest, name: str) -> Interest:
     keywords = list(dict.fromkeys([name.lower(), *interest.keywords, old.lower()]))
     description = interest.description
     if not description.startswith(IN_YOUR_POSTS):  # a second name in one run: the posts' own words stay first
-        description = f"{IN_YOUR_POSTS} {old.lower()}. {description}".strip()
+        description = f"{IN_YOUR_POSTS} “{old.lower()}”. {description}".strip()
     return interest.model_copy(update={"name": name, "keywords": keywords, "description": description})
 
 

@@ -507,27 +507,40 @@ def _title(forms: Counter[str]) -> str:
 def _description(
     subject: _Subject, phrases: Sequence[_Phrase], name: _Phrase, plan: InstructionPlan, newest: datetime | None
 ) -> str:
-    """What the name does not say: the other sub-themes, how many posts and how recent they are."""
-    others = [_plain(p.written) for p in phrases if not set(p.key) & set(name.key)]
+    """One sentence on what the name does not say: how many posts and how recent, and the other sub-themes they
+    touch on ("Your 6 posts on it, all from the last 60 days (the latest on 3 Nov 2026), also touch on crumb and
+    hydration."). Words every text uses ("pick", "middle") say nothing of a subject and are left out."""
+    others = [_plain(p.written) for p in phrases if not set(p.key) & set(name.key) and not _says_little(p.written)]
     said = {t for p in phrases for t in p.key} | _banned(plan)
     surface = _surface(subject)  # terms only ever written as hashtags have none and are left out
     for term in subject.corpus.characteristic(subject.rows, MAX_KEYWORDS, min_posts=MIN_POSTS):
-        if len(others) < MAX_DESCRIBED and term not in said and term in surface and not common(surface[term]):
+        if len(others) < MAX_DESCRIBED and term not in said and term in surface and not _says_little(surface[term]):
             others.append(_plain(surface[term]))
     items = [subject.corpus.docs[r].item for r in subject.rows]
     likes = sum(1 for i in items if i.kind == "like")
     kinds = "likes" if likes == len(items) else "posts and likes" if likes else "posts"
-    counted = f"{len(items)} of your {kinds}"
+    counted = f"{len(items)} {kinds}" if len(items) > 1 else kinds.split()[0].rstrip("s")
     dates = [i.created_at for i in items if i.created_at is not None]
+    when = ""
     if dates and newest is not None:
         recent = sum(1 for d in dates if newest - d <= RECENT)
-        if recent:
-            counted += ", all in the last 60 days" if recent == len(items) else f", {recent} in the last 60 days"
-        counted += f", the latest on {max(dates):%-d %b %Y}"
+        latest = f"the latest on {max(dates):%-d %b %Y}"
+        if recent == len(items):
+            when = f", all from the last 60 days ({latest})"
+        elif recent:
+            when = f", {recent} of them from the last 60 days ({latest})"
+        else:
+            when = f", {latest}"
     if not others:
-        return f"{counted[:1].upper()}{counted[1:]}."
+        return f"Your {counted} on it{when}."
     listed = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
-    return f"Also {listed}: {counted}."
+    return f"Your {counted} on it{when}, also {'touch' if len(items) > 1 else 'touches'} on {listed}."
+
+
+def _says_little(written: str) -> bool:
+    """A single everyday word ("pick", "middle") or a quantity ("250k", "dozens"): no sub-theme of anything."""
+    word = written.lower()
+    return everyday(word) or word[:1].isdigit() or word.rstrip("s") in NUMBER_WORDS
 
 
 def _keywords(subject: _Subject, phrases: Sequence[_Phrase], plan: InstructionPlan) -> list[str]:
