@@ -31,6 +31,7 @@ from app.pipeline.engines import build_llm
 from app.pipeline.executor import RunExecutor
 from app.pipeline.runner import execute_run
 from app.schemas import STAGES, Interest, Preferences, Segment, TranscriptData
+from app.services.interest_controls import interests_overview
 from app.services.preferences import instructions_set
 from app.services.recommendations import feed_items, recommendations_save
 from app.services.runs import run_cancel, run_create, run_summary
@@ -413,8 +414,12 @@ def test_an_interest_voted_down_again_and_again_is_set_aside_by_the_next_run(pip
     second = pipeline.run()
     assert second.status == "succeeded"
     said = notes(second)
-    assert "Set “chess” aside: you voted down 3 of its clips. Add it on the Interests page to see it again." in said
+    assert "Set “chess” aside: you voted down 3 of its clips. Pin it on the Interests page to see it again." in said
     assert not any("“birds” aside" in line for line in said)
+    # the interests page still lists it, saying why the run showed none of it
+    listed = {s.name: s.description for s in interests_overview(pipeline.session, user=pipeline.user)}
+    assert listed["chess"].startswith("Set aside: you voted down 3 of its clips. Pin it to see it again.")
+    assert not listed["birds"].startswith("Set aside")
 
 
 class PlanningLLM(ScriptedLLM):

@@ -9,6 +9,7 @@ import pytest
 
 from app.llm.local import LocalEngine
 from app.pipeline import stages
+from app.pipeline.steering import steer_interests
 from app.schemas import Candidate, FeedbackReason, FeedbackSignal, Interest, InterestControls, Preferences
 from tests.eval_harness import REAL_SET, Progress, run_stages
 
@@ -30,19 +31,23 @@ def _votes(interest: str, *votes: tuple[Literal[-1, 1], FeedbackReason | None]) 
     ]
 
 
-def _set_aside(prefs: Preferences) -> tuple[list[str], list[str], Progress]:
+def _set_aside(prefs: Preferences) -> tuple[list[Interest], list[str], Progress]:
     progress = Progress()
     found, kept = stages.set_aside_voted_down(FOUND, KEPT, prefs, progress)
-    return [i.name for i in found], [c.video_id for c in kept], progress
+    return found, [c.video_id for c in kept], progress
 
 
-def test_three_down_votes_on_an_interest_drop_it_and_its_videos_and_say_so() -> None:
+def test_three_down_votes_on_an_interest_set_it_aside_drop_its_videos_and_say_so() -> None:
     feedback = _votes("sparse CODING", (-1, None), (-1, "off_topic"), (-1, None))
-    names, kept, progress = _set_aside(Preferences(feedback=feedback))
-    assert names == ["Autoencoders"]
-    assert kept == ["a1"]
+    progress = Progress()
+    found, shown = stages.set_aside_voted_down(FOUND, KEPT, Preferences(feedback=feedback), progress)
+    assert [c.video_id for c in shown] == ["a1"]
+    # still listed, so that the interests page shows it and it can be pinned
+    assert [i.name for i in found] == ["Sparse coding", "Autoencoders"]
+    assert found[0].description == "Set aside: you voted down 3 of its clips. Pin it to see it again."
+    assert found[1] == FOUND[1]
     assert progress.notes == [
-        "Set “Sparse coding” aside: you voted down 3 of its clips. Add it on the Interests page to see it again."
+        "Set “Sparse coding” aside: you voted down 3 of its clips. Pin it on the Interests page to see it again."
     ]
     assert progress.skipped == [
         "s1: about “Sparse coding”, whose clips you voted down",
@@ -61,16 +66,16 @@ def test_three_down_votes_on_an_interest_drop_it_and_its_videos_and_say_so() -> 
 def test_fewer_or_other_down_votes_leave_the_interest(
     votes: list[tuple[Literal[-1, 1], FeedbackReason | None]],
 ) -> None:
-    names, kept, progress = _set_aside(Preferences(feedback=_votes("Sparse coding", *votes)))
-    assert names == ["Sparse coding", "Autoencoders"] and kept == ["s1", "a1", "s2"]
+    found, kept, progress = _set_aside(Preferences(feedback=_votes("Sparse coding", *votes)))
+    assert found == FOUND and kept == ["s1", "a1", "s2"]
     assert progress.notes == [] and progress.skipped == []
 
 
 def test_an_interest_the_user_added_or_pinned_stays_whatever_the_votes() -> None:
     feedback = _votes("Sparse coding", (-1, None), (-1, None), (-1, None), (-1, None))
     for controls in (InterestControls(added=["sparse coding"]), InterestControls(pinned=[FOUND[0]])):
-        names, kept, _ = _set_aside(Preferences(feedback=feedback, interests=controls))
-        assert names == ["Sparse coding", "Autoencoders"] and kept == ["s1", "a1", "s2"]
+        found, kept, _ = _set_aside(Preferences(feedback=feedback, interests=controls))
+        assert found == FOUND and kept == ["s1", "a1", "s2"]
 
 
 def test_on_real_captions_the_next_run_shows_nothing_of_an_interest_voted_down_four_times() -> None:
@@ -92,4 +97,25 @@ def test_on_real_captions_the_next_run_shows_nothing_of_an_interest_voted_down_f
     after = run_stages(engines, persona, REAL_SET, Progress(), seen=seen, feedback=votes)
     assert after.feed, "the other interests still fill a feed"
     assert not any(item.interest == disliked for item in after.feed)
-    assert disliked not in {i.name for i in after.found}
+    (aside,) = [i for i in after.found if i.name == disliked]
+    assert aside.description.startswith("Set aside: you voted down 4 of its clips.")
+
+
+def test_an_interest_pinned_while_set_aside_comes_back_without_the_mark() -> None:
+    """Pinned from the interests page as the set-aside run listed it, and no longer raised by the posts: the next run
+    keeps it as last seen, without the words that said it was set aside."""
+    marked, _ = stages.set_aside_voted_down(
+        FOUND, KEPT, Preferences(feedback=_votes("Sparse coding", *[(-1, None)] * 3)), Progress()
+    )
+    pinned = marked[0].model_copy(update={"description": f"{marked[0].description} Your 2 posts on it."})
+    found = steer_interests(
+        [FOUND[1]],
+        Preferences(interests=InterestControls(pinned=[pinned])),
+        [],
+        [],
+        Progress(),
+        describer=LocalEngine(),
+        user_tweet_ids={"1", "2"},
+        limit=8,
+    )
+    assert (found[0].name, found[0].description) == ("Sparse coding", "Your 2 posts on it.")

@@ -419,6 +419,19 @@ def test_an_interest_of_long_ago_holds_one_clip_unless_the_user_pinned_it() -> N
     assert sum(v.startswith("old") for v in feed(pinned)) == 4
 
 
+def test_an_interest_without_a_clip_takes_no_share_of_the_feed() -> None:
+    """An interest that brought no clip (nothing found for it, or set aside by the user's votes) leaves its share to
+    the others: two interests with six clips each fill a feed of ten, as they would alone."""
+    spec = {f"a{i}": ("A", 5 - i / 10) for i in range(6)} | {f"b{i}": ("B", 4 - i / 10) for i in range(6)}
+    chosen, cands = ranked_clips(spec)
+    found = [interest("A"), interest("B"), interest("Set aside")]
+    ranked = stages.rank(
+        Engines(ScriptedLLM()), chosen, cands, found, [], PREFS, Recorder(), user_tweet_ids={"t1"}, feed_size=10
+    )
+    assert len(ranked) == 10
+    assert sum(i.interest == "A" for i in ranked) == sum(i.interest == "B" for i in ranked) == 5
+
+
 def test_rank_asks_the_fallback_for_an_explanation_the_engine_got_wrong() -> None:
     chosen, cands = ranked_clips({"a0": ("A", 1.0)})
     primary = ScriptedLLM(explanations={"a0": Explanation(text="Because.", tweet_ids=["invented"])})

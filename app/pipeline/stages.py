@@ -34,7 +34,7 @@ from app.pipeline.diversity import diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
 from app.pipeline.exclusions import ExcludedTopic, video_excluded
 from app.pipeline.quotes import with_whole_quote
-from app.pipeline.steering import DescribesInterests, interest_key, renamed_interest, steer_interests
+from app.pipeline.steering import DescribesInterests, interest_key, renamed_interest, set_aside, steer_interests
 from app.schemas import (
     Candidate,
     Clip,
@@ -379,13 +379,15 @@ def name_interests(
 def set_aside_voted_down(
     found: Sequence[Interest], kept: Sequence[Candidate], prefs: Preferences, progress: Progress
 ) -> tuple[list[Interest], list[Candidate]]:
-    """The interests and kept videos without the interests whose clips the user keeps voting down.
+    """The kept videos without those of the interests whose clips the user keeps voting down, and the interests
+    with those marked as set aside.
 
     One down vote demotes a video and its theme; several on one interest's clips (SET_ASIDE_AFTER,
     net of up votes on it) say the person wants no more of it now, however many videos are left to
     fill the feed: a shorter feed beats one filled with what they turned away. Only votes that say
     nothing else count ("off topic" or no reason: "too basic" is about a video's level, "clickbait"
-    about its form). An interest the user pinned or added stays; adding one again brings it back.
+    about its form). The interest stays in the run's list, so the interests page shows it and the
+    user can pin it; an interest the user pinned or added is never set aside.
     """
     chosen = {interest_key(i.name) for i in prefs.interests.pinned} | {interest_key(t) for t in prefs.interests.added}
     net: Counter[str] = Counter()
@@ -399,17 +401,22 @@ def set_aside_voted_down(
         for i in found
         if net[interest_key(i.name)] >= SET_ASIDE_AFTER and interest_key(i.name) not in chosen
     }
-    for name, votes in aside.items():
-        progress.note(
-            f"Set “{name}” aside: you voted down {votes} of its clips. Add it on the Interests page to see it again."
-        )
+    interests = []
+    for interest in found:
+        if interest.name in aside:
+            progress.note(
+                f"Set “{interest.name}” aside: you voted down {aside[interest.name]} of its clips. Pin it "
+                "on the Interests page to see it again."
+            )
+            interest = set_aside(interest, aside[interest.name])
+        interests.append(interest)
     shown = []
     for candidate in kept:
         if candidate.interest in aside:
             progress.skip(candidate.video_id, f"about “{candidate.interest}”, whose clips you voted down")
         else:
             shown.append(candidate)
-    return [i for i in found if i.name not in aside], shown
+    return interests, shown
 
 
 def _unwanted(candidate: Candidate, hidden: set[str], topics: Sequence[ExcludedTopic]) -> str | None:
@@ -611,13 +618,15 @@ def rank(
     usable = [c for c in chosen if c.video_id in by_video and c.interest in by_name]
     scores = normalised(usable)
     ranked = sorted(usable, key=lambda c: (-scores[c.video_id], c.video_id))
-    # The diversity rule, scaled to the feed: the same for the clips the engine reranks and for the feed.
-    light = _light_interests(found, prefs)
+    # The diversity rule, scaled to the feed: the same for the clips the engine reranks and for the feed. An
+    # interest without a clip (nothing found, or set aside) takes no share of it.
+    active = [i for i in found if i.name in {c.interest for c in usable}]
+    light = _light_interests(active, prefs)
     rule = partial(
         diversify,
-        single_interest=len(found) == 1,
+        single_interest=len(active) == 1,
         top=feed_size,
-        per_interest=interest_cap(feed_size, len(found), len(light)),
+        per_interest=interest_cap(feed_size, len(active), len(light)),
         light=light,
     )
     batches = isinstance(engines.primary, Batches)

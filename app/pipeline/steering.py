@@ -9,6 +9,7 @@ and added interests come first and do not count against the engine's share.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -30,6 +31,8 @@ class Notes(Protocol):
 
 
 IN_YOUR_POSTS = "Your posts call it"
+SET_ASIDE = "Set aside: you voted down {votes} of its clips. Pin it to see it again."
+_SET_ASIDE_MARK = re.compile("^" + r"\d+".join(map(re.escape, SET_ASIDE.split("{votes}"))) + r"\s*")
 
 
 def interest_key(name: str) -> str:
@@ -45,6 +48,17 @@ def renamed_interest(interest: Interest, name: str) -> Interest:
     if not description.startswith(IN_YOUR_POSTS):  # a second name in one run: the posts' own words stay first
         description = f"{IN_YOUR_POSTS} “{old.lower()}”. {description}".strip()
     return interest.model_copy(update={"name": name, "keywords": keywords, "description": description})
+
+
+def set_aside(interest: Interest, votes: int) -> Interest:
+    """The interest marked as set aside by the user's down votes (the interests page says why it shows nothing)."""
+    said = SET_ASIDE.format(votes=votes)
+    return interest.model_copy(update={"description": f"{said} {interest.description}".strip()})
+
+
+def _not_set_aside(interest: Interest) -> Interest:
+    """The interest without the mark of a run that set it aside: a pinned interest is never set aside."""
+    return interest.model_copy(update={"description": _SET_ASIDE_MARK.sub("", interest.description, count=1)})
 
 
 def steer_interests(
@@ -88,7 +102,7 @@ def steer_interests(
             notes.skip(pinned.name, f"pinned, but you asked for no more “{topic.phrase}”")
             continue
         evidence = [t for t in pinned.evidence_tweet_ids if t in user_tweet_ids]
-        chosen[key] = pinned.model_copy(update={"evidence_tweet_ids": evidence})
+        chosen[key] = _not_set_aside(pinned).model_copy(update={"evidence_tweet_ids": evidence})
         notes.note(
             f"Kept your pinned interest “{pinned.name}”, as you last saw it: your recent posts did not raise it."
         )
