@@ -199,6 +199,14 @@ def test_the_local_engine_writes_more_queries_from_an_interests_keywords() -> No
     assert LocalEngine().more_queries(interest, ["chess"], 1) == more[:1]
 
 
+def test_more_queries_leave_out_keywords_of_words_every_text_uses() -> None:
+    """ "need" or "right" in a query finds anything, chatter included: they never make one."""
+    keywords = ["rook endgames", "need", "right", "openings", "right time"]
+    interest = Interest(name="chess", description="", weight=1.0, evidence_tweet_ids=[], keywords=keywords)
+    more = LocalEngine().more_queries(interest, ["chess"], 10)
+    assert more == ["chess rook endgames", "chess openings", "rook endgames openings"]
+
+
 def test_the_local_engine_reads_an_added_interest_against_the_posts() -> None:
     posts = [
         Engagement(tweet_id="1", kind="tweet", text="Category theory finally clicked for me as a programmer"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.schemas import Engagement, Interest
-from app.text import terms, words
+from app.text import common, terms, words
 
 MAX_EVIDENCE = 5
 MIN_OVERLAP = 0.5  # share of the interest's terms a post must name to show it (all of them for one or two terms)
@@ -32,9 +32,12 @@ def interest_from_text(text: str, engagement: Sequence[Engagement]) -> Interest:
 
 
 def more_queries(interest: Interest, written: Sequence[str], count: int) -> list[str]:
-    """Up to `count` further queries: the interest's name with each of its keywords, then pairs of keywords."""
+    """Up to `count` further queries: the interest's name with each of its keywords, then pairs of keywords.
+
+    A keyword of words every text uses ("need", "right") takes no part: a query made of them finds
+    anything at all, chatter included, once the good videos have been shown."""
     seen = {" ".join(q.split()).casefold() for q in written}
-    keywords = [k for k in interest.keywords if terms(k)]
+    keywords = [k for k in interest.keywords if terms(k) and not all(common(w) for w in words(k))]
     pairs = [f"{a} {b}" for i, a in enumerate(keywords) for b in keywords[i + 1 :]]
     extra: list[str] = []
     for query in [*(f"{interest.name} {k}" for k in keywords), *pairs]:
