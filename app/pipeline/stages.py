@@ -33,6 +33,7 @@ from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
 from app.pipeline.exclusions import ExcludedTopic, video_excluded
+from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
 from app.pipeline.quotes import with_whole_quote
 from app.pipeline.steering import DescribesInterests, interest_key, renamed_interest, set_aside, steer_interests
 from app.schemas import (
@@ -541,12 +542,23 @@ def clips(
     prefs: Preferences,
     progress: Progress,
 ) -> list[Clip]:
-    """The best valid clip of each video that has a transcript (videos without one are skipped)."""
+    """The best valid clip of each video that has a transcript (videos without one are skipped), and none of a talk
+    about what the user posted long ago rather than now (`moved_on`), unless its interest is one they chose."""
     by_name = {i.name: i for i in found}
     by_video = {t.video_id: t for t in texts}
-    work = [
-        (c, by_name[c.interest], by_video[c.video_id]) for c in kept if c.video_id in by_video and c.interest in by_name
-    ]
+    chosen_by_user = {interest_key(i.name) for i in prefs.interests.pinned} | {
+        interest_key(t) for t in prefs.interests.added
+    }
+    then_and_now = PastAndPresent.of(items)
+    work = []
+    for candidate in kept:
+        if candidate.video_id not in by_video or candidate.interest not in by_name:
+            continue
+        transcript = by_video[candidate.video_id]
+        if interest_key(candidate.interest) not in chosen_by_user and then_and_now.moved_on(transcript):
+            progress.skip(candidate.video_id, MOVED_ON_REASON)
+        else:
+            work.append((candidate, by_name[candidate.interest], transcript))
     chosen: list[Clip] = []
     if isinstance(engines.primary, Batches) and work:
         _batch(engines, progress, "clip", lambda llm: llm.prepare_clips(work, items, prefs))

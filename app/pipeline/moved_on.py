@@ -1,0 +1,48 @@
+"""Talks about what a person posted long ago rather than what they post now.
+
+A person's subjects change: posts older than a year before their newest (`STALE_AFTER`, the
+line the local engine draws between current and past subjects) say what they followed then. A
+talk whose words are closer to those posts than to the recent ones is about a subject they have
+moved on from, however well it matches the words of a current interest (one word such as
+"layer" or "word" is enough for that): the run leaves it out, so a refresh that has already
+shown the best of the current subjects does not fill up with the old ones. The comparison is
+lexical: the content terms of each post once, of the talk by how many caption segments say them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.llm.local.interests import STALE_AFTER
+from app.llm.local.vectors import cosine
+from app.schemas import Engagement, TranscriptData
+from app.text import terms
+
+MOVED_ON_REASON = "closer to what you posted over a year ago than to what you post now"
+
+
+@dataclass(frozen=True)
+class PastAndPresent:
+    """The terms of a person's posts of long ago and of their recent ones, each post counted once per term."""
+
+    past: Counter[str]
+    present: Counter[str]
+
+    @classmethod
+    def of(cls, engagement: Sequence[Engagement]) -> PastAndPresent:
+        dated = [(e.created_at, e.text) for e in engagement if e.created_at is not None]
+        newest = max((at for at, _ in dated), default=None)
+        past: Counter[str] = Counter()
+        present: Counter[str] = Counter()
+        for at, text in dated:
+            (past if newest is not None and newest - at > STALE_AFTER else present).update(set(terms(text)))
+        return cls(past, present)
+
+    def moved_on(self, transcript: TranscriptData) -> bool:
+        """Whether the talk is closer to the posts of long ago than to the recent ones (never, without both)."""
+        if not self.past or not self.present:
+            return False
+        said = Counter(t for segment in transcript.segments for t in set(terms(segment.text)))
+        return cosine(self.past, said) > cosine(self.present, said)

@@ -1,0 +1,87 @@
+"""A talk closer to what the user posted long ago than to what they post now is left out of the feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from app.pipeline import stages
+from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
+from app.pipeline.stages import Engines
+from app.schemas import Engagement, InterestControls, Preferences, Segment, TranscriptData
+from tests.eval_harness import REAL_SET, labels, run_persona
+from tests.fakes import ScriptedLLM, fake_video
+from tests.test_stages import Recorder, interest
+
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+THEN = [  # two years before: the person followed chess then
+    "the sicilian defence still scares me as white, too many sharp lines",
+    "rook endgames are where my chess games go to die",
+    "studying chess openings every night this month",
+]
+NOW_POSTS = [  # what they post about now
+    "my sourdough levain peaked early again, the crumb came out tight",
+    "bulk fermentation at 24 degrees, the dough doubled in five hours",
+    "shaping the sourdough loaf tighter fixed the flat crumb",
+]
+
+
+def posts(*, then: bool = True, dated: bool = True) -> list[Engagement]:
+    texts = [(t, NOW - timedelta(days=730 + i)) for i, t in enumerate(THEN)] if then else []
+    texts += [(t, NOW - timedelta(days=i)) for i, t in enumerate(NOW_POSTS)]
+    return [
+        Engagement(tweet_id=str(i), kind="tweet", text=t, created_at=at if dated else None)
+        for i, (t, at) in enumerate(texts)
+    ]
+
+
+def talk(*lines: str) -> TranscriptData:
+    segments = [Segment(text=line, start=i * 5.0, duration=5.0) for i, line in enumerate(lines * 4)]
+    return TranscriptData(video_id="v", language_code="en", is_generated=True, segments=segments)
+
+
+CHESS = talk("in the sicilian defence black fights for the centre", "rook endgames decide many chess games")
+BREAD = talk(  # a word or two of the old posts ("studying", "open") do not make it about them
+    "the levain is ready when it has doubled",
+    "a tight crumb means the sourdough was underproofed",
+    "studying the open crumb",
+)
+
+
+def test_a_talk_on_what_the_user_posted_long_ago_has_moved_on_one_on_what_they_post_now_has_not() -> None:
+    both = PastAndPresent.of(posts())
+    assert both.moved_on(CHESS)
+    assert not both.moved_on(BREAD)
+    assert not both.moved_on(talk("the weather in lisbon was lovely all week"))  # close to neither
+
+
+def test_without_posts_of_long_ago_or_without_dates_nothing_has_moved_on() -> None:
+    assert not PastAndPresent.of(posts(then=False)).moved_on(CHESS)
+    assert not PastAndPresent.of(posts(dated=False)).moved_on(CHESS)
+    assert not PastAndPresent.of([]).moved_on(CHESS)
+
+
+def test_the_clip_stage_leaves_such_a_talk_out_unless_the_user_chose_its_interest() -> None:
+    chess, bread = fake_video("chess", "chess"), fake_video("bread", "bread")
+    cands = [
+        chess.candidate.model_copy(update={"interest": "Chess"}),
+        bread.candidate.model_copy(update={"interest": "Bread"}),
+    ]
+    texts = [CHESS.model_copy(update={"video_id": "chess"}), BREAD.model_copy(update={"video_id": "bread"})]
+    found = [interest("Chess"), interest("Bread")]
+    progress = Recorder()
+    stages.clips(Engines(ScriptedLLM()), cands, texts, found, posts(), Preferences(), progress)
+    assert progress.reason_for("chess") == MOVED_ON_REASON
+    assert MOVED_ON_REASON not in progress.reason_for("bread")
+
+    pinned = Preferences(interests=InterestControls(pinned=[found[0]]))
+    progress = Recorder()
+    stages.clips(Engines(ScriptedLLM()), cands, texts, found, posts(), pinned, progress)
+    assert MOVED_ON_REASON not in progress.reason_for("chess")
+
+
+def test_on_real_captions_no_feed_shows_a_subject_its_persona_left_behind() -> None:
+    """Each persona of the real-caption set posted on a subject two years ago and no more: none of its videos."""
+    spec = labels(REAL_SET)
+    for persona, wanted in spec["personas"].items():
+        topics = {spec["videos"].get(item.video_id, {}).get("topic") for item in run_persona(persona, REAL_SET).feed}
+        assert not topics & set(wanted["stale_topics"]), persona
