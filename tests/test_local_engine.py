@@ -594,6 +594,20 @@ def test_a_second_cited_post_is_worded_apart_from_item_to_item_and_says_what_it_
     assert "your other question" in asked_twice.lower()
 
 
+def test_a_long_question_cut_off_before_its_question_mark_is_still_a_question() -> None:
+    asked = Engagement(
+        tweet_id="1",
+        kind="tweet",
+        text="Question for people who bake every day: if the levain peaks two hours before the dough is mixed, "
+        "what exactly happens to the rise, and is it worth waking up for?",
+        weight=1.0,
+    )
+    clip = Clip(video_id="v0", interest="Sourdough", start_s=0, end_s=60, quote="the levain peaks", score=1.0)
+    text = explanation_text(clip, [asked])
+    assert "?" not in text.split('"')[1]  # the excerpt stops before the question mark
+    assert "you asked" in text.lower() and "answers" in text, text
+
+
 # --- instructions ----------------------------------------------------------------------------
 
 

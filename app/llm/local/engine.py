@@ -184,8 +184,8 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
         return f'The speaker puts it this way: "{quote}"'
     post = cited[0]
     excerpt = _excerpt(post.text).rstrip(".,;:")
-    asked = "?" in excerpt
-    first = _said_as(post, excerpt)
+    asked = "?" in clean_text(post.text)  # a question cut off before its "?" is still one
+    first = _said_as(post)
     verb = "asked" if first == "question" else VERBS.get(post.kind, "posted")
     seed = sum(map(ord, clip.video_id))  # the wording turns with the video
     turn = seed % 4
@@ -209,14 +209,14 @@ def _second_post(post: Engagement, turn: int, *, after: str) -> str:
     """One more sentence for a second cited post, worded apart from the opening (its own turn) and from other
     items, and naming what the post was (a question, a reply, a like), "another" when the first was one too."""
     excerpt = _excerpt(post.text, 70).rstrip(".,;:")
-    kind = _said_as(post, excerpt)
+    kind = _said_as(post)
     noun = NOUNS[kind][kind == after]
     return ALSO[turn].format(noun=noun, Noun=noun[:1].upper() + noun[1:], excerpt=excerpt)
 
 
-def _said_as(post: Engagement, excerpt: str) -> str:
+def _said_as(post: Engagement) -> str:
     """A question when the user wrote one (a liked or reposted question is someone else's), else the post's kind."""
-    return "question" if "?" in excerpt and post.kind in ("tweet", "reply", "note") else post.kind
+    return "question" if "?" in clean_text(post.text) and post.kind in ("tweet", "reply", "note") else post.kind
 
 
 def clip_profile(interest: Interest, engagement: Sequence[Engagement]) -> Profile:
