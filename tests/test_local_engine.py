@@ -606,6 +606,15 @@ def test_a_long_question_cut_off_before_its_question_mark_is_still_a_question() 
     text = explanation_text(clip, [asked])
     assert "?" not in text.split('"')[1]  # the excerpt stops before the question mark
     assert "you asked" in text.lower() and "answers" in text, text
+    # a statement shown in the excerpt, with a question only in a later sentence, is no question
+    told = asked.model_copy(
+        update={
+            "text": "Today I learned that a levain which peaks two hours before the dough is mixed still raises "
+            "the loaf, only slower, and the crumb comes out tighter. Who knew? Not me."
+        }
+    )
+    text = explanation_text(clip, [told])
+    assert "you posted" in text.lower() and "asked" not in text and "answers" not in text, text
 
 
 # --- instructions ----------------------------------------------------------------------------

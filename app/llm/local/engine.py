@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -35,6 +36,8 @@ MAX_QUERIES = 4
 MIN_MATCH = 0.1  # a best window this far from what the user writes about is not worth a clip
 MAX_CITED = 3
 EXCERPT_CHARS = 110
+SECOND_EXCERPT_CHARS = 70  # a second cited post is quoted shorter
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 # How much posts unrelated to the interest still shape the clip profile: the clip should
 # match what the user writes about, and a video often covers a neighbouring sub-topic.
 BACKGROUND_SHARE = 0.3
@@ -184,8 +187,8 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
         return f'The speaker puts it this way: "{quote}"'
     post = cited[0]
     excerpt = _excerpt(post.text).rstrip(".,;:")
-    asked = "?" in clean_text(post.text)  # a question cut off before its "?" is still one
-    first = _said_as(post)
+    asked = _asks(post.text, EXCERPT_CHARS)
+    first = _said_as(post, EXCERPT_CHARS)
     verb = "asked" if first == "question" else VERBS.get(post.kind, "posted")
     seed = sum(map(ord, clip.video_id))  # the wording turns with the video
     turn = seed % 4
@@ -208,15 +211,26 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
 def _second_post(post: Engagement, turn: int, *, after: str) -> str:
     """One more sentence for a second cited post, worded apart from the opening (its own turn) and from other
     items, and naming what the post was (a question, a reply, a like), "another" when the first was one too."""
-    excerpt = _excerpt(post.text, 70).rstrip(".,;:")
-    kind = _said_as(post)
+    excerpt = _excerpt(post.text, SECOND_EXCERPT_CHARS).rstrip(".,;:")
+    kind = _said_as(post, SECOND_EXCERPT_CHARS)
     noun = NOUNS[kind][kind == after]
     return ALSO[turn].format(noun=noun, Noun=noun[:1].upper() + noun[1:], excerpt=excerpt)
 
 
-def _said_as(post: Engagement) -> str:
+def _said_as(post: Engagement, limit: int) -> str:
     """A question when the user wrote one (a liked or reposted question is someone else's), else the post's kind."""
-    return "question" if "?" in clean_text(post.text) and post.kind in ("tweet", "reply", "note") else post.kind
+    return "question" if _asks(post.text, limit) and post.kind in ("tweet", "reply", "note") else post.kind
+
+
+def _asks(text: str, limit: int) -> bool:
+    """Whether the excerpt of a post (about its first `limit` characters) asks something: a question mark in it, or
+    at the end of the sentence it is cut in ("Question for people who stack these: if you train …, what …?")."""
+    shown = _excerpt(text, limit)
+    if not shown.endswith("…"):
+        return "?" in shown
+    cleaned = clean_text(text)
+    stop = _SENTENCE_END.search(cleaned, len(shown) - 1)
+    return "?" in (cleaned if stop is None else cleaned[: stop.end()])
 
 
 def clip_profile(interest: Interest, engagement: Sequence[Engagement]) -> Profile:
