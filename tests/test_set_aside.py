@@ -14,13 +14,13 @@ from app.schemas import Candidate, FeedbackReason, FeedbackSignal, Interest, Int
 from tests.eval_harness import REAL_SET, Progress, run_stages
 
 FOUND = [
-    Interest(name="Sparse coding", description="", weight=1.0, evidence_tweet_ids=["1"]),
-    Interest(name="Autoencoders", description="", weight=0.8, evidence_tweet_ids=["2"]),
+    Interest(name="Sourdough", description="", weight=1.0, evidence_tweet_ids=["1"]),
+    Interest(name="Cycling", description="", weight=0.8, evidence_tweet_ids=["2"]),
 ]
 KEPT = [
-    Candidate(video_id="s1", title="Dictionary learning", interest="Sparse coding"),
-    Candidate(video_id="a1", title="Denoising autoencoders", interest="Autoencoders"),
-    Candidate(video_id="s2", title="Lasso and sparse codes", interest="Sparse coding"),
+    Candidate(video_id="s1", title="Levain timing", interest="Sourdough"),
+    Candidate(video_id="a1", title="Gear ratios explained", interest="Cycling"),
+    Candidate(video_id="s2", title="Shaping a tight loaf", interest="Sourdough"),
 ]
 
 
@@ -38,20 +38,20 @@ def _set_aside(prefs: Preferences) -> tuple[list[Interest], list[str], Progress]
 
 
 def test_three_down_votes_on_an_interest_set_it_aside_drop_its_videos_and_say_so() -> None:
-    feedback = _votes("sparse CODING", (-1, None), (-1, "off_topic"), (-1, None))
+    feedback = _votes("sourDOUGH", (-1, None), (-1, "off_topic"), (-1, None))
     progress = Progress()
     found, shown = stages.set_aside_voted_down(FOUND, KEPT, Preferences(feedback=feedback), progress)
     assert [c.video_id for c in shown] == ["a1"]
     # still listed, so that the interests page shows it and it can be pinned
-    assert [i.name for i in found] == ["Sparse coding", "Autoencoders"]
+    assert [i.name for i in found] == ["Sourdough", "Cycling"]
     assert found[0].description == "Set aside: you voted down 3 of its clips. Pin it to see it again."
     assert found[1] == FOUND[1]
     assert progress.notes == [
-        "Set “Sparse coding” aside: you voted down 3 of its clips. Pin it on the Interests page to see it again."
+        "Set “Sourdough” aside: you voted down 3 of its clips. Pin it on the Interests page to see it again."
     ]
     assert progress.skipped == [
-        "s1: about “Sparse coding”, whose clips you voted down",
-        "s2: about “Sparse coding”, whose clips you voted down",
+        "s1: about “Sourdough”, whose clips you voted down",
+        "s2: about “Sourdough”, whose clips you voted down",
     ]
 
 
@@ -66,14 +66,14 @@ def test_three_down_votes_on_an_interest_set_it_aside_drop_its_videos_and_say_so
 def test_fewer_or_other_down_votes_leave_the_interest(
     votes: list[tuple[Literal[-1, 1], FeedbackReason | None]],
 ) -> None:
-    found, kept, progress = _set_aside(Preferences(feedback=_votes("Sparse coding", *votes)))
+    found, kept, progress = _set_aside(Preferences(feedback=_votes("Sourdough", *votes)))
     assert found == FOUND and kept == ["s1", "a1", "s2"]
     assert progress.notes == [] and progress.skipped == []
 
 
 def test_an_interest_the_user_added_or_pinned_stays_whatever_the_votes() -> None:
-    feedback = _votes("Sparse coding", (-1, None), (-1, None), (-1, None), (-1, None))
-    for controls in (InterestControls(added=["sparse coding"]), InterestControls(pinned=[FOUND[0]])):
+    feedback = _votes("Sourdough", (-1, None), (-1, None), (-1, None), (-1, None))
+    for controls in (InterestControls(added=["sourdough"]), InterestControls(pinned=[FOUND[0]])):
         found, kept, _ = _set_aside(Preferences(feedback=feedback, interests=controls))
         assert found == FOUND and kept == ["s1", "a1", "s2"]
 
@@ -105,7 +105,7 @@ def test_an_interest_pinned_while_set_aside_comes_back_without_the_mark() -> Non
     """Pinned from the interests page as the set-aside run listed it, and no longer raised by the posts: the next run
     keeps it as last seen, without the words that said it was set aside."""
     marked, _ = stages.set_aside_voted_down(
-        FOUND, KEPT, Preferences(feedback=_votes("Sparse coding", *[(-1, None)] * 3)), Progress()
+        FOUND, KEPT, Preferences(feedback=_votes("Sourdough", *[(-1, None)] * 3)), Progress()
     )
     pinned = marked[0].model_copy(update={"description": f"{marked[0].description} Your 2 posts on it."})
     found = steer_interests(
@@ -118,4 +118,4 @@ def test_an_interest_pinned_while_set_aside_comes_back_without_the_mark() -> Non
         user_tweet_ids={"1", "2"},
         limit=8,
     )
-    assert (found[0].name, found[0].description) == ("Sparse coding", "Your 2 posts on it.")
+    assert (found[0].name, found[0].description) == ("Sourdough", "Your 2 posts on it.")

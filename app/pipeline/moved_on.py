@@ -3,8 +3,8 @@
 A person's subjects change: posts older than a year before their newest (`STALE_AFTER`, the
 line the local engine draws between current and past subjects) say what they followed then. A
 talk whose words are closer to those posts than to the recent ones is about a subject they have
-moved on from, however well it matches the words of a current interest (one word such as
-"layer" or "word" is enough for that): the run leaves it out, so a refresh that has already
+moved on from, however well it matches the words of a current interest (one shared word such
+as "key" or "track" is enough for that): the run leaves it out, so a refresh that has already
 shown the best of the current subjects does not fill up with the old ones. The comparison is
 lexical: the content terms of each post once, of the talk by how many caption segments say them.
 """

@@ -390,7 +390,7 @@ def set_aside_voted_down(
     about its form). The interest stays in the run's list, so the interests page shows it and the
     user can pin it; an interest the user pinned or added is never set aside.
     """
-    chosen = {interest_key(i.name) for i in prefs.interests.pinned} | {interest_key(t) for t in prefs.interests.added}
+    chosen = _chosen_by_user(prefs)
     net: Counter[str] = Counter()
     for signal in prefs.feedback:
         if signal.vote > 0:
@@ -546,9 +546,7 @@ def clips(
     about what the user posted long ago rather than now (`moved_on`), unless its interest is one they chose."""
     by_name = {i.name: i for i in found}
     by_video = {t.video_id: t for t in texts}
-    chosen_by_user = {interest_key(i.name) for i in prefs.interests.pinned} | {
-        interest_key(t) for t in prefs.interests.added
-    }
+    chosen_by_user = _chosen_by_user(prefs)
     then_and_now = PastAndPresent.of(items)
     work = []
     for candidate in kept:
@@ -632,7 +630,8 @@ def rank(
     ranked = sorted(usable, key=lambda c: (-scores[c.video_id], c.video_id))
     # The diversity rule, scaled to the feed: the same for the clips the engine reranks and for the feed. An
     # interest without a clip (nothing found, or set aside) takes no share of it.
-    active = [i for i in found if i.name in {c.interest for c in usable}]
+    with_clips = {c.interest for c in usable}
+    active = [i for i in found if i.name in with_clips]
     light = _light_interests(active, prefs)
     rule = partial(
         diversify,
@@ -697,8 +696,13 @@ def _light_interests(found: Sequence[Interest], prefs: Preferences) -> set[str]:
     """Interests far lighter than the heaviest (subjects of long ago, kept to fill the list), unless the user pinned
     or added them: they hold one clip each of the feed's top, the user's current subjects the rest."""
     heaviest = max((i.weight for i in found), default=0.0)
-    chosen = {interest_key(i.name) for i in prefs.interests.pinned} | {interest_key(t) for t in prefs.interests.added}
+    chosen = _chosen_by_user(prefs)
     return {i.name for i in found if i.weight < LIGHT_SHARE * heaviest and interest_key(i.name) not in chosen}
+
+
+def _chosen_by_user(prefs: Preferences) -> set[str]:
+    """The keys of the interests the user pinned or added: their say outranks the run's own rules."""
+    return {interest_key(i.name) for i in prefs.interests.pinned} | {interest_key(t) for t in prefs.interests.added}
 
 
 def _prepare_explanations(

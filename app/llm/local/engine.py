@@ -188,7 +188,7 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
     post = cited[0]
     excerpt = _excerpt(post.text).rstrip(".,;:")
     asked = _asks(post.text, EXCERPT_CHARS)
-    first = _said_as(post, EXCERPT_CHARS)
+    first = _said_as(post, asked)
     verb = "asked" if first == "question" else VERBS.get(post.kind, "posted")
     seed = sum(map(ord, clip.video_id))  # the wording turns with the video
     turn = seed % 4
@@ -212,19 +212,19 @@ def _second_post(post: Engagement, turn: int, *, after: str) -> str:
     """One more sentence for a second cited post, worded apart from the opening (its own turn) and from other
     items, and naming what the post was (a question, a reply, a like), "another" when the first was one too."""
     excerpt = _excerpt(post.text, SECOND_EXCERPT_CHARS).rstrip(".,;:")
-    kind = _said_as(post, SECOND_EXCERPT_CHARS)
+    kind = _said_as(post, _asks(post.text, SECOND_EXCERPT_CHARS))
     noun = NOUNS[kind][kind == after]
     return ALSO[turn].format(noun=noun, Noun=noun[:1].upper() + noun[1:], excerpt=excerpt)
 
 
-def _said_as(post: Engagement, limit: int) -> str:
+def _said_as(post: Engagement, asked: bool) -> str:
     """A question when the user wrote one (a liked or reposted question is someone else's), else the post's kind."""
-    return "question" if _asks(post.text, limit) and post.kind in ("tweet", "reply", "note") else post.kind
+    return "question" if asked and post.kind in ("tweet", "reply", "note") else post.kind
 
 
 def _asks(text: str, limit: int) -> bool:
     """Whether the excerpt of a post (about its first `limit` characters) asks something: a question mark in it, or
-    at the end of the sentence it is cut in ("Question for people who stack these: if you train …, what …?")."""
+    at the end of the sentence it is cut in ("Quick one for the bakers here: when the starter peaks early, do …?")."""
     shown = _excerpt(text, limit)
     if not shown.endswith("…"):
         return "?" in shown

@@ -509,7 +509,7 @@ def _description(
 ) -> str:
     """One sentence on what the name does not say: how many posts and how recent, and the other sub-themes they
     touch on ("Your 6 posts on it, all from the last 60 days (the latest on 3 Nov 2026), also touch on crumb and
-    hydration."). Words every text uses ("pick", "middle") say nothing of a subject and are left out."""
+    hydration."). Words every text uses ("thing", "going") say nothing of a subject and are left out."""
     others = [_plain(p.written) for p in phrases if not set(p.key) & set(name.key) and not _says_little(p.written)]
     said = {t for p in phrases for t in p.key} | _banned(plan)
     surface = _surface(subject)  # terms only ever written as hashtags have none and are left out
@@ -538,7 +538,7 @@ def _description(
 
 
 def _says_little(written: str) -> bool:
-    """A single everyday word ("pick", "middle") or a quantity ("250k", "dozens"): no sub-theme of anything."""
+    """A single everyday word ("thing", "going") or a quantity ("10x", "dozens"): no sub-theme of anything."""
     word = written.lower()
     return everyday(word) or word[:1].isdigit() or word.rstrip("s") in NUMBER_WORDS
 
