@@ -165,6 +165,13 @@ def everyday(phrase: str) -> bool:
     return len(found) == 1 and zipf_frequency(found[0], "en") >= EVERYDAY_ZIPF
 
 
+def plain_name(name: str) -> bool:
+    """A name of one word ("Learn", "Narrow") or of everyday words only ("Few Days"): taken from posts, it is
+    usually an incidental word, not what the person would call the subject."""
+    found = words(name)
+    return len(found) <= 1 or all(everyday(w) for w in found)
+
+
 def common(word: str) -> bool:
     """One of the few thousand words every text uses whatever it is about ("time", "two", "need", "right")."""
     return zipf_frequency(word, "en") >= COMMON_ZIPF

@@ -127,7 +127,7 @@ def rename(names: dict[str, str], found: list[Interest], controls: InterestContr
 def test_the_stage_renames_interests_and_their_videos_and_says_so() -> None:
     progress, found, kept = rename({"Seafloor": "Plate tectonics"}, [DICTIONARY, ENERGY], InterestControls())
     assert [i.name for i in found] == ["Plate tectonics", "Night Sky"]
-    assert "seafloor" in found[0].keywords and "seafloor" in found[0].description
+    assert "seafloor" in found[0].keywords and "seafloor" not in found[0].description  # one word: no name
     assert {c.interest for c in kept if c.video_id.startswith("a")} == {"Plate tectonics"}
     assert any("“Seafloor” is now “Plate tectonics”" in note for note in progress.notes)
 
@@ -224,7 +224,11 @@ def test_an_interest_on_the_same_posts_keeps_the_name_the_user_last_saw() -> Non
     other = Interest(name="Chess", description="", weight=0.5, evidence_tweet_ids=["4"])
     _, found = steer([today, other], InterestControls(previous=[last]))
     assert [i.name for i in found] == ["Plate tectonics", "Chess"]
-    assert found[0].description == "Your posts call it “seafloor”. Your 2 posts on it."
+    # one word of the posts is no name they give it; a phrase is
+    assert found[0].description == "Your 2 posts on it."
+    phrase = today.model_copy(update={"name": "Seafloor spreading"})
+    _, found = steer([phrase, other], InterestControls(previous=[last]))
+    assert found[0].description == "Your posts call it “seafloor spreading”. Your 2 posts on it."
 
     _, found = steer([today, other], InterestControls(previous=[last], muted=["plate tectonics"]))
     assert [i.name for i in found] == ["Chess"]

@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 
 from app.pipeline.exclusions import ExcludedTopic, interest_excluded
 from app.schemas import Engagement, Interest, Preferences
+from app.text import plain_name
 
 
 @runtime_checkable
@@ -45,7 +46,9 @@ def renamed_interest(interest: Interest, name: str) -> Interest:
     old = interest.name
     keywords = list(dict.fromkeys([name.lower(), *interest.keywords, old.lower()]))
     description = interest.description
-    if not description.startswith(IN_YOUR_POSTS):  # a second name in one run: the posts' own words stay first
+    # The posts' own words are worth saying when they make a phrase ("Your posts call it “plate boundaries”"),
+    # not when they are one incidental word; on a second name in one run, the first one's stay.
+    if not description.startswith(IN_YOUR_POSTS) and not plain_name(old):
         description = f"{IN_YOUR_POSTS} “{old.lower()}”. {description}".strip()
     return interest.model_copy(update={"name": name, "keywords": keywords, "description": description})
 

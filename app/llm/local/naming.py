@@ -28,7 +28,7 @@ import numpy as np
 
 from app.llm.local.embeddings import embed
 from app.schemas import Candidate, Interest
-from app.text import everyday, terms, word_runs, word_set, words
+from app.text import everyday, plain_name, terms, word_runs, word_set
 
 MAX_WORDS = 4
 MIN_TITLES = 2  # a phrase in one title only is that video's subject, not the interest's
@@ -78,8 +78,7 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
         # One word from the posts ("Learn", "Water", "Deep") or everyday words ("Few Days") rarely name a
         # subject: any phrase several titles share does better. Other names of the user's give way only to a
         # phrase much of the interest shares.
-        plain = len(words(interest.name)) == 1 or all(everyday(w) for w in words(interest.name))
-        needed = MIN_TITLES if plain else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
+        needed = MIN_TITLES if plain_name(interest.name) else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
         own = set(terms(interest.name))
         ranked = [p for p in counted.values() if p.titles >= needed and not everyday(_written(p))]
         if not ranked or (len(own) > 1 and any(set(p.key) <= own for p in ranked)):
