@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
@@ -170,6 +171,38 @@ def plain_name(name: str) -> bool:
     usually an incidental word, not what the person would call the subject."""
     found = words(name)
     return len(found) <= 1 or all(everyday(w) for w in found)
+
+
+INITIALISM_LETTERS = (3, 6)  # "NLP", "RBM", "GANs": shorter ones ("ML") spell too many everyday pairs
+INITIALISM_ZIPF = 3.5  # ... and rarer than words people use ("sumo" is one, "nlp" is not)
+
+
+def initialism(term: str) -> str | None:
+    """The term itself when it reads as an initialism ("nlp"; terms are stemmed, so "RBMs" is "rbm"), else None."""
+    low, high = INITIALISM_LETTERS
+    if not (low <= len(term) <= high and term.isalpha()) or zipf_frequency(term, "en") >= INITIALISM_ZIPF:
+        return None
+    return term
+
+
+def spelled_out(letters: str, text: str) -> bool:
+    """The text names the initialism in full: consecutive words, stop words aside, whose initials spell it
+    ("natural language processing" for "nlp"). Everyday filler ("more", "time") never spells one."""
+    said = [w for w in words(text) if w not in STOP_WORDS]
+    size = len(letters)
+    for i in range(len(said) - size + 1):
+        run = said[i : i + size]
+        if "".join(w[0] for w in run) == letters and not any(common(w) or len(w) < 3 for w in run):
+            return True
+    return False
+
+
+def holds_terms(text: str, needed: Iterable[str], present: set[str] | None = None) -> bool:
+    """Every needed term is in the text, an initialism ("nlp") also when the text spells it out in full.
+    `present` are the text's terms, when the caller has them already."""
+    found = set(terms(text)) if present is None else present
+    missing = [t for t in needed if t not in found]
+    return all((letters := initialism(t)) is not None and spelled_out(letters, text) for t in missing)
 
 
 def common(word: str) -> bool:

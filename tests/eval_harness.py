@@ -23,6 +23,7 @@ from typing import Any
 from app.llm.local import LocalEngine
 from app.pipeline import stages
 from app.pipeline.engagement import build_engagement
+from app.pipeline.exclusions import excluded_topics
 from app.pipeline.stages import Engines
 from app.schemas import Candidate, Engagement, FeedbackSignal, FeedItem, Interest, Preferences, TranscriptData
 from app.sources.base import TranscriptUnavailable
@@ -120,10 +121,12 @@ def run_stages(
     seed: int = 0,
     seen: Sequence[str] = (),
     feedback: Sequence[FeedbackSignal] = (),
+    instructions: str | None = None,
 ) -> StageRun:
     """The pipeline's stages for one persona, as the runner calls them, without the database. With `keep` below
     1, a random share of the archive's items (drawn with `seed`): the same person on another day, or a person
-    who posts less, for the spread of the figures. `seen` are videos an earlier feed showed (the next day's run)."""
+    who posts less, for the spread of the figures. `seen` are videos an earlier feed showed (the next day's run);
+    `instructions`, when given, replace the persona's own."""
     spec = labels(eval_dir)["personas"][persona]
     source = CatalogSource.from_path(eval_dir / "catalog.json")
     started = time.perf_counter()
@@ -135,19 +138,26 @@ def run_stages(
     items = build_engagement(rows)
     user_ids = {e.tweet_id for e in items}
     prefs = Preferences(
-        instructions=spec.get("instructions", ""),
+        instructions=spec.get("instructions", "") if instructions is None else instructions,
         feed_size=FEED_SIZE,
         seen_video_ids=list(seen),
         feedback=list(feedback),
     )
-    found = stages.interests(engines, items, prefs, progress, user_tweet_ids=user_ids)
+    topics = excluded_topics(prefs)  # as the runner fixes them when the run starts
+    found = stages.interests(engines, items, prefs, progress, user_tweet_ids=user_ids, topics=topics)
     depth = stages.search_depth(FEED_SIZE, len(found))
     written = stages.queries(engines, found, prefs, progress, depth=depth)
     candidates = stages.search(source, written, progress, per_query=depth.results_per_query)
     kept = stages.screen(
-        engines, candidates, found, prefs, progress, max_kept=FEED_SIZE * stages.CLIP_CANDIDATES_PER_FEED_ITEM
+        engines,
+        candidates,
+        found,
+        prefs,
+        progress,
+        max_kept=FEED_SIZE * stages.CLIP_CANDIDATES_PER_FEED_ITEM,
+        topics=topics,
     )
-    found, kept = stages.name_interests(engines, found, kept, candidates, prefs, progress)
+    found, kept = stages.name_interests(engines, found, kept, candidates, prefs, progress, topics=topics)
     found, kept = stages.set_aside_voted_down(found, kept, prefs, progress)
     texts = stages.transcripts(kept, source, MemoryTranscripts(), progress, workers=engines.workers)
     chosen = stages.clips(engines, kept, texts, found, items, prefs, progress)

@@ -3,8 +3,9 @@
 An exclusion removes the interests it names, and then every video about it: about the
 words of the exclusion, and about the removed interests in their own terms (their
 names and keywords), so "no more golf" also drops a video titled "Fixing your short
-game" when "short game" was one of the golf interest's keywords. The match is
-lexical; `about` is the one place a match by meaning would strengthen it.
+game" when "short game" was one of the golf interest's keywords, and "no more NLP" one
+titled "Natural language processing, the basics". The match is lexical; `about` is
+the one place a match by meaning would strengthen it.
 
 Topics are built from the instructions and the interests the user last saw, both
 fixed when the run starts, so a resumed run removes exactly what the first attempt did.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from app.llm.local import parse_instructions
 from app.schemas import Candidate, Interest, Preferences
-from app.text import terms
+from app.text import holds_terms, terms
 
 DEFINING_KEYWORDS = 3  # an interest's first keywords say what it is; later ones are its neighbourhood
 KEYWORDS_FOR_ABOUT = 2  # keywords of a removed interest a video must name to be about it
@@ -69,10 +70,11 @@ def video_excluded(candidate: Candidate, topics: Iterable[ExcludedTopic]) -> Exc
 
 
 def about(text: str, topics: Iterable[ExcludedTopic]) -> ExcludedTopic | None:
-    """The first topic the text is about: it holds every term of a name, or two of a removed interest's keywords."""
+    """The first topic the text is about: it holds every term of a name (an initialism also spelled out in full),
+    or two of a removed interest's keywords."""
     present = set(terms(text))
     for topic in topics:
-        if any(name and name <= present for name in topic.names):
+        if any(name and holds_terms(text, name, present) for name in topic.names):
             return topic
         if sum(1 for keyword in topic.keywords if keyword <= present) >= KEYWORDS_FOR_ABOUT:
             return topic
@@ -80,8 +82,9 @@ def about(text: str, topics: Iterable[ExcludedTopic]) -> ExcludedTopic | None:
 
 
 def _names(interest: Interest, needed: frozenset[str]) -> bool:
-    """The interest is named by these terms: its name, or one of its defining keywords, holds them all."""
-    return any(needed <= k for k in _term_sets([interest.name, *interest.keywords[:DEFINING_KEYWORDS]]))
+    """The interest is named by these terms: its name, or one of its defining keywords, holds them all (an
+    initialism also spelled out: "NLP" names "Natural language processing")."""
+    return any(holds_terms(text, needed) for text in [interest.name, *interest.keywords[:DEFINING_KEYWORDS]])
 
 
 def _term_sets(texts: Sequence[str]) -> list[frozenset[str]]:

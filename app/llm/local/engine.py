@@ -70,7 +70,7 @@ class LocalEngine:
         plan = self.plan(prefs)
         queries: list[SearchQuery] = []
         for interest in interests:
-            keywords = [k for k in interest.keywords if not plan.excludes(set(terms(k)))]
+            keywords = [k for k in interest.keywords if not plan.excludes(k)]
             phrases = [k for k in keywords if len(terms(k)) > 1]
             in_phrases = {t for p in phrases for t in terms(p)}
             singles = [k for k in keywords if len(terms(k)) == 1 and terms(k)[0] not in in_phrases]
@@ -294,10 +294,9 @@ def _mentions_exclusion(plan: InstructionPlan, candidate: Candidate, sentences: 
     """Excluded topics named in the metadata, or again and again in the talk, rule the video out."""
     if not plan.exclusions:
         return False
-    metadata = set(terms(f"{candidate.title} {candidate.description} {candidate.channel}"))
-    if plan.excludes(metadata):
+    if plan.excludes(f"{candidate.title}\n{candidate.description}\n{candidate.channel}"):
         return True
-    hits = sum(1 for s in sentences if plan.excludes(set(terms(s.text))))
+    hits = sum(1 for s in sentences if plan.excludes(s.text))
     if hits >= 2:
         return True
     # The talk as one text: automatic captions cut sentences anywhere, even inside a name ("global | positioning").

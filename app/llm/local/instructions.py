@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from app.text import STOP_WORDS, stem, terms, words
+from app.text import STOP_WORDS, holds_terms, stem, terms, words
 
 Level = Literal["beginner", "advanced"]
 ClipLength = Literal["short", "long"]
@@ -91,10 +91,12 @@ class InstructionPlan:
         """Each exclusion as the stemmed terms a text must all contain to be about it."""
         return [t for t in (terms(phrase) for phrase in self.exclusions) if t]
 
-    def excludes(self, tokens: set[str]) -> str | None:
-        """The exclusion phrase a text's terms fall under, or None."""
+    def excludes(self, text: str, tokens: set[str] | None = None) -> str | None:
+        """The exclusion phrase a text falls under, or None: the text holds its terms, an initialism ("NLP") also
+        when spelled out ("natural language processing"). `tokens` are the text's terms, when known."""
+        present = set(terms(text)) if tokens is None else tokens
         for phrase, needed in zip(self.exclusions, self.exclusion_terms(), strict=False):
-            if needed and all(t in tokens for t in needed):
+            if needed and holds_terms(text, needed, present):
                 return phrase
         return None
 
@@ -150,7 +152,7 @@ def parse_instructions(text: str) -> InstructionPlan:
         found += [m.group("topic") or m.group("had") for m in _REST.finditer(clause)]
         for raw_topic in found:
             topic = _topic(raw_topic)
-            if not topic or topic in exclusions or topic in avoided:
+            if not topic or topic.casefold() in {t.casefold() for t in [*exclusions, *avoided]}:
                 continue
             if leveled:  # "beginner-friendly, no heavy proofs": how a video explains, not what it is about
                 avoided.append(topic)
@@ -197,7 +199,7 @@ def parse_instructions(text: str) -> InstructionPlan:
 
 def _topic(phrase: str) -> str:
     """The topic words of a captured phrase, without trailing politeness or leading filler."""
-    topic = " ".join(phrase.split()).strip(" .,'\"").lower()
+    topic = " ".join(phrase.split()).strip(" .,'\"")  # as written: "NLP" stays "NLP" in what the user reads
     for _ in range(3):
         topic = _TOPIC_TAIL.sub("", topic).strip()
         topic = _TOPIC_LEAD.sub("", topic).strip()

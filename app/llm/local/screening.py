@@ -166,7 +166,9 @@ class _Screen:
         if candidate.duration_s is not None and candidate.duration_s < MIN_DURATION_S:
             return drop(f"too short for a clip ({candidate.duration_s} s)")
         said = words(f"{candidate.title} {candidate.description}")
-        excluded = self.plan.excludes(set(tokens)) or abbreviated(said, self.abbreviations)
+        excluded = self.plan.excludes(f"{candidate.title}\n{candidate.description}", set(tokens)) or abbreviated(
+            said, self.abbreviations
+        )
         if excluded:
             return drop(f'about "{excluded}", which your instructions exclude')
         quality = substance(candidate)

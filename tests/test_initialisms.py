@@ -1,0 +1,81 @@
+"""“No more NLP”: an initialism in the instructions also rules out what spells it out in full."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.llm.local import LocalEngine, parse_instructions
+from app.pipeline import stages
+from app.pipeline.exclusions import excluded_topics, interest_excluded, video_excluded
+from app.schemas import Candidate, Interest, InterestControls, Preferences
+from app.text import holds_terms, initialism, spelled_out
+from tests.eval_harness import REAL_SET, Progress, labels, run_stages
+
+
+@pytest.mark.parametrize(("term", "letters"), [("nlp", "nlp"), ("rbm", "rbm"), ("gan", "gan")])
+def test_a_rare_short_term_reads_as_an_initialism(term: str, letters: str) -> None:
+    assert initialism(term) == letters
+
+
+@pytest.mark.parametrize("term", ["chess", "bread", "ml", "ai", "photosynthesis"])
+def test_words_and_two_letter_terms_are_no_initialisms(term: str) -> None:
+    assert initialism(term) is None
+
+
+def test_an_initialism_is_spelled_out_by_words_whose_initials_make_it() -> None:
+    assert spelled_out("nlp", "Natural language processing - word representations")
+    assert spelled_out("rbm", "Training a restricted Boltzmann machine")
+    assert not spelled_out("nlp", "Natural processing of language")
+    assert not spelled_out("nlp", "we need less pressure on the dough")  # "need" is filler, not a name
+
+
+def test_holds_terms_accepts_the_spelled_out_form_of_an_initialism_only() -> None:
+    assert holds_terms("Neural networks for natural language processing", ["neural", "nlp"])
+    assert not holds_terms("Neural networks for vision", ["neural", "nlp"])
+    assert not holds_terms("Bread and bakeries", ["breadmaking"])
+
+
+def test_the_plan_excludes_a_text_that_spells_out_the_initialism_and_keeps_its_casing() -> None:
+    plan = parse_instructions("Please, no more NLP for a while.")
+    assert plan.exclusions == ("NLP",)
+    assert plan.excludes("Natural language processing - recursive networks") == "NLP"
+    assert plan.excludes("Why NLP models need tokenizers") == "NLP"
+    assert plan.excludes("Convolutional networks for vision") is None
+
+
+def test_an_interest_and_a_video_named_in_full_fall_under_the_initialism() -> None:
+    language = Interest(name="Natural language processing", description="", weight=1.0, evidence_tweet_ids=[])
+    vision = Interest(name="Computer vision", description="", weight=1.0, evidence_tweet_ids=[])
+    prefs = Preferences(instructions="no more NLP", interests=InterestControls(previous=[language, vision]))
+    topics = excluded_topics(prefs)
+    assert [(t.phrase, t.interests) for t in topics] == [("NLP", ("Natural language processing",))]
+    assert interest_excluded(language, topics) is not None and interest_excluded(vision, topics) is None
+    spelled = Candidate(video_id="a", title="Natural language processing - word representations")
+    assert video_excluded(spelled, topics) is not None
+    assert video_excluded(Candidate(video_id="b", title="Computer vision - pooling"), topics) is None
+
+
+def test_screening_drops_a_video_that_spells_the_excluded_initialism_out() -> None:
+    interest = Interest(name="Neural networks", description="", weight=1.0, evidence_tweet_ids=[], keywords=["neural"])
+    candidates = [
+        Candidate(video_id="full", title="Neural networks for natural language processing", duration_s=900),
+        Candidate(video_id="other", title="Neural networks for image recognition", duration_s=900),
+    ]
+    decisions = {d.video_id: d for d in LocalEngine().screen(candidates, [interest], Preferences(instructions="no NLP"))}
+    assert not decisions["full"].keep and "NLP" in decisions["full"].reason
+    assert decisions["other"].keep
+
+
+def test_on_real_captions_a_break_from_nlp_leaves_no_video_that_names_it_in_full() -> None:
+    spelled = re.compile(r"natural\s+language\s+processing", re.IGNORECASE)
+    videos = labels(REAL_SET)["videos"]
+    engines = stages.Engines(primary=LocalEngine())
+    before = run_stages(engines, "priya", REAL_SET, Progress())
+    assert any(spelled.search(item.title) for item in before.feed)  # the persona follows it
+    after = run_stages(engines, "priya", REAL_SET, Progress(), instructions="Please, no more NLP for a while.")
+    assert after.feed
+    assert not [item.title for item in after.feed if spelled.search(item.title)]
+    assert not [i.name for i in after.found if spelled.search(i.name)]
+    assert sum(videos[item.video_id]["topic"] == "neural_nlp" for item in after.feed) <= 1
