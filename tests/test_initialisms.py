@@ -63,7 +63,8 @@ def test_screening_drops_a_video_that_spells_the_excluded_initialism_out() -> No
         Candidate(video_id="full", title="Neural networks for natural language processing", duration_s=900),
         Candidate(video_id="other", title="Neural networks for image recognition", duration_s=900),
     ]
-    decisions = {d.video_id: d for d in LocalEngine().screen(candidates, [interest], Preferences(instructions="no NLP"))}
+    screened = LocalEngine().screen(candidates, [interest], Preferences(instructions="no NLP"))
+    decisions = {d.video_id: d for d in screened}
     assert not decisions["full"].keep and "NLP" in decisions["full"].reason
     assert decisions["other"].keep
 

@@ -413,3 +413,30 @@ def test_a_description_leaves_out_everyday_words_and_quantities_and_says_how_rec
     assert interest.description.startswith(opening), interest.description
     said = set(re.findall(r"\w+", interest.description.split(", also touch on ")[-1].lower()))
     assert not {"pick", "250k"} & said, interest.description
+
+
+def test_posts_about_one_subject_in_different_words_are_grouped_by_meaning() -> None:
+    """Posts that share no word are still one subject when their words mean nearly the same things; life noise
+    stays out."""
+    sky = [
+        "Saturn's rings are wider than the distance to the Moon",
+        "is a small telescope enough to see the stripes on Jupiter?",
+        "every distant galaxy is rushing away, the universe keeps stretching",
+        "stayed up for the meteor shower, counted eleven shooting stars",
+    ]
+    kitchen = [
+        "my sourdough starter finally doubled overnight",
+        "braised the lamb shoulder for four hours with rosemary and garlic",
+        "homemade pasta dough needs way more kneading than I thought",
+        "roasted cauliflower with cumin is criminally underrated",
+    ]
+    noise = [
+        "the bus was late again and then two came at once",
+        "new running shoes, blisters immediately",
+        "sunday plans: absolutely nothing",
+        "my cat knocked the plant off the shelf again",
+    ]
+    found = interests_from([*sky, *kitchen, *noise])
+    together = [i for i in found if len(set(i.evidence_tweet_ids) & {"0", "1", "2", "3"}) >= 3]
+    assert together, found
+    assert set(together[0].evidence_tweet_ids) <= {"0", "1", "2", "3"}, together[0]

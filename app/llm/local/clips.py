@@ -51,9 +51,12 @@ MEANING_SHARE = 0.5  # share of gap similarity (segmentation) that comes from em
 # but the passage that answers a post poorly: on real captions the post's own rare terms find it more often.
 ANSWER_MEANING_SHARE = 0.25
 # A talk's opening recaps and announces what is coming: it says every term of the subject without explaining
-# any. Blocks that start in its first OPENING_SHARE lose OPENING_PENALTY (in standard deviations).
-OPENING_SHARE = 0.1
-OPENING_PENALTY = 1.0
+# any. Blocks that start in its first OPENING_SHARE (at most OPENING_MAX_S: a long podcast's greeting is no
+# longer than a lecture's) lose OPENING_PENALTY, in standard deviations: only a passage far above the rest of
+# the talk starts there.
+OPENING_SHARE = 0.15
+OPENING_MAX_S = 180.0
+OPENING_PENALTY = 2.0
 TALK_MATCH_SHARE = 0.5  # share of a window's match that comes from the whole talk's terms
 
 # YouTube's own housekeeping, the same on every channel: sponsor reads, calls to like, subscribe and comment,
@@ -172,9 +175,9 @@ def _blocks(sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
 
 
 def _in_opening(sentences: Sequence[Sentence], blocks: list[tuple[int, int]]) -> np.ndarray:
-    """1 for each block that starts in the first OPENING_SHARE of the talk, else 0."""
+    """1 for each block that starts in the talk's opening (OPENING_SHARE of it, OPENING_MAX_S at most), else 0."""
     first, last = sentences[blocks[0][0]].start, max(s.end for s in sentences)
-    cut = first + OPENING_SHARE * (last - first)
+    cut = first + min(OPENING_SHARE * (last - first), OPENING_MAX_S)
     return np.array([1.0 if sentences[a].start < cut else 0.0 for a, _ in blocks])
 
 

@@ -8,8 +8,12 @@ often than two posts picked at random, and only when at least two different feat
 bridge them (one shared word such as "key" or "track" is a coincidence, two are a
 subject; among fewer than 15 posts a rare word counts as two, or most would stand alone).
 The threshold comes from the data, so the same rule finds a handful of subjects for a
-focused person and for a prolific one. Posts older than a year are grouped apart, so an
-old subject never bleeds into a current one.
+focused person and for a prolific one. People rarely repeat their words from one post
+to the next, so the posts the words leave alone are then placed by meaning ("Saturn's
+rings", "a refractor to see the gas giant"; see `_near_in_meaning`): with the group
+most of their near posts are in, or together with the other loose posts they are near.
+Posts older than a year are grouped apart, so an old subject never bleeds into a
+current one.
 
 A subject's weight is the recency weight of its posts (the engagement stage decays
 it), adjusted by feedback. Subjects far lighter than the heaviest are stale and fill
@@ -17,7 +21,8 @@ in only to reach the minimum of three. A person with one or two subjects gets on
 two interests: a narrower feed is the honest outcome.
 
 A subject is named after its most distinctive phrase (words the user wrote side by
-side, more than once), described by its other sub-themes and how recent it is, and
+side, more than once; for posts placed together by meaning alone, the word closest in
+meaning to the others), described by its other sub-themes and how recent it is, and
 carries the phrases and characteristic terms of all its sub-themes as keywords for
 search, screening and clips. Excluded topics never reach a name, a description, a
 keyword or the evidence.
@@ -34,7 +39,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from wordfreq import zipf_frequency
 
-from app.llm.local.embeddings import embed_collection
+from app.llm.local.embeddings import embed, embed_collection
 from app.llm.local.instructions import InstructionPlan
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf, top_terms
 from app.schemas import Engagement, FeedbackSignal, Interest
@@ -54,6 +59,10 @@ COHERENCE_SHARE = 0.5  # in standard deviations of post similarity: features les
 MIN_BRIDGES = 2  # distinct shared features needed to merge two groups
 SMALL_CORPUS = 15  # ... in fewer posts than this, one rare word counts as two: most posts would stand alone
 MIN_POSTS = 2
+# Near in meaning (see `_near_in_meaning`): two posts are near when the match of their words is this many
+# standard deviations above the mean of the person's pairs, and at least NEAR_FLOOR.
+NEAR_SPREAD = 2.0
+NEAR_FLOOR = 0.15
 MIN_RELATIVE_WEIGHT = 0.08  # a subject lighter than this share of the heaviest is not current
 FEEDBACK_STEP = 0.5
 MAX_PHRASES = 5
@@ -86,6 +95,7 @@ class _Corpus:
 
     docs: list[_Doc]
     link: np.ndarray  # 1.0 where two posts share a feature, else 0.0 (also on the diagonal)
+    near: np.ndarray  # True where two posts are near in meaning (see `_near_in_meaning`)
     presence: np.ndarray  # post x feature, bool
     bridging: np.ndarray  # post x feature, bool: the features that can make two groups one (no habits of phrasing)
     habits: set[str]  # features a person uses whatever they write about (see `_habits`)
@@ -201,8 +211,11 @@ def _corpus(docs: list[_Doc]) -> _Corpus | None:
     habits = _habits(docs, similarity)
     df = Counter(f for d in docs for f in d.features)
     vocab = {f: i for i, f in enumerate(sorted(f for f, n in df.items() if n >= 2))}
-    keep = [row for row, d in enumerate(docs) if any(f in vocab for f in d.features)]
+    near_all = _near_in_meaning(docs)
+    everyone = len(docs)  # posts linked to none are posts too: they make a random pair less likely linked
+    keep = [row for row, d in enumerate(docs) if any(f in vocab for f in d.features) or near_all[row].any()]
     docs = [docs[r] for r in keep]
+    near = near_all[np.ix_(keep, keep)]
     if len(docs) < MIN_POSTS:
         return None
     presence = np.zeros((len(docs), len(vocab)), dtype=bool)
@@ -211,13 +224,13 @@ def _corpus(docs: list[_Doc]) -> _Corpus | None:
     counts = presence.astype(np.float32)
     link = ((counts @ counts.T) > 0).astype(np.float64)
     np.fill_diagonal(link, 0.0)
-    n = len(docs)
-    base = float(link.sum()) / (n * (n - 1))  # how often two posts picked at random are linked
+    base = float(link.sum()) / (everyone * (everyone - 1))  # how often two posts picked at random are linked
     return _Corpus(
         docs=docs,
         link=link,
+        near=near,
         presence=presence,
-        bridging=presence & np.array([f not in habits for f in vocab])[None, :],
+        bridging=presence & np.array([f not in habits for f in vocab], dtype=bool)[None, :],
         habits=habits,
         threshold=min(LINK_RATIO * base, (1.0 + base) / 2),
         strength=_strength(docs, vocab),
@@ -225,6 +238,46 @@ def _corpus(docs: list[_Doc]) -> _Corpus | None:
         df=Counter(t for d in docs for t in set(d.terms)),
         written=[_written(d.item.text) for d in docs],
     )
+
+
+def _near_in_meaning(docs: list[_Doc]) -> np.ndarray:
+    """Pairs of posts about the same subject in other words ("Saturn's rings are wider than the distance to the
+    Moon", "is a 4 inch refractor enough to see the biggest gas planet?"): True where they are near in meaning.
+
+    Sentence embeddings of short posts are mostly noise, but the vectors of their words are not: each word
+    of one post is matched with its closest word of the other (the static embeddings' cosine), and the mean of
+    those best matches, both ways, is how near the posts are (a soft cosine in the manner of BERTScore). A pair
+    is near when that stands out among all the person's pairs: NEAR_SPREAD standard deviations above the mean,
+    and NEAR_FLOOR at least. Costs one word-by-word product over the posts' vocabulary.
+    """
+    words = [
+        list(dict.fromkeys(w.lower() for _, w in term_forms(d.item.text) if w.isalpha() and not common(w)))
+        for d in docs
+    ]
+    n = len(docs)
+    vocab = sorted({w for ws in words for w in ws})
+    if n < 3 or not vocab:
+        return np.zeros((n, n), dtype=bool)
+    index = {w: i for i, w in enumerate(vocab)}
+    vectors = embed(vocab)
+    similar = vectors @ vectors.T
+    best = np.zeros((len(vocab), n), dtype=np.float32)
+    average = np.zeros((n, len(vocab)), dtype=np.float32)
+    for j, ws in enumerate(words):
+        if ws:
+            cols = [index[w] for w in ws]
+            best[:, j] = similar[:, cols].max(axis=1)
+            average[j, cols] = 1.0 / len(cols)
+    directed = average @ best
+    soft = (directed + directed.T) / 2
+    has = np.array([bool(ws) for ws in words])
+    mask = np.outer(has, has)
+    np.fill_diagonal(mask, False)
+    if mask.sum() < 2:
+        return np.zeros((n, n), dtype=bool)
+    values = soft[mask]
+    cut = max(NEAR_FLOOR, float(values.mean() + NEAR_SPREAD * values.std()))
+    return (soft >= cut) & mask
 
 
 def _habits(docs: list[_Doc], similarity: np.ndarray) -> set[str]:
@@ -252,8 +305,8 @@ def _habits(docs: list[_Doc], similarity: np.ndarray) -> set[str]:
 
 def _group(corpus: _Corpus, current: bool) -> list[_Subject]:
     """Subjects: the average-linkage groups of two posts or more, with the posts left out that clearly belong."""
-    groups = [g for g in _agglomerate(corpus) if len(g) >= MIN_POSTS]
-    return [_Subject(corpus, rows, current) for rows in _attach(corpus, groups)]
+    groups = _attach(corpus, [g for g in _agglomerate(corpus) if len(g) >= MIN_POSTS])
+    return [_Subject(corpus, rows, current) for rows in _placed_by_meaning(corpus, groups)]
 
 
 def _agglomerate(corpus: _Corpus) -> list[list[int]]:
@@ -339,6 +392,40 @@ def _attach(corpus: _Corpus, groups: list[list[int]]) -> list[list[int]]:
         if bridged and means[target, row] >= corpus.threshold:
             attached[target].append(row)
     return attached
+
+
+def _placed_by_meaning(corpus: _Corpus, groups: list[list[int]]) -> list[list[int]]:
+    """The groups with the posts their words could not place, placed by meaning: a post near in meaning to more
+    of a group's posts than of any other joins it; the rest that are near each other become subjects of their
+    own (each a connected set of MIN_POSTS or more). Groups found by words are never merged this way: shared words
+    are the stronger evidence, and meaning only speaks for posts that have none."""
+    placed = [list(rows) for rows in groups]
+    grouped = {row for rows in groups for row in rows}
+    loose = [row for row in range(len(corpus.docs)) if row not in grouped]
+    left = []
+    for row in loose:
+        counts = [int(corpus.near[row, rows].sum()) for rows in groups]
+        best = max(range(len(counts)), key=lambda i: counts[i], default=-1)
+        if best >= 0 and counts[best] > 0 and counts.count(counts[best]) == 1:
+            placed[best].append(row)
+        else:
+            left.append(row)
+    seen: set[int] = set()
+    for start in left:
+        if start in seen:
+            continue
+        component, frontier = [], [start]
+        seen.add(start)
+        while frontier:
+            row = frontier.pop()
+            component.append(row)
+            for other in left:
+                if other not in seen and corpus.near[row, other]:
+                    seen.add(other)
+                    frontier.append(other)
+        if len(component) >= MIN_POSTS:
+            placed.append(sorted(component))
+    return placed
 
 
 def _without_excluded(corpus: _Corpus, subjects: list[_Subject], plan: InstructionPlan) -> list[_Subject]:
@@ -462,8 +549,35 @@ def _phrases(subject: _Subject, plan: InstructionPlan) -> list[_Phrase]:
         coverage = sum(len(r) for r in rows) / (len(key) * len(subject.rows))
         score = posts * (posts / everywhere[key]) * coverage
         candidates.append(_Phrase(key, _title(counted), posts, score, set.intersection(*rows)))
+    if not candidates:  # posts grouped by meaning alone share no word: their most central ones stand for them
+        candidates = _central_words(subject, forms, banned | corpus.habits)
     chosen = _cover([p for p in candidates if len(p.key) > 1], candidates, [], MAX_PHRASES)
     return _cover([p for p in candidates if len(p.key) == 1], candidates, chosen, MIN_PHRASES)
+
+
+def _central_words(subject: _Subject, forms: dict[Key, Counter[str]], banned: set[str]) -> list[_Phrase]:
+    """Single words of the subject's posts scored by how close their meaning is to the words of its other posts
+    ("galaxy" among "Saturn", "telescope", "meteor"): what a subject found by meaning is about."""
+    corpus = subject.corpus
+    found: dict[str, tuple[str, int]] = {}  # term -> (word as written, row)
+    for row in subject.rows:
+        for term, word in term_forms(corpus.docs[row].item.text):
+            if word.isalpha() and not common(word) and term not in banned and (term,) in forms:
+                found.setdefault(term, (word, row))
+    if len(found) < 2:
+        return []
+    keys = list(found)
+    vectors = embed([found[t][0].lower() for t in keys])
+    similar = vectors @ vectors.T
+    rows = np.array([found[t][1] for t in keys])
+    candidates = []
+    for i, term in enumerate(keys):
+        others = rows != rows[i]
+        if not others.any():
+            continue
+        score = float(similar[i, others].mean())
+        candidates.append(_Phrase((term,), _title(forms[(term,)]), 1, score, {int(rows[i])}))
+    return candidates
 
 
 def _no_subject(forms: Counter[str]) -> bool:
