@@ -1,9 +1,10 @@
 """Prints the quality table of the local engine on an evaluation set: one line per persona, with run time.
 
-    .venv/bin/python bench/eval.py [--set dev|real | --dir PATH] [-v] [--repeat N]
+    .venv/bin/python bench/eval.py [--set dev|real|wide | --dir PATH] [-v] [--repeat N]
     .venv/bin/python bench/eval.py --set real --subsample 0.8 --seeds 12
 
-`dev` is the synthetic set (shared/eval/dev), `real` the set built from real captions (eval/real).
+`dev` is the synthetic set (shared/eval/dev), `real` the set built from real captions (eval/real),
+`wide` the real-caption set over several distinct school subjects (eval/wide).
 With `--second-day`, each run is the one after the first (its feed already seen), as the
 scheduled refresh makes it: what is left once the best videos have been shown.
 `seconds` is the fastest of N runs of one persona, from archive bytes to scored feed
@@ -27,9 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.sources.catalog import CatalogSource
-from tests.eval_harness import DEV_SET, REAL_SET, EvalRun, labels, run_persona
+from tests.eval_harness import DEV_SET, REAL_SET, WIDE_SET, EvalRun, labels, run_persona
 
-SETS = {"dev": DEV_SET, "real": REAL_SET}
+SETS = {"dev": DEV_SET, "real": REAL_SET, "wide": WIDE_SET}
 
 
 def main(argv: list[str]) -> int:

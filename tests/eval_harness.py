@@ -33,6 +33,7 @@ from app.sources.x_archive import ArchiveLimits, parse_archive
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV_SET = SHARED / "eval" / "dev"
 REAL_SET = Path(__file__).resolve().parents[1] / "eval" / "real"
+WIDE_SET = Path(__file__).resolve().parents[1] / "eval" / "wide"
 SHARED_SCORER = SHARED / "eval" / "score.py"
 FEED_SIZE = 10
 _LIMITS = ArchiveLimits(max_uncompressed_bytes=1 << 30, max_members=10_000)

@@ -1,6 +1,8 @@
-"""The real-caption evaluation set is whole: rebuilt byte for byte, self-consistent, small, never restating a video.
+"""The real-caption evaluation sets are whole: rebuilt byte for byte, self-consistent, small, never restating a video.
 
-Quality bars on this set belong to the engine; these tests check the data and that one persona runs end to end.
+Quality bars on these sets belong to the engine; these tests check the data and that one persona of each runs end to
+end. `eval/real` holds neighbouring topics of one course, `eval/wide` distinct school subjects (built by the same
+builder).
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ from typing import Any
 
 import pytest
 
-from tests.eval_harness import REAL_SET, labels, run_persona, scorer
+from tests.eval_harness import REAL_SET, WIDE_SET, labels, run_persona, scorer
 
 MAX_BYTES = 10 * 1024 * 1024
+SETS = pytest.mark.parametrize("eval_dir", [REAL_SET, WIDE_SET], ids=["real", "wide"])
 
 
 @cache
-def build_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("openrec_real_eval_build", REAL_SET / "build.py")
+def build_module(eval_dir: Path = REAL_SET) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"openrec_{eval_dir.name}_eval_set_build", eval_dir / "build.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -32,8 +35,8 @@ def build_module() -> ModuleType:
     return module
 
 
-def catalog() -> list[dict[str, Any]]:
-    videos: list[dict[str, Any]] = json.loads((REAL_SET / "catalog.json").read_text(encoding="utf-8"))["videos"]
+def catalog(eval_dir: Path = REAL_SET) -> list[dict[str, Any]]:
+    videos: list[dict[str, Any]] = json.loads((eval_dir / "catalog.json").read_text(encoding="utf-8"))["videos"]
     return videos
 
 
@@ -51,21 +54,24 @@ def archive_texts(path: Path) -> list[str]:
     return texts
 
 
-def test_the_files_on_disk_are_what_the_build_writes() -> None:
-    files = build_module().build()
+@SETS
+def test_the_files_on_disk_are_what_the_build_writes(eval_dir: Path) -> None:
+    files = build_module(eval_dir).build()
     assert files, "nothing built"
     for name, data in files.items():
-        assert (REAL_SET / name).read_bytes() == data, f"{name} is out of date: run python3 eval/real/build.py"
+        assert (eval_dir / name).read_bytes() == data, f"{name} is out of date: run python3 {eval_dir}/build.py"
 
 
-def test_the_scorer_selftest_passes_on_the_labels(capsys: pytest.CaptureFixture[str]) -> None:
-    scorer(REAL_SET).selftest(str(REAL_SET / "labels.json"))
+@SETS
+def test_the_scorer_selftest_passes_on_the_labels(eval_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scorer(eval_dir).selftest(str(eval_dir / "labels.json"))
     assert "selftest ok" in capsys.readouterr().out
 
 
-def test_no_post_shares_five_words_in_a_row_with_a_transcript() -> None:
-    spoken = [" ".join(s["text"] for s in v["transcript"]) for v in catalog()]
-    posts = [text for p in sorted((REAL_SET / "personas").glob("*.zip")) for text in archive_texts(p)]
+@SETS
+def test_no_post_shares_five_words_in_a_row_with_a_transcript(eval_dir: Path) -> None:
+    spoken = [" ".join(s["text"] for s in v["transcript"]) for v in catalog(eval_dir)]
+    posts = [text for p in sorted((eval_dir / "personas").glob("*.zip")) for text in archive_texts(p)]
     assert len(posts) > 100
     assert build_module().shared_ngrams(posts, spoken) == []
 
@@ -111,8 +117,9 @@ def test_automatic_captions_lose_their_rolling_repeats_and_markup() -> None:
     ]
 
 
-def test_transcripts_are_contiguous_and_cover_each_video() -> None:
-    for video in catalog():
+@SETS
+def test_transcripts_are_contiguous_and_cover_each_video(eval_dir: Path) -> None:
+    for video in catalog(eval_dir):
         segments = video["transcript"]
         assert segments[0]["start"] == 0.0, video["id"]
         for one, two in itertools.pairwise(segments):
@@ -121,10 +128,11 @@ def test_transcripts_are_contiguous_and_cover_each_video() -> None:
         assert abs(last["start"] + last["duration"] - video["duration_s"]) < 0.02, video["id"]
 
 
-def test_labels_cover_the_catalog_and_goldens_sit_on_segment_boundaries() -> None:
-    videos = labels(REAL_SET)["videos"]
-    assert {v["id"] for v in catalog()} == set(videos)
-    for video in catalog():
+@SETS
+def test_labels_cover_the_catalog_and_goldens_sit_on_segment_boundaries(eval_dir: Path) -> None:
+    videos = labels(eval_dir)["videos"]
+    assert {v["id"] for v in catalog(eval_dir)} == set(videos)
+    for video in catalog(eval_dir):
         golden = videos[video["id"]]["golden"]
         if golden is None:
             continue
@@ -133,16 +141,18 @@ def test_labels_cover_the_catalog_and_goldens_sit_on_segment_boundaries() -> Non
         assert golden[0] in starts and golden[1] in ends, video["id"]
 
 
-def test_the_set_is_small() -> None:
-    total = sum(p.stat().st_size for p in REAL_SET.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+@SETS
+def test_the_set_is_small(eval_dir: Path) -> None:
+    total = sum(p.stat().st_size for p in eval_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     assert total < MAX_BYTES
 
 
-def test_one_persona_runs_end_to_end_and_cites_only_its_own_posts() -> None:
-    persona = sorted(labels(REAL_SET)["personas"])[0]
-    run = run_persona(persona, REAL_SET)
-    known = {v["id"] for v in catalog()}
-    archive_ids = set(labels(REAL_SET)["personas"][persona]["tweet_ids"])
+@SETS
+def test_one_persona_runs_end_to_end_and_cites_only_its_own_posts(eval_dir: Path) -> None:
+    persona = sorted(labels(eval_dir)["personas"])[0]
+    run = run_persona(persona, eval_dir)
+    known = {v["id"] for v in catalog(eval_dir)}
+    archive_ids = set(labels(eval_dir)["personas"][persona]["tweet_ids"])
     assert 0 < len(run.feed) <= 10, run.skipped
     for item in run.feed:
         assert item.video_id in known

@@ -28,8 +28,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from posts import GENERATED_AT, PERSONAS, TOPICS, Persona, Post  # noqa: E402
-from videos import VIDEOS, Video  # noqa: E402
+from posts import GENERATED_AT, PERSONAS, TOPICS  # noqa: E402
+from records import Persona, Post, Video  # noqa: E402
+from videos import VIDEOS  # noqa: E402
 
 RAW = HERE / "raw"
 SNOWFLAKE_EPOCH_MS = 1288834974657
@@ -151,9 +152,9 @@ def _auto_segments(cues: Sequence[Cue]) -> list[tuple[float, str]]:
     return segments
 
 
-def transcript(video: Video) -> tuple[list[dict[str, Any]], int]:
+def transcript(video: Video, raw_dir: Path = RAW) -> tuple[list[dict[str, Any]], int]:
     """Contiguous segments covering the whole video, and the video's length in whole seconds."""
-    raw = (RAW / video.raw).read_text(encoding="utf-8")
+    raw = (raw_dir / video.raw).read_text(encoding="utf-8")
     cues = parse_vtt(raw) if video.raw.endswith(".vtt") else parse_srt(raw)
     if not cues:
         raise ValueError(f"{video.raw}: no captions")
@@ -283,7 +284,7 @@ def _js(global_name: str, entries: Iterable[Any]) -> str:
     return f"window.{global_name} = {body}"
 
 
-def archive(persona: Persona) -> tuple[bytes, list[str]]:
+def archive(persona: Persona, generated_at: str = GENERATED_AT) -> tuple[bytes, list[str]]:
     """The persona's X archive (zip bytes) and every tweet and liked-tweet id in it."""
     tweets: list[tuple[datetime, dict[str, Any]]] = []
     likes: list[dict[str, Any]] = []
@@ -326,7 +327,7 @@ def archive(persona: Persona) -> tuple[bytes, list[str]]:
         },
         "archiveInfo": {
             "sizeBytes": str(sum(len(v.encode()) for v in files.values())),
-            "generationDate": GENERATED_AT,
+            "generationDate": generated_at,
             "isPartialArchive": False,
             "maxPartSizeBytes": "53687091200",
         },
@@ -376,12 +377,24 @@ def shared_ngrams(posts: Iterable[str], transcripts: Iterable[str]) -> list[tupl
 
 
 def build() -> dict[str, bytes]:
-    """Every file of the set, by path relative to this folder."""
+    """Every file of this folder's set, by path relative to this folder."""
+    return build_set(HERE, VIDEOS, TOPICS, PERSONAS, GENERATED_AT)
+
+
+def build_set(
+    folder: Path,
+    videos: Sequence[Video],
+    topics: dict[str, dict[str, object]],
+    personas: Sequence[Persona],
+    generated_at: str,
+) -> dict[str, bytes]:
+    """Every file of a set whose captions are in `folder`/raw, by path relative to `folder`."""
+    raw_dir = folder / "raw"
     catalog: list[dict[str, Any]] = []
     label_videos: dict[str, dict[str, Any]] = {}
     spoken: list[str] = []
-    for video in VIDEOS:
-        segments, duration_s = transcript(video)
+    for video in videos:
+        segments, duration_s = transcript(video, raw_dir)
         spoken.append(" ".join(s["text"] for s in segments))
         catalog.append(
             {
@@ -403,11 +416,11 @@ def build() -> dict[str, bytes]:
 
     files: dict[str, bytes] = {}
     label_personas: dict[str, dict[str, Any]] = {}
-    overlap = shared_ngrams((p.text for persona in PERSONAS for p in persona.posts if p.text), spoken)
+    overlap = shared_ngrams((p.text for persona in personas for p in persona.posts if p.text), spoken)
     if overlap:
         raise ValueError("posts repeat transcripts:\n" + "\n".join(f"{' '.join(g)!r} in {t!r}" for t, g in overlap))
-    for persona in PERSONAS:
-        data, ids = archive(persona)
+    for persona in personas:
+        data, ids = archive(persona, generated_at)
         files[f"personas/{persona.name}.zip"] = data
         label_personas[persona.name] = {
             "email": persona.email,
@@ -418,10 +431,10 @@ def build() -> dict[str, bytes]:
             "excluded_topics": list(persona.excluded),
             "tweet_ids": ids,
         }
-    labels = {"videos": label_videos, "personas": label_personas, "topics": TOPICS}
+    labels = {"videos": label_videos, "personas": label_personas, "topics": topics}
     files["catalog.json"] = (json.dumps({"videos": catalog}, ensure_ascii=False, indent=1) + "\n").encode()
     files["labels.json"] = (json.dumps(labels, ensure_ascii=False, indent=1) + "\n").encode()
-    total = sum(len(b) for b in files.values()) + sum(p.stat().st_size for p in RAW.iterdir())
+    total = sum(len(b) for b in files.values()) + sum(p.stat().st_size for p in raw_dir.iterdir())
     if total > MAX_SET_BYTES:
         raise ValueError(f"the set takes {total} bytes, more than {MAX_SET_BYTES}")
     return files
@@ -432,20 +445,34 @@ def _same(path: Path, data: bytes) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    return run(argv, HERE, VIDEOS, TOPICS, PERSONAS, GENERATED_AT, description=__doc__.splitlines()[0])
+
+
+def run(
+    argv: list[str],
+    folder: Path,
+    videos: Sequence[Video],
+    topics: dict[str, dict[str, object]],
+    personas: Sequence[Persona],
+    generated_at: str,
+    *,
+    description: str,
+) -> int:
+    """The command line of a set's build: write its files into `folder`, or with --check compare them."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--check", action="store_true", help="compare with the files on disk instead of writing")
     args = parser.parse_args(argv)
-    files = build()
+    files = build_set(folder, videos, topics, personas, generated_at)
     if args.check:
-        stale = [name for name, data in files.items() if not _same(HERE / name, data)]
+        stale = [name for name, data in files.items() if not _same(folder / name, data)]
         for name in stale:
             print(f"out of date: {name}", file=sys.stderr)
         return 1 if stale else 0
     for name, data in files.items():
-        path = HERE / name
+        path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    print(f"wrote {len(files)} files, {len(VIDEOS)} videos, {len(PERSONAS)} personas")
+    print(f"wrote {len(files)} files, {len(videos)} videos, {len(personas)} personas")
     return 0
 
 

@@ -9,7 +9,7 @@ only from two or more years before it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from records import Persona, Post, like
 
 GENERATED_AT = "2026-11-20T07:41:12.000Z"
 
@@ -82,39 +82,6 @@ TOPICS: dict[str, dict[str, object]] = {
         "aliases": ["Convolutional networks for computer vision", "convnets", "computer vision", "object recognition"],
     },
 }
-
-
-@dataclass(frozen=True)
-class Post:
-    """One item of an archive: a tweet (reply, retweet, quote, link) or, with `like`, a liked tweet."""
-
-    at: str
-    text: str | None
-    reply_to: str | None = None
-    link: str | None = None
-    quote: str | None = None
-    like: bool = False
-    lang: str = "en"
-
-
-@dataclass(frozen=True)
-class Persona:
-    name: str
-    email: str
-    username: str
-    display_name: str
-    account_id: str
-    created_at: str
-    seed: int
-    instructions: str
-    relevant: tuple[str, ...]
-    stale: tuple[str, ...]
-    excluded: tuple[str, ...]
-    posts: tuple[Post, ...]
-
-
-def like(at: str, text: str | None) -> Post:
-    return Post(at, text, like=True)
 
 
 MAYA = Persona(

@@ -11,7 +11,7 @@ short cuts at word timings).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from records import Video
 
 COURSE = "Hugo Larochelle"
 COURSE_NOTE = (
@@ -19,22 +19,6 @@ COURSE_NOTE = (
     "Slides and exercises are on the course page."
 )
 CLIPS = "JRE Clips"
-
-
-@dataclass(frozen=True)
-class Video:
-    id: str
-    raw: str
-    title: str
-    channel: str
-    description: str
-    published_at: str
-    view_count: int
-    like_count: int
-    style: str
-    topic: str | None = None
-    kind: str = "learning"
-    golden: tuple[float, float] | None = None
 
 
 VIDEOS: tuple[Video, ...] = (
