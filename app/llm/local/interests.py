@@ -212,7 +212,6 @@ def _corpus(docs: list[_Doc]) -> _Corpus | None:
     df = Counter(f for d in docs for f in d.features)
     vocab = {f: i for i, f in enumerate(sorted(f for f, n in df.items() if n >= 2))}
     near_all = _near_in_meaning(docs)
-    everyone = len(docs)  # posts linked to none are posts too: they make a random pair less likely linked
     keep = [row for row, d in enumerate(docs) if any(f in vocab for f in d.features) or near_all[row].any()]
     docs = [docs[r] for r in keep]
     near = near_all[np.ix_(keep, keep)]
@@ -224,7 +223,8 @@ def _corpus(docs: list[_Doc]) -> _Corpus | None:
     counts = presence.astype(np.float32)
     link = ((counts @ counts.T) > 0).astype(np.float64)
     np.fill_diagonal(link, 0.0)
-    base = float(link.sum()) / (everyone * (everyone - 1))  # how often two posts picked at random are linked
+    n = len(docs)
+    base = float(link.sum()) / (n * (n - 1))  # how often two posts picked at random are linked
     return _Corpus(
         docs=docs,
         link=link,
