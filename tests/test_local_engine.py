@@ -11,7 +11,7 @@ import pytest
 from app.llm.base import LLM
 from app.llm.local import LocalEngine, clips, parse_instructions
 from app.llm.local.engine import explanation_text
-from app.llm.local.sentences import split_sentences
+from app.llm.local.sentences import Sentence, split_sentences
 from app.pipeline.engagement import build_engagement
 from app.schemas import (
     Candidate,
@@ -422,6 +422,18 @@ def test_a_clip_skips_the_opening_that_only_names_what_is_coming(
     assert clip_overlap() >= 0.5
     monkeypatch.setattr(clips, "OPENING_PENALTY", 0.0)
     assert clip_overlap() < 0.5  # without the opening's damping, the recap's density of terms wins
+
+
+@pytest.mark.parametrize(("minutes", "inside", "outside"), [(10, 60.0, 120.0), (60, 150.0, 300.0)])
+def test_the_opening_is_a_share_of_the_talk_but_never_more_than_a_few_minutes(
+    minutes: int, inside: float, outside: float
+) -> None:
+    """A lecture's opening is its first 15%; a long podcast's greeting is no longer than a lecture's."""
+    sentences = [Sentence(f"sentence {i}", i * 15.0, i * 15.0 + 15.0) for i in range(minutes * 4)]
+    blocks = [(i, i) for i in range(len(sentences))]
+    opening = clips._in_opening(sentences, blocks)
+    assert opening[int(inside // 15)] == 1.0 and opening[int(outside // 15)] == 0.0
+    assert opening.sum() * 15.0 <= clips.OPENING_MAX_S
 
 
 def test_the_same_passage_scores_higher_in_a_talk_about_the_subject_than_in_an_aside(
