@@ -419,9 +419,9 @@ def test_posts_about_one_subject_in_different_words_are_grouped_by_meaning() -> 
     """Posts that share no word are still one subject when their words mean nearly the same things; life noise
     stays out."""
     sky = [
-        "Saturn's rings are wider than the distance to the Moon",
-        "is a small telescope enough to see the stripes on Jupiter?",
-        "every distant galaxy is rushing away, the universe keeps stretching",
+        "Saturn's rings glitter in the probe's new photos",
+        "which cheap telescope shows the cloud bands of Jupiter?",
+        "the universe keeps expanding, far galaxies race away",
         "stayed up for the meteor shower, counted eleven shooting stars",
     ]
     kitchen = [

@@ -9,8 +9,8 @@ bridge them (one shared word such as "key" or "track" is a coincidence, two are 
 subject; among fewer than 15 posts a rare word counts as two, or most would stand alone).
 The threshold comes from the data, so the same rule finds a handful of subjects for a
 focused person and for a prolific one. People rarely repeat their words from one post
-to the next, so the posts the words leave alone are then placed by meaning ("Saturn's
-rings", "a refractor to see the gas giant"; see `_near_in_meaning`): with the group
+to the next, so the posts the words leave alone are then placed by meaning ("the probe's
+photos of Saturn", "a cheap telescope for Jupiter's bands"; see `_near_in_meaning`): with the group
 most of their near posts are in, or together with the other loose posts they are near.
 Posts older than a year are grouped apart, so an old subject never bleeds into a
 current one.
@@ -241,8 +241,8 @@ def _corpus(docs: list[_Doc]) -> _Corpus | None:
 
 
 def _near_in_meaning(docs: list[_Doc]) -> np.ndarray:
-    """Pairs of posts about the same subject in other words ("Saturn's rings are wider than the distance to the
-    Moon", "is a 4 inch refractor enough to see the biggest gas planet?"): True where they are near in meaning.
+    """Pairs of posts about the same subject in other words ("Saturn's rings glitter in the probe's new photos",
+    "which cheap telescope shows the cloud bands of Jupiter?"): True where they are near in meaning.
 
     Sentence embeddings of short posts are mostly noise, but the vectors of their words are not: each word
     of one post is matched with its closest word of the other (the static embeddings' cosine), and the mean of
@@ -557,7 +557,7 @@ def _phrases(subject: _Subject, plan: InstructionPlan) -> list[_Phrase]:
 
 def _central_words(subject: _Subject, forms: dict[Key, Counter[str]], banned: set[str]) -> list[_Phrase]:
     """Single words of the subject's posts scored by how close their meaning is to the words of its other posts
-    ("galaxy" among "Saturn", "telescope", "meteor"): what a subject found by meaning is about."""
+    ("telescope" among "Saturn", "Jupiter", "shooting stars"): what a subject found by meaning is about."""
     corpus = subject.corpus
     found: dict[str, tuple[str, int]] = {}  # term -> (word as written, row)
     for row in subject.rows:
