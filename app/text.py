@@ -177,12 +177,10 @@ INITIALISM_LETTERS = (3, 6)  # "NLP", "RBM", "GANs": shorter ones ("ML") spell t
 INITIALISM_ZIPF = 3.5  # ... and rarer than words people use ("sumo" is one, "nlp" is not)
 
 
-def initialism(term: str) -> str | None:
-    """The term itself when it reads as an initialism ("nlp"; terms are stemmed, so "RBMs" is "rbm"), else None."""
+def initialism(term: str) -> bool:
+    """The term reads as an initialism ("nlp"; terms are stemmed, so "RBMs" is "rbm"), not as a word."""
     low, high = INITIALISM_LETTERS
-    if not (low <= len(term) <= high and term.isalpha()) or zipf_frequency(term, "en") >= INITIALISM_ZIPF:
-        return None
-    return term
+    return low <= len(term) <= high and term.isalpha() and zipf_frequency(term, "en") < INITIALISM_ZIPF
 
 
 def spelled_out(letters: str, text: str) -> bool:
@@ -202,7 +200,7 @@ def holds_terms(text: str, needed: Iterable[str], present: set[str] | None = Non
     `present` are the text's terms, when the caller has them already."""
     found = set(terms(text)) if present is None else present
     missing = [t for t in needed if t not in found]
-    return all((letters := initialism(t)) is not None and spelled_out(letters, text) for t in missing)
+    return all(initialism(t) and spelled_out(t, text) for t in missing)
 
 
 def common(word: str) -> bool:
