@@ -41,6 +41,7 @@ from wordfreq import zipf_frequency
 
 from app.llm.local.embeddings import embed, embed_collection
 from app.llm.local.instructions import InstructionPlan
+from app.llm.local.soft_match import content_words, soft_cosine
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf, top_terms
 from app.schemas import Engagement, FeedbackSignal, Interest
 from app.text import accounts, common, everyday, term_forms, terms, word_runs, word_set
@@ -244,32 +245,14 @@ def _near_in_meaning(docs: list[_Doc]) -> np.ndarray:
     """Pairs of posts about the same subject in other words ("Saturn's rings glitter in the probe's new photos",
     "which cheap telescope shows the cloud bands of Jupiter?"): True where they are near in meaning.
 
-    Sentence embeddings of short posts are mostly noise, but the vectors of their words are not: each word
-    of one post is matched with its closest word of the other (the static embeddings' cosine), and the mean of
-    those best matches, both ways, is how near the posts are (a soft cosine in the manner of BERTScore). A pair
-    is near when that stands out among all the person's pairs: NEAR_SPREAD standard deviations above the mean,
-    and NEAR_FLOOR at least. Costs one word-by-word product over the posts' vocabulary.
+    Nearness is the soft cosine of their words (`soft_match`). A pair is near when that stands out among all
+    the person's pairs: NEAR_SPREAD standard deviations above the mean, and NEAR_FLOOR at least.
     """
-    words = [
-        list(dict.fromkeys(w.lower() for _, w in term_forms(d.item.text) if w.isalpha() and not common(w)))
-        for d in docs
-    ]
+    words = [content_words(d.item.text) for d in docs]
     n = len(docs)
-    vocab = sorted({w for ws in words for w in ws})
-    if n < 3 or not vocab:
+    if n < 3 or not any(words):
         return np.zeros((n, n), dtype=bool)
-    index = {w: i for i, w in enumerate(vocab)}
-    vectors = embed(vocab)
-    similar = vectors @ vectors.T
-    best = np.zeros((len(vocab), n), dtype=np.float32)
-    average = np.zeros((n, len(vocab)), dtype=np.float32)
-    for j, ws in enumerate(words):
-        if ws:
-            cols = [index[w] for w in ws]
-            best[:, j] = similar[:, cols].max(axis=1)
-            average[j, cols] = 1.0 / len(cols)
-    directed = average @ best
-    soft = (directed + directed.T) / 2
+    soft = soft_cosine(words, words)
     has = np.array([bool(ws) for ws in words])
     mask = np.outer(has, has)
     np.fill_diagonal(mask, False)
