@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
@@ -196,11 +196,23 @@ def spelled_out(letters: str, text: str) -> bool:
 
 
 def holds_terms(text: str, needed: Iterable[str], present: set[str] | None = None) -> bool:
-    """Every needed term is in the text, an initialism ("nlp") also when the text spells it out in full.
-    `present` are the text's terms, when the caller has them already."""
+    """Every needed term is in the text, an initialism ("nlp") also when the text spells it out in full, and
+    terms of several words also when the text names them by their initials (`initials_of`). `present` are the
+    text's terms, when the caller has them already."""
     found = set(terms(text)) if present is None else present
-    missing = [t for t in needed if t not in found]
-    return all(initialism(t) and spelled_out(t, text) for t in missing)
+    wanted = list(needed)
+    missing = [t for t in wanted if t not in found]
+    return all(initialism(t) and spelled_out(t, text) for t in missing) or any(initials_of(t, wanted) for t in found)
+
+
+def initials_of(term: str, words: Sequence[str]) -> bool:
+    """The term is an initialism of the words, two or more ("bm" for "Boltzmann machines"), or of them with one
+    word in front: a name is often the last words of a longer one ("RBM", restricted Boltzmann machine; "CNN",
+    convolutional neural network), which a text may give by its initials alone."""
+    letters = "".join(w[0] for w in words if w)
+    if len(letters) < 2 or not initialism(term):
+        return False
+    return term == letters or (len(term) == len(letters) + 1 and term.endswith(letters))
 
 
 def common(word: str) -> bool:

@@ -10,7 +10,7 @@ from app.llm.local import LocalEngine, parse_instructions
 from app.pipeline import stages
 from app.pipeline.exclusions import excluded_topics, interest_excluded, video_excluded
 from app.schemas import Candidate, Interest, InterestControls, Preferences
-from app.text import holds_terms, initialism, spelled_out
+from app.text import holds_terms, initialism, initials_of, spelled_out
 from tests.eval_harness import REAL_SET, Progress, labels, run_stages
 
 
@@ -35,6 +35,22 @@ def test_holds_terms_accepts_the_spelled_out_form_of_an_initialism_only() -> Non
     assert holds_terms("Neural networks for natural language processing", ["neural", "nlp"])
     assert not holds_terms("Neural networks for vision", ["neural", "nlp"])
     assert not holds_terms("Bread and bakeries", ["breadmaking"])
+
+
+def test_a_name_of_several_words_is_also_held_by_its_initials_with_at_most_one_word_in_front() -> None:
+    assert initials_of("rbm", ["boltzmann", "machin"])  # restricted Boltzmann machine
+    assert initials_of("wys", ["wild", "yeast", "starter"])
+    assert not initials_of("xrbm", ["boltzmann", "machin"])  # two words in front: anything could end so
+    assert not initials_of("rbm", ["boltzmann"])  # one letter is no initialism
+    assert not initials_of("ibm", ["boltzmann", "machin"])  # a name people write as a word
+    assert holds_terms("The one inequality behind stacking RBMs", ["boltzmann", "machin"])
+    assert not holds_terms("The one inequality behind stacking layers", ["boltzmann", "machin"])
+
+
+def test_the_plan_excludes_a_video_that_gives_the_topic_by_its_initials_only() -> None:
+    plan = parse_instructions("Please give Boltzmann machines a rest for a few weeks.")
+    assert plan.excludes("The one inequality behind stacking RBMs") == "Boltzmann machines"
+    assert plan.excludes("Gibbs sampling, one variable at a time") is None
 
 
 def test_the_plan_excludes_a_text_that_spells_out_the_initialism_and_keeps_its_casing() -> None:

@@ -295,9 +295,9 @@ def test_screen_reads_an_excluded_topic_under_the_abbreviation_another_video_spe
     assert not decisions["spelled"].keep and not decisions["short"].keep
     assert "wild yeast starters" in decisions["short"].reason
     assert decisions["plain"].keep and decisions["word"].keep  # a longer word that begins the same is no abbreviation
-    # Without a video that spells it out, three letters are not taken for the topic.
+    # The topic's own initials name it even where no video spells them out; a word beginning with them does not.
     alone = decisions_by_id(engine, candidates[1:], prefs)
-    assert alone["short"].keep
+    assert not alone["short"].keep and alone["plain"].keep and alone["word"].keep
 
 
 def test_disliked_videos_pull_similar_ones_down(engine: LocalEngine) -> None:
