@@ -264,6 +264,54 @@ def test_screen_keeps_substance_and_drops_clickbait_with_reasons(engine: LocalEn
     assert "clickbait" in decisions["bait"].reason
 
 
+def hive_interest() -> Interest:
+    return Interest(
+        name="Hive inspections",
+        description="Posts about beekeeping.",
+        weight=1.0,
+        evidence_tweet_ids=["3", "4"],
+        keywords=["brood pattern", "queen", "varroa mites", "nectar flow", "honey super", "frames"],
+    )
+
+
+def test_screen_keeps_a_title_near_an_interest_in_meaning_though_it_shares_no_word(engine: LocalEngine) -> None:
+    candidates = [
+        candidate("swarm", "How a honeybee colony decides where to swarm"),
+        candidate("varroa", "Treating varroa mites in the autumn"),
+        candidate("crumb", "An open crumb with high hydration"),
+        candidate("oil", "Changing the oil of a motorcycle engine"),
+        candidate("tax", "Tax returns for freelancers"),
+        candidate("laptops", "Budget gaming laptops compared"),
+        candidate("chords", "Guitar chords for your first song"),
+    ]
+    decisions = {d.video_id: d for d in engine.screen(candidates, [bread_interest(), hive_interest()], Preferences())}
+    swarm = decisions["swarm"]
+    assert swarm.keep and swarm.interest == "Hive inspections"
+    assert swarm.reason == "close in meaning to your interest in Hive inspections"
+    assert 0 < swarm.score < decisions["varroa"].score  # the least of the matches by words
+    assert decisions["varroa"].keep and decisions["crumb"].keep
+    assert not any(decisions[v].keep for v in ("oil", "tax", "laptops", "chords"))
+    # Nearness is judged against the other videos words turned away: with too few of them, words decide alone.
+    few = {d.video_id: d for d in engine.screen(candidates[:4], [bread_interest(), hive_interest()], Preferences())}
+    assert not few["swarm"].keep and few["swarm"].reason == "does not match any of your interests"
+
+
+def test_screen_lets_nothing_in_by_meaning_when_every_video_words_turned_away_is_off_subject(
+    engine: LocalEngine,
+) -> None:
+    titles = [
+        "Changing the oil of a motorcycle engine",
+        "Tax returns for freelancers",
+        "Budget gaming laptops compared",
+        "Guitar chords for your first song",
+        "Repairing a bike chain at the roadside",
+        "Filing cabinets for a small office",
+    ]
+    candidates = [candidate(f"off{i}", title) for i, title in enumerate(titles)]
+    decisions = engine.screen(candidates, [bread_interest(), hive_interest()], Preferences())
+    assert not [d.video_id for d in decisions if d.keep]  # one of them always stands out; none is near
+
+
 def test_screen_does_not_favour_recency(engine: LocalEngine) -> None:
     old = candidate("old", "Sourdough hydration explained", published_at=datetime(2012, 1, 1).date())
     new = candidate("new", "Sourdough hydration explained", published_at=datetime(2025, 1, 1).date())

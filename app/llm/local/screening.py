@@ -5,7 +5,10 @@ Clickbait is recognised by the tropes it is built from, not by topic: shouting
 names of entertainment genres (pranks, reaction videos, drama, challenges, vlogs,
 mukbang). Words of teaching (lecture, talk, course, explained, interview) count against
 it. A kept video is tied to the interest whose words it shares most, and its score says
-how well it fits; recency is deliberately not part of it.
+how well it fits; recency is deliberately not part of it. A video that shares too few
+words with every interest is still kept when its title stands out, among the videos words
+turned away, as near one in meaning (a soft cosine of their words), tied to that one at
+the lowest score.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.llm.local.instructions import InstructionPlan, abbreviated
+from app.llm.local.soft_match import content_words, soft_cosine
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf
 from app.schemas import Candidate, FeedbackSignal, Interest, Preferences, ScreenDecision
 from app.text import terms, words
@@ -23,6 +27,15 @@ from app.text import terms, words
 MIN_DURATION_S = 40  # a 30 s clip needs a little room around it
 CLICKBAIT_THRESHOLD = 2.0
 MIN_RELEVANCE = 0.03
+# A video sharing too few words with every interest still passes when its title and description are near one
+# in meaning: MEANING_SPREAD standard deviations above the mean nearness of the videos words turned away
+# (`_near_in_meaning`), when there are MIN_MEANING_BATCH of those or more (fewer say nothing of what is usual).
+MEANING_SPREAD = 0.5
+MIN_MEANING_BATCH = 5
+# ... and never below this nearness: unrelated titles reach about 0.1 (a bike repair and a beehive), titles on
+# a neighbouring subject of the same field 0.15 to 0.17; a level the turned-away videos set when none of them
+# is on subject must not let them in.
+MEANING_FLOOR = 0.18
 MIN_ABBREVIATION = 3  # letters of an abbreviation taken from one video for the others
 
 _STUNT = [
@@ -131,8 +144,33 @@ def screen_candidates(
         liked=_feedback_vectors(prefs.feedback, idf, vote=1),
         disliked=_feedback_vectors(prefs.feedback, idf, vote=-1),
         abbreviations={a: phrase for a, phrase in short.items() if len(a) >= MIN_ABBREVIATION},
+        near={},
     )
+    turned_away = [c for c in candidates if max(screen.fits(documents[c.video_id])[1], default=0.0) < MIN_RELEVANCE]
+    screen = replace(screen, near=_near_in_meaning(turned_away, interests))
     return [screen.decide(c, documents[c.video_id]) for c in candidates]
+
+
+def _near_in_meaning(candidates: Sequence[Candidate], interests: Sequence[Interest]) -> dict[str, int]:
+    """Of the videos words turned away, those whose title and description stand out as near an interest in
+    meaning (video id -> index of that interest), by the soft cosine of their words (`soft_match`).
+
+    Titles often name a subject in words a person's posts never use ("How do bees find their way home?" for
+    someone who posts about hive inspections and the nectar flow), so words alone turn them away. Every video
+    was found by a search for some interest, so nearness is judged against the level of the others turned away:
+    a video MEANING_SPREAD standard deviations above their mean passes, and MEANING_FLOOR at least.
+    """
+    if len(candidates) < MIN_MEANING_BATCH or not interests:
+        return {}
+    soft = soft_cosine(
+        [content_words(f"{c.title} {c.description}") for c in candidates],
+        [content_words(" ".join([i.name, *i.keywords])) for i in interests],
+    )
+    best = soft.max(axis=1)
+    cut = max(MEANING_FLOOR, float(best.mean() + MEANING_SPREAD * best.std()))
+    return {
+        c.video_id: int(soft[row].argmax()) for row, c in enumerate(candidates) if best[row] >= cut and best[row] > 0
+    }
 
 
 @dataclass(frozen=True)
@@ -148,10 +186,15 @@ class _Screen:
     liked: list[Vector]
     disliked: list[Vector]
     abbreviations: dict[str, str]  # of excluded topics, as the batch's titles and descriptions spell them out
+    near: dict[str, int]  # videos near an interest in meaning: the index of that interest (`_near_in_meaning`)
+
+    def fits(self, tokens: list[str]) -> tuple[Vector, list[float]]:
+        """The video's term vector and its fit to each interest (cosine)."""
+        vector = tf_idf(tokens, self.idf)
+        return vector, [cosine(vector, iv) for iv in self.interest_vectors]
 
     def decide(self, candidate: Candidate, tokens: list[str]) -> ScreenDecision:
-        vector = tf_idf(tokens, self.idf)
-        fits = [cosine(vector, iv) for iv in self.interest_vectors]
+        vector, fits = self.fits(tokens)
         names = [i.name for i in self.interests]
         best = max(range(len(fits)), key=lambda i: (fits[i], names[i] == candidate.interest)) if fits else -1
         interest = names[best] if best >= 0 else candidate.interest
@@ -174,11 +217,18 @@ class _Screen:
         quality = substance(candidate)
         if quality.is_entertainment:
             return drop("looks like entertainment or clickbait (" + ", ".join(quality.signals) + ")")
+        matched = f"matches your interest in {interest}"
+        near = self.near.get(candidate.video_id)
+        if (best < 0 or fits[best] < MIN_RELEVANCE) and near is not None:
+            best = near  # kept as the least of the matches by words
+            fits[best] = MIN_RELEVANCE
+            interest = names[best]
+            matched = f"close in meaning to your interest in {interest}"
         if best < 0 or fits[best] < MIN_RELEVANCE:
             return drop("does not match any of your interests")
         score = fits[best] * (0.5 + 0.5 * self.interests[best].weight) * quality.factor
         score *= level_factor(candidate, self.plan) * self._preference(tokens) * self._feedback(vector)
-        reason = f"matches your interest in {interest}"
+        reason = matched
         if quality.teaching:
             reason += "; a talk, lecture or explainer"
         return ScreenDecision(
