@@ -265,25 +265,22 @@ def test_screen_keeps_substance_and_drops_clickbait_with_reasons(engine: LocalEn
 
 
 def hive_interest() -> Interest:
-    return Interest(
-        name="Hive inspections",
-        description="Posts about beekeeping.",
-        weight=1.0,
-        evidence_tweet_ids=["3", "4"],
-        keywords=["brood pattern", "queen", "varroa mites", "nectar flow", "honey super", "frames"],
-    )
+    keywords = ["brood pattern", "queen", "varroa mites", "nectar flow", "honey super", "frames"]
+    update = {"name": "Hive inspections", "description": "Posts about beekeeping.", "keywords": keywords}
+    return bread_interest().model_copy(update=update | {"evidence_tweet_ids": ["3", "4"]})
 
 
 def test_screen_keeps_a_title_near_an_interest_in_meaning_though_it_shares_no_word(engine: LocalEngine) -> None:
-    candidates = [
-        candidate("swarm", "How a honeybee colony decides where to swarm"),
-        candidate("varroa", "Treating varroa mites in the autumn"),
-        candidate("crumb", "An open crumb with high hydration"),
-        candidate("oil", "Changing the oil of a motorcycle engine"),
-        candidate("tax", "Tax returns for freelancers"),
-        candidate("laptops", "Budget gaming laptops compared"),
-        candidate("chords", "Guitar chords for your first song"),
-    ]
+    titles = {
+        "swarm": "How a honeybee colony decides where to swarm",
+        "varroa": "Treating varroa mites in the autumn",
+        "crumb": "An open crumb with high hydration",
+        "oil": "Changing the oil of a motorcycle engine",
+        "tax": "Tax returns for freelancers",
+        "laptops": "Budget gaming laptops compared",
+        "chords": "Guitar chords for your first song",
+    }
+    candidates = [candidate(video_id, title) for video_id, title in titles.items()]
     decisions = {d.video_id: d for d in engine.screen(candidates, [bread_interest(), hive_interest()], Preferences())}
     swarm = decisions["swarm"]
     assert swarm.keep and swarm.interest == "Hive inspections"
