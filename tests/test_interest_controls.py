@@ -6,11 +6,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.demo import SAMPLE_ARCHIVE
 from app.llm.local import LocalEngine
 from app.models import Interest as InterestRow
 from app.models import User
 from app.pipeline import stages
 from app.pipeline.diversity import PER_INTEREST, interest_cap
+from app.pipeline.engagement import build_engagement
 from app.pipeline.exclusions import excluded_topics, interest_excluded, video_excluded
 from app.schemas import Candidate, Engagement, Interest, InterestControls, Preferences
 from app.services.interest_controls import (
@@ -22,6 +24,8 @@ from app.services.interest_controls import (
     interests_overview,
 )
 from app.services.preferences import instructions_set
+from app.sources.x_archive import ArchiveLimits, parse_archive
+from tests.eval_harness import Progress
 from tests.fakes import fake_video
 from tests.test_runner import Pipeline, notes, skipped
 
@@ -238,3 +242,51 @@ def test_a_video_is_about_an_excluded_topic_by_its_words_or_two_of_the_removed_i
 
 def chess_interest() -> Interest:
     return Interest(name="Chess", description="", weight=1.0, evidence_tweet_ids=[], keywords=["rook endgames"])
+
+
+def test_an_interest_whose_own_words_all_but_say_the_exclusion_is_removed_with_its_videos() -> None:
+    wood = Interest(
+        name="End grain",
+        description="",
+        weight=1.0,
+        evidence_tweet_ids=[],
+        keywords=["end grain", "wood movement", "chisel", "honing"],
+    )
+    bread = Interest(
+        name="Oven spring", description="", weight=1.0, evidence_tweet_ids=[], keywords=["oven spring", "lid", "steam"]
+    )
+    prefs = Preferences(instructions="no more woodworking", interests=InterestControls(previous=[wood, bread]))
+    topics = excluded_topics(prefs)
+    assert [(t.phrase, t.interests) for t in topics] == [("woodworking", ("End grain",))]
+    assert interest_excluded(wood, topics) is not None and interest_excluded(bread, topics) is None
+    assert video_excluded(Candidate(video_id="v", title="Honing a chisel on end grain"), topics) is not None
+    # A word the interest does not all but say is no match: "carpentry" shares no near twin with it.
+    assert excluded_topics(prefs.model_copy(update={"instructions": "no more carpentry"}))[0].interests == ()
+
+
+def test_a_first_run_removes_the_interest_the_exclusion_names_in_other_words_and_says_so() -> None:
+    items = build_engagement(
+        list(
+            parse_archive(
+                SAMPLE_ARCHIVE.read_bytes(), limits=ArchiveLimits(max_uncompressed_bytes=1 << 24, max_members=100)
+            ).items
+        )
+    )
+    user_tweet_ids = {e.tweet_id for e in items}
+    engines = stages.Engines(primary=LocalEngine())
+
+    def interests(instructions: str) -> tuple[list[Interest], Progress]:
+        prefs, progress = Preferences(instructions=instructions), Progress()
+        found = stages.interests(
+            engines, items, prefs, progress, user_tweet_ids=user_tweet_ids, topics=excluded_topics(prefs)
+        )
+        return found, progress
+
+    before, _ = interests("")
+    [woodwork] = [i for i in before if "chisel" in i.keywords]  # the posts never say "woodworking"
+    after, progress = interests("No more woodworking for now.")
+    assert woodwork.name not in [i.name for i in after] and len(after) == len(before) - 1
+    removed = (
+        f"Removed your interest “{woodwork.name}” and every video about it, as you asked for no more “woodworking”."
+    )
+    assert removed in progress.notes

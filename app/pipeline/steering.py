@@ -82,12 +82,14 @@ def steer_interests(
     added_keys = {interest_key(text) for text in controls.added}
     chosen: dict[str, Interest] = {}
     rest: list[Interest] = []
+    removed: dict[str, list[str]] = {topic.phrase: list(topic.interests) for topic in topics}
     for found in _as_last_seen(inferred, prefs, notes):
         interest = _renamed(found, prefs, notes)
         key = interest_key(interest.name)
         topic = interest_excluded(interest, topics)
         if topic is not None:
             notes.skip(interest.name, f"you asked for no more “{topic.phrase}”")
+            removed[topic.phrase] = list(dict.fromkeys([*removed[topic.phrase], interest.name]))
         elif key in muted:
             notes.skip(interest.name, "you muted this interest")
             notes.note(f"Left out your muted interest “{interest.name}”.")
@@ -124,10 +126,10 @@ def steer_interests(
         )
         notes.note(f"Added your interest “{text}” in your own words; {shown_by}.")
     for topic in topics:
-        removed = ", ".join(f"“{name}”" for name in topic.interests)
-        if removed:
+        names = ", ".join(f"“{name}”" for name in removed[topic.phrase])
+        if names:
             notes.note(
-                f"Removed your interest {removed} and every video about it, as you asked for no more “{topic.phrase}”."
+                f"Removed your interest {names} and every video about it, as you asked for no more “{topic.phrase}”."
             )
         else:
             notes.note(f"Leaving out every video about “{topic.phrase}”, as you asked.")

@@ -28,19 +28,32 @@ def content_words(text: str) -> list[str]:
 def soft_cosine(rows: Sequence[Sequence[str]], cols: Sequence[Sequence[str]]) -> np.ndarray:
     """rows x cols: for each pair of word lists, the mean best match of each one's words in the other, averaged
     over both directions (0 where either list is empty)."""
+    there, back = _covers(rows, cols)
+    return np.asarray((there + back.T) / 2, dtype=np.float32)
+
+
+def covered(rows: Sequence[Sequence[str]], cols: Sequence[Sequence[str]]) -> np.ndarray:
+    """rows x cols: how well each row's words find a close word in each col, one way (the mean of their best
+    matches): "woodworking" is well covered by posts on chisels and wood movement, whatever else they say."""
+    return _covers(rows, cols)[0]
+
+
+def _covers(rows: Sequence[Sequence[str]], cols: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Both one-way matches: rows in cols (rows x cols) and cols in rows (cols x rows), 0 for an empty list."""
     vocab = sorted({w for ws in [*rows, *cols] for w in ws})
-    result = np.zeros((len(rows), len(cols)), dtype=np.float32)
+    there = np.zeros((len(rows), len(cols)), dtype=np.float32)
+    back = np.zeros((len(cols), len(rows)), dtype=np.float32)
     if not vocab or not rows or not cols:
-        return result
+        return there, back
     index = {w: i for i, w in enumerate(vocab)}
     vectors = embed(vocab)
     similar = vectors @ vectors.T
     best_rows, mean_rows = _best_and_mean(rows, index, similar)
     best_cols, mean_cols = _best_and_mean(cols, index, similar)
-    result = np.asarray((mean_rows @ best_cols + (mean_cols @ best_rows).T) / 2, dtype=np.float32)
     empty = np.array([not ws for ws in rows])[:, None] | np.array([not ws for ws in cols])[None, :]
-    result[empty] = 0.0
-    return result
+    there, back = mean_rows @ best_cols, mean_cols @ best_rows
+    there[empty], back[empty.T] = 0.0, 0.0
+    return there, back
 
 
 def _best_and_mean(
