@@ -7,6 +7,7 @@ commands own their unit of work (they commit), services only flush.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -503,8 +504,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SERVICE_COMMANDS = {"serve", "worker", "beat"}  # long-running: they log at the configured level
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.logs import configure_logging
+
     args = build_parser().parse_args(argv)
+    settings = get_settings()
+    if args.command not in SERVICE_COMMANDS:  # a command's own output says what happened: only problems join it
+        quiet = max(logging.WARNING, logging.getLevelNamesMapping().get(settings.openrec_log_level.upper(), 0))
+        settings = settings.model_copy(update={"openrec_log_level": logging.getLevelName(quiet)})
+    configure_logging(settings)
     try:
         code: int = args.func(args)
     except CommandError as exc:

@@ -28,9 +28,18 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
+    root = logging.getLogger()
+    present = set(root.handlers)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    for handler in set(root.handlers) - present:  # libraries that set their own logger's level (bm25s) stay quiet
+        handler.setLevel(level)
     # uvicorn's own access log would repeat our request line without the user id.
     logging.getLogger("uvicorn.access").disabled = not settings.openrec_access_log
+
+
+def _stderr_logger(*_: object) -> structlog.PrintLogger:
+    """A logger on the standard error of the moment, not of configuration time (which may since be replaced)."""
+    return structlog.PrintLogger(file=sys.stderr)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import func, select
 
 from app.cli import main
@@ -229,3 +230,14 @@ def test_the_dev_evaluation_set_through_the_cli_meets_the_quality_bar(
             assert float(metrics[key]) >= bar, (persona, metrics)
         assert int(metrics["excluded"]) == 0, (persona, metrics)
         assert int(metrics["stale"]) <= 1, (persona, metrics)
+
+
+def test_a_command_logs_only_problems_next_to_its_own_report(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "feed", "nobody@example.org", "--json")
+    assert code == 2 and "nobody@example.org" in err
+    log = structlog.get_logger("openrec.test")
+    log.debug("a_detail")
+    log.info("a_step")
+    log.warning("a_problem")
+    out, err = capsys.readouterr()
+    assert "a_problem" in err and "a_detail" not in out + err and "a_step" not in out + err

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import responses
 import respx
+import structlog
 import yt_dlp
 from hypothesis import given
 from hypothesis import strategies as st
@@ -393,3 +394,15 @@ def test_catalog_is_both_the_video_and_the_transcript_source(tmp_path):
     assert isinstance(videos, CatalogSource)
     assert isinstance(transcripts, CatalogSource)
     assert transcripts.fetch("vid00000001").segments[0].text == transcript[0]["text"]
+
+
+def test_ytdlp_messages_reach_the_log_without_the_users_query_and_retries_are_no_warnings():
+    source, made = ytdlp_source(search_result("sourdough levain hydration", []))
+    with structlog.testing.capture_logs() as logs:
+        source.search("sourdough levain hydration", 8)
+        logger = made[0].options["logger"]  # what yt-dlp writes to while it searches
+        logger.warning('[youtube:search] query "sourdough levain hydration": Unable to download. Retrying (1/3)...')
+        logger.debug("[youtube:search] Extracting URL: ytsearch8:sourdough levain hydration")
+    assert [entry["log_level"] for entry in logs] == ["info", "debug"]
+    assert all("sourdough" not in entry["message"] for entry in logs)
+    assert "Retrying (1/3)" in logs[0]["message"]

@@ -44,20 +44,28 @@ YoutubeDLFactory = Callable[[dict[str, Any]], YoutubeDL]
 
 
 class _YtDlpLog:
-    """Sends yt-dlp's console output to the structured log instead of stderr."""
+    """Sends yt-dlp's console output to the structured log instead of stderr, without the search query: yt-dlp
+    repeats it in its messages, and queries are made of the user's own words, which logs never carry."""
+
+    def __init__(self, hidden: str = "") -> None:
+        self._hidden = hidden.strip()
+
+    def _clean(self, message: str) -> str:
+        return message.replace(self._hidden, "…") if self._hidden else message
 
     def debug(self, message: str) -> None:
-        log.debug("ytdlp", message=message)
+        log.debug("ytdlp", message=self._clean(message))
 
     def info(self, message: str) -> None:
-        log.debug("ytdlp", message=message)
+        log.debug("ytdlp", message=self._clean(message))
 
     def warning(self, message: str) -> None:
-        log.warning("ytdlp_warning", message=message)
+        # Mostly retries ("Retrying (1/3)..."): what finally fails is raised and reported by the caller.
+        log.info("ytdlp_warning", message=self._clean(message))
 
     def error(self, message: str) -> None:
         # The same failure is raised as DownloadError and reported by the caller.
-        log.debug("ytdlp_error", message=message)
+        log.debug("ytdlp_error", message=self._clean(message))
 
 
 BOT_CHECK_MESSAGE = (
@@ -115,7 +123,7 @@ class YtDlpSource:
     def search(self, query: str, limit: int) -> list[Candidate]:
         if limit < 1 or not query.strip():
             return []
-        ydl = self._ydl_factory(self._options())
+        ydl = self._ydl_factory({**self._options(), "logger": _YtDlpLog(hidden=query)})
         try:
             info = ydl.extract_info(f"ytsearch{limit}:{query}", download=False)
         except (YoutubeDLError, OSError) as exc:
