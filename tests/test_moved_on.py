@@ -54,6 +54,15 @@ def test_a_talk_on_what_the_user_posted_long_ago_has_moved_on_one_on_what_they_p
     assert not both.moved_on(talk("the weather in lisbon was lovely all week"))  # close to neither
 
 
+def test_a_talk_named_after_what_the_user_posted_long_ago_has_moved_on_whatever_its_words() -> None:
+    both = PastAndPresent.of(posts())
+    shared = talk("the dough and the crumb, the levain and the loaf")  # the talk itself reads like the recent posts
+    assert not both.moved_on(shared)
+    assert both.moved_on(shared, title="Rook endgames for club players")  # two words of the old posts
+    assert not both.moved_on(shared, title="Rook and levain: a sourdough crumb study")  # more of the recent ones
+    assert not both.moved_on(shared, title="Rook takes the crumb")  # one word says nothing
+
+
 def test_without_posts_of_long_ago_or_without_dates_nothing_has_moved_on() -> None:
     assert not PastAndPresent.of(posts(then=False)).moved_on(CHESS)
     assert not PastAndPresent.of(posts(dated=False)).moved_on(CHESS)

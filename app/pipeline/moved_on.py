@@ -7,6 +7,8 @@ moved on from, however well it matches the words of a current interest (one shar
 as "key" or "track" is enough for that): the run leaves it out, so a refresh that has already
 shown the best of the current subjects does not fill up with the old ones. The comparison is
 lexical: the content terms of each post once, of the talk by how many caption segments say them.
+A talk whose title says more words of the old posts than of the recent ones is about the old
+subject too, however much of the field's vocabulary its talk shares with what they post now.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from app.schemas import Engagement, TranscriptData
 from app.text import terms
 
 MOVED_ON_REASON = "closer to what you posted over a year ago than to what you post now"
+MIN_TITLE_WORDS = 2  # a title's words of the old posts that can say it is about them
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,16 @@ class PastAndPresent:
             (past if newest is not None and newest - at > STALE_AFTER else present).update(set(terms(text)))
         return cls(past, present)
 
-    def moved_on(self, transcript: TranscriptData) -> bool:
-        """Whether the talk is closer to the posts of long ago than to the recent ones (never, without both)."""
+    def moved_on(self, transcript: TranscriptData, title: str = "") -> bool:
+        """Whether the talk is closer to the posts of long ago than to the recent ones (never, without both), or its
+        title says more words of those posts than of the recent ones, MIN_TITLE_WORDS at least: a talk that shares
+        the field's everyday vocabulary with what the person posts now ("training", "update", "layer") can still
+        be named, in its title, after what they left behind."""
         if not self.past or not self.present:
             return False
+        named = set(terms(title))
+        then, now = sum(1 for t in named if t in self.past), sum(1 for t in named if t in self.present)
+        if then >= MIN_TITLE_WORDS and then > now:
+            return True
         said = Counter(t for segment in transcript.segments for t in set(terms(segment.text)))
         return cosine(self.past, said) > cosine(self.present, said)

@@ -553,7 +553,8 @@ def clips(
         if candidate.video_id not in by_video or candidate.interest not in by_name:
             continue
         transcript = by_video[candidate.video_id]
-        if interest_key(candidate.interest) not in chosen_by_user and then_and_now.moved_on(transcript):
+        theirs = interest_key(candidate.interest) in chosen_by_user
+        if not theirs and then_and_now.moved_on(transcript, candidate.title):
             progress.skip(candidate.video_id, MOVED_ON_REASON)
         else:
             work.append((candidate, by_name[candidate.interest], transcript))
