@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -396,7 +398,16 @@ def test_catalog_is_both_the_video_and_the_transcript_source(tmp_path):
     assert transcripts.fetch("vid00000001").segments[0].text == transcript[0]["text"]
 
 
-def test_ytdlp_messages_reach_the_log_without_the_users_query_and_retries_are_no_warnings():
+@pytest.fixture
+def every_level() -> Iterator[None]:
+    """structlog passing every level, whatever an earlier test configured; restored afterwards."""
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    yield
+    structlog.configure(**saved)
+
+
+def test_ytdlp_messages_reach_the_log_without_the_users_query_and_retries_are_no_warnings(every_level):
     source, made = ytdlp_source(search_result("sourdough levain hydration", []))
     with structlog.testing.capture_logs() as logs:
         source.search("sourdough levain hydration", 8)
