@@ -43,13 +43,13 @@ def test_a_name_of_several_words_is_also_held_by_its_initials_with_at_most_one_w
     assert not initials_of("xrbm", ["boltzmann", "machin"])  # two words in front: anything could end so
     assert not initials_of("rbm", ["boltzmann"])  # one letter is no initialism
     assert not initials_of("ibm", ["boltzmann", "machin"])  # a name people write as a word
-    assert holds_terms("The one inequality behind stacking RBMs", ["boltzmann", "machin"])
+    assert holds_terms("Pretraining a deep network with RBMs", ["boltzmann", "machin"])
     assert not holds_terms("The one inequality behind stacking layers", ["boltzmann", "machin"])
 
 
 def test_the_plan_excludes_a_video_that_gives_the_topic_by_its_initials_only() -> None:
-    plan = parse_instructions("Please give Boltzmann machines a rest for a few weeks.")
-    assert plan.excludes("The one inequality behind stacking RBMs") == "Boltzmann machines"
+    plan = parse_instructions("No Boltzmann machines this month, please.")
+    assert plan.excludes("Pretraining a deep network with RBMs") == "Boltzmann machines"
     assert plan.excludes("Gibbs sampling, one variable at a time") is None
 
 

@@ -693,6 +693,8 @@ def test_a_long_question_cut_off_before_its_question_mark_is_still_a_question() 
         ("Give sourdough a rest for a few weeks, I've had my fill of it lately.", ("sourdough",), None, None),
         ("enough crypto for now", ("crypto",), None, None),
         ("less chess please", ("chess",), None, None),
+        ("No knitting this month, please.", ("knitting",), None, None),
+        ("no more golf today", ("golf",), None, None),
     ],
 )
 def test_parse_instructions(text: str, exclusions: tuple[str, ...], level: str | None, length: str | None) -> None:

@@ -38,9 +38,10 @@ _EXCLUSION = re.compile(
     )(?P<topic>[^,]+)""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Words that end a topic phrase: "golf for a while", "crypto anymore", "politics please".
+# Words that end a topic phrase: "golf for a while", "crypto anymore", "politics please", "chess this month".
 _TOPIC_TAIL = re.compile(
     rf"\s+(?:{_MEDIA}|for\s+(?:a\s+while|now|the\s+moment|some\s+time|a\s+bit|a\s+few\s+\w+)|lately|any\s*more|please|right\s+now|these\s+days|"
+    r"(?:this|next)\s+(?:week|weekend|month|year|season)|today|tonight|"
     r"at\s+the\s+moment|at\s+all|again|thanks?|thank\s+you|because\b.*|since\b.*|as\b.*|so\b.*|i'?m\b.*)$",
     re.IGNORECASE,
 )
