@@ -210,9 +210,8 @@ def initials_of(term: str, words: Sequence[str]) -> bool:
     word in front: a name is often the last words of a longer one ("RBM", restricted Boltzmann machine; "CNN",
     convolutional neural network), which a text may give by its initials alone."""
     letters = "".join(w[0] for w in words if w)
-    if len(letters) < 2 or not initialism(term):
-        return False
-    return term == letters or (len(term) == len(letters) + 1 and term.endswith(letters))
+    shaped = term == letters or (len(term) == len(letters) + 1 and term.endswith(letters))
+    return len(letters) >= 2 and shaped and initialism(term)  # the word-frequency lookup last: it runs per sentence
 
 
 def common(word: str) -> bool:

@@ -146,9 +146,10 @@ def screen_candidates(
         abbreviations={a: phrase for a, phrase in short.items() if len(a) >= MIN_ABBREVIATION},
         near={},
     )
-    turned_away = [c for c in candidates if max(screen.fits(documents[c.video_id])[1], default=0.0) < MIN_RELEVANCE]
+    fitted = {c.video_id: screen.fits(documents[c.video_id]) for c in candidates}
+    turned_away = [c for c in candidates if max(fitted[c.video_id][1], default=0.0) < MIN_RELEVANCE]
     screen = replace(screen, near=_near_in_meaning(turned_away, interests))
-    return [screen.decide(c, documents[c.video_id]) for c in candidates]
+    return [screen.decide(c, documents[c.video_id], *fitted[c.video_id]) for c in candidates]
 
 
 def _near_in_meaning(candidates: Sequence[Candidate], interests: Sequence[Interest]) -> dict[str, int]:
@@ -193,8 +194,8 @@ class _Screen:
         vector = tf_idf(tokens, self.idf)
         return vector, [cosine(vector, iv) for iv in self.interest_vectors]
 
-    def decide(self, candidate: Candidate, tokens: list[str]) -> ScreenDecision:
-        vector, fits = self.fits(tokens)
+    def decide(self, candidate: Candidate, tokens: list[str], vector: Vector, fits: list[float]) -> ScreenDecision:
+        """Keep or drop one video; `vector` and `fits` are its term vector and its fit to each interest (`fits`)."""
         names = [i.name for i in self.interests]
         best = max(range(len(fits)), key=lambda i: (fits[i], names[i] == candidate.interest)) if fits else -1
         interest = names[best] if best >= 0 else candidate.interest
@@ -217,16 +218,16 @@ class _Screen:
         quality = substance(candidate)
         if quality.is_entertainment:
             return drop("looks like entertainment or clickbait (" + ", ".join(quality.signals) + ")")
+        fit = fits[best] if best >= 0 else 0.0
         matched = f"matches your interest in {interest}"
         near = self.near.get(candidate.video_id)
-        if (best < 0 or fits[best] < MIN_RELEVANCE) and near is not None:
-            best = near  # kept as the least of the matches by words
-            fits[best] = MIN_RELEVANCE
+        if fit < MIN_RELEVANCE and near is not None:
+            best, fit = near, MIN_RELEVANCE  # kept as the least of the matches by words
             interest = names[best]
             matched = f"close in meaning to your interest in {interest}"
-        if best < 0 or fits[best] < MIN_RELEVANCE:
+        if best < 0 or fit < MIN_RELEVANCE:
             return drop("does not match any of your interests")
-        score = fits[best] * (0.5 + 0.5 * self.interests[best].weight) * quality.factor
+        score = fit * (0.5 + 0.5 * self.interests[best].weight) * quality.factor
         score *= level_factor(candidate, self.plan) * self._preference(tokens) * self._feedback(vector)
         reason = matched
         if quality.teaching:
