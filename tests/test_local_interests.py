@@ -440,3 +440,18 @@ def test_posts_about_one_subject_in_different_words_are_grouped_by_meaning() -> 
     together = [i for i in found if len(set(i.evidence_tweet_ids) & {"0", "1", "2", "3"}) >= 3]
     assert together, found
     assert set(together[0].evidence_tweet_ids) <= {"0", "1", "2", "3"}, together[0]
+
+
+def test_a_handful_of_posts_on_two_subjects_gives_both_even_in_different_words() -> None:
+    """Someone trying the product with a few posts: two on baking that share no word, two on exoplanets that do,
+    and life noise. Each pair that is each other's nearest in meaning is a subject; the noise is none."""
+    texts = [
+        "Finally got an open crumb after dropping the hydration to 72%. A longer bulk ferment did it, not more water.",
+        "why does my starter rise and fall so fast in summer? it peaks in 3 hours now and tastes flat",
+        "Watched the transit of a planet across its star in backyard photometry data. A dip of 1%!",
+        "how do they even know the mass of a planet they've never seen? something with the star wobbling?",
+        "Pizza tonight, no thoughts.",
+        "the bus was late again and then two came at once",
+    ]
+    found = interests_from(texts)
+    assert sorted(sorted(i.evidence_tweet_ids) for i in found) == [["0", "1"], ["2", "3"]], found

@@ -151,7 +151,7 @@ def infer_interests(
     newest = max((d.item.created_at for d in docs if d.item.created_at is not None), default=None)
     subjects: list[_Subject] = []
     for current in (True, False):
-        corpus = _corpus([d for d in docs if _is_recent(d.item, newest) == current])
+        corpus = _corpus([d for d in docs if _is_recent(d.item, newest) == current], few=len(docs) < SMALL_CORPUS)
         if corpus is None:
             continue
         found = _without_excluded(corpus, _group(corpus, current), plan)
@@ -202,8 +202,9 @@ def _is_recent(item: Engagement, newest: datetime | None) -> bool:
     return item.created_at is None or newest is None or newest - item.created_at <= STALE_AFTER
 
 
-def _corpus(docs: list[_Doc]) -> _Corpus | None:
-    """Links between posts over the features at least two of them share; None when fewer than two posts link."""
+def _corpus(docs: list[_Doc], *, few: bool) -> _Corpus | None:
+    """Links between posts over the features at least two of them share; None when fewer than two posts link.
+    `few`: the person has only a handful of posts in all (see `_near_in_meaning`)."""
     if len(docs) < MIN_POSTS:
         return None
     meaning = embed_collection([" ".join(w for _, w in term_forms(d.item.text)) for d in docs], remove_common=False)
@@ -212,7 +213,7 @@ def _corpus(docs: list[_Doc]) -> _Corpus | None:
     habits = _habits(docs, similarity)
     df = Counter(f for d in docs for f in d.features)
     vocab = {f: i for i, f in enumerate(sorted(f for f, n in df.items() if n >= 2))}
-    near_all = _near_in_meaning(docs)
+    near_all = _near_in_meaning(docs, few=few)
     keep = [row for row, d in enumerate(docs) if any(f in vocab for f in d.features) or near_all[row].any()]
     docs = [docs[r] for r in keep]
     near = near_all[np.ix_(keep, keep)]
@@ -241,12 +242,16 @@ def _corpus(docs: list[_Doc]) -> _Corpus | None:
     )
 
 
-def _near_in_meaning(docs: list[_Doc]) -> np.ndarray:
+def _near_in_meaning(docs: list[_Doc], *, few: bool) -> np.ndarray:
     """Pairs of posts about the same subject in other words ("Saturn's rings glitter in the probe's new photos",
     "which cheap telescope shows the cloud bands of Jupiter?"): True where they are near in meaning.
 
     Nearness is the soft cosine of their words (`soft_match`). A pair is near when that stands out among all
-    the person's pairs: NEAR_SPREAD standard deviations above the mean, and NEAR_FLOOR at least.
+    the person's pairs: NEAR_SPREAD standard deviations above the mean, and NEAR_FLOOR at least. For a person
+    with fewer than SMALL_CORPUS posts in all (someone trying the product with a handful), that cut lets a
+    pair or two through at most, however many subjects the posts hold; there two posts are also near when
+    each is the other's nearest, at NEAR_FLOOR or more ("an open crumb after dropping the hydration" and "my
+    starter peaks in 3 hours in summer").
     """
     words = [content_words(d.item.text) for d in docs]
     n = len(docs)
@@ -260,7 +265,13 @@ def _near_in_meaning(docs: list[_Doc]) -> np.ndarray:
         return np.zeros((n, n), dtype=bool)
     values = soft[mask]
     cut = max(NEAR_FLOOR, float(values.mean() + NEAR_SPREAD * values.std()))
-    return (soft >= cut) & mask
+    near = (soft >= cut) & mask
+    if few:
+        nearest = np.where(mask, soft, -1.0).argmax(axis=1)
+        for i, j in enumerate(nearest):
+            if nearest[j] == i and mask[i, j] and soft[i, j] >= NEAR_FLOOR:
+                near[i, j] = True
+    return near
 
 
 def _habits(docs: list[_Doc], similarity: np.ndarray) -> set[str]:
