@@ -161,7 +161,7 @@ def run_stages(
     found, kept = stages.name_interests(engines, found, kept, candidates, prefs, progress, topics=topics)
     found, kept = stages.set_aside_voted_down(found, kept, prefs, progress)
     texts = stages.transcripts(kept, source, MemoryTranscripts(), progress, workers=engines.workers)
-    chosen = stages.clips(engines, kept, texts, found, items, prefs, progress)
+    chosen = stages.clips(engines, kept, texts, found, items, prefs, progress, topics=topics)
     feed = stages.rank(
         engines, chosen, kept, found, items, prefs, progress, user_tweet_ids=user_ids, feed_size=FEED_SIZE
     )

@@ -1,10 +1,12 @@
-"""A talk closer to what the user posted long ago than to what they post now is left out of the feed."""
+"""Talks the clip stage leaves out: closer to what the user posted long ago than to what they post now, or about a
+subject they asked to see no more of, in all but name."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from app.pipeline import stages
+from app.pipeline.exclusions import excluded_topics
 from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
 from app.pipeline.stages import Engines
 from app.schemas import Engagement, InterestControls, Preferences, Segment, TranscriptData
@@ -94,3 +96,34 @@ def test_on_real_captions_no_feed_shows_a_subject_its_persona_left_behind() -> N
     for persona, wanted in spec["personas"].items():
         topics = {spec["videos"].get(item.video_id, {}).get("topic") for item in run_persona(persona, REAL_SET).feed}
         assert not topics & set(wanted["stale_topics"]), persona
+
+
+def test_the_clip_stage_leaves_out_a_talk_about_an_excluded_subject_that_never_names_it() -> None:
+    """ "No more astronomy": a talk on moons and orbits stands out among the run's talks on other things."""
+    sky = talk("jupiter has dozens of moons and the largest ones orbit in resonance", "the moon and planets orbit")
+    others = [
+        talk("the levain is ready when it has doubled", "a tight crumb means the dough was underproofed"),
+        talk("glue the tenon and clamp it square", "plane the board along the grain"),
+        talk("the striker pressed high and won the ball back", "a late goal settled the match"),
+        talk("prune the roses in late winter", "compost feeds the soil through the summer"),
+        talk("the sonata opens in a minor key", "the pianist slowed the final bars"),
+        talk("interest rates rose and mortgages got dearer", "inflation eased over the year"),
+        talk("the marathon pace felt easy until the last miles", "stretch the calves after a long run"),
+    ]
+    names = ["sky", "bread", "joinery", "football", "garden", "piano", "money", "running"]
+    cands = [fake_video(n, n).candidate.model_copy(update={"interest": "Everything"}) for n in names]
+    texts = [t.model_copy(update={"video_id": n}) for t, n in zip([sky, *others], names, strict=True)]
+    prefs = Preferences(instructions="No more astronomy, please.")
+    progress = Recorder()
+    stages.clips(
+        Engines(ScriptedLLM()),
+        cands,
+        texts,
+        [interest("Everything")],
+        posts(),
+        prefs,
+        progress,
+        topics=excluded_topics(prefs),
+    )
+    assert "astronomy" in progress.reason_for("sky") and "no more of" in progress.reason_for("sky")
+    assert all("astronomy" not in progress.reason_for(n) for n in names[1:])

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from functools import cache
 
+import pytest
+
+from app.pipeline.exclusions import excluded_topics, talks_about
 from app.pipeline.quotes import ELLIPSIS
-from app.schemas import Clip
-from app.sources.catalog import CatalogSource
+from app.schemas import Clip, Preferences
+from app.sources.catalog import CatalogSource, load_catalog
+from app.text import terms
 from app.validation import validate_clip
-from tests.eval_harness import REAL_SET, EvalRun, labels, run_persona
+from tests.eval_harness import REAL_SET, WIDE_SET, EvalRun, labels, run_persona
 
 
 @cache
@@ -42,3 +46,22 @@ def test_explanations_on_real_captions_quote_the_clip_and_differ_in_their_openin
         assert "more post" not in item.explanation
         openings.add(item.explanation.split()[0])
     assert len(openings) >= min(3, len(run.feed))
+
+
+@pytest.mark.parametrize(
+    ("instruction", "subject"),
+    [("I've had enough psychology.", "psychology"), ("No more astronomy for a while.", "astronomy")],
+)
+def test_no_more_of_a_subject_finds_the_talks_about_it_that_never_name_it(instruction: str, subject: str) -> None:
+    """Among talks on several school subjects, the ones about the excluded subject stand out in meaning, whatever
+    their titles say; no talk on another subject does, and nothing stands out
+    for a subject none of them is about."""
+    source = CatalogSource.from_path(WIDE_SET / "catalog.json")
+    videos = labels(WIDE_SET)["videos"]
+    talks = [(v.candidate, source.fetch(v.candidate.video_id)) for v in load_catalog(WIDE_SET / "catalog.json")]
+    found = talks_about(talks, excluded_topics(Preferences(instructions=instruction)))
+    on_subject = {c.video_id for c, _ in talks if videos[c.video_id]["topic"] == subject}
+    unnamed = {c.video_id for c, _ in talks if c.video_id in on_subject and subject not in terms(c.title)}
+    assert len(unnamed) >= 4 and len(found.keys() & unnamed) >= len(unnamed) - 1, found
+    assert all(v in on_subject or videos[v]["kind"] == "entertainment" for v in found), found
+    assert talks_about(talks, excluded_topics(Preferences(instructions="No more knitting."))) == {}

@@ -329,7 +329,14 @@ class _Execution:
                 )
             case "clip":
                 return stages.clips(
-                    engines, out.screen, out.transcripts, out.interests, out.engagement, prefs, progress
+                    engines,
+                    out.screen,
+                    out.transcripts,
+                    out.interests,
+                    out.engagement,
+                    prefs,
+                    progress,
+                    topics=self.topics,
                 )
             case "rank":
                 return stages.rank(

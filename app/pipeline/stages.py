@@ -32,7 +32,7 @@ from app.llm.local import LocalEngine
 from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
-from app.pipeline.exclusions import ExcludedTopic, video_excluded
+from app.pipeline.exclusions import ExcludedTopic, talks_about, video_excluded
 from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
 from app.pipeline.quotes import with_whole_quote
 from app.pipeline.steering import DescribesInterests, interest_key, renamed_interest, set_aside, steer_interests
@@ -541,20 +541,28 @@ def clips(
     items: Sequence[Engagement],
     prefs: Preferences,
     progress: Progress,
+    *,
+    topics: Sequence[ExcludedTopic] = (),
 ) -> list[Clip]:
-    """The best valid clip of each video that has a transcript (videos without one are skipped), and none of a talk
-    about what the user posted long ago rather than now (`moved_on`), unless its interest is one they chose."""
+    """The best valid clip of each video that has a transcript (videos without one are skipped): none of a talk about
+    an excluded topic in all but name (`talks_about`), nor, unless its interest is one they chose, of a talk about
+    what the user posted long ago rather than now (`moved_on`)."""
     by_name = {i.name: i for i in found}
     by_video = {t.video_id: t for t in texts}
     chosen_by_user = _chosen_by_user(prefs)
     then_and_now = PastAndPresent.of(items)
+    usable = [c for c in kept if c.video_id in by_video and c.interest in by_name]
+    excluded = talks_about([(c, by_video[c.video_id]) for c in usable], topics)
     work = []
-    for candidate in kept:
-        if candidate.video_id not in by_video or candidate.interest not in by_name:
-            continue
+    for candidate in usable:
         transcript = by_video[candidate.video_id]
         theirs = interest_key(candidate.interest) in chosen_by_user
-        if not theirs and then_and_now.moved_on(transcript, candidate.title):
+        if candidate.video_id in excluded:
+            progress.skip(
+                candidate.video_id,
+                f"about “{excluded[candidate.video_id]}” in all but name, which you asked to see no more of",
+            )
+        elif not theirs and then_and_now.moved_on(transcript, candidate.title):
             progress.skip(candidate.video_id, MOVED_ON_REASON)
         else:
             work.append((candidate, by_name[candidate.interest], transcript))
