@@ -112,7 +112,7 @@ def talks_about(talks: Sequence[tuple[Candidate, TranscriptData]], topics: Seque
     title_vectors = embed([f"{c.title}. {c.description}" for c, _ in talks])
     found: dict[str, str] = {}
     for topic, meaning in zip(topics, embed([t.phrase for t in topics]), strict=True):
-        nearness = (_standard(talk_vectors @ meaning) + _standard(title_vectors @ meaning)) / 2
+        nearness = (_robust_z(talk_vectors @ meaning) + _robust_z(title_vectors @ meaning)) / 2
         for (candidate, _), value in zip(talks, nearness, strict=True):
             if value >= ABOUT_SPREAD:
                 found.setdefault(candidate.video_id, topic.phrase)
@@ -129,7 +129,7 @@ def _talk_vector(transcript: TranscriptData) -> np.ndarray:
     return mean / norm if norm else mean
 
 
-def _standard(values: np.ndarray) -> np.ndarray:
+def _robust_z(values: np.ndarray) -> np.ndarray:
     """How far each value is from the median, in robust standard deviations (1.4826 median absolute deviations)."""
     centre = float(np.median(values))
     spread = 1.4826 * float(np.median(np.abs(values - centre)))
