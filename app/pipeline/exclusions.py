@@ -8,7 +8,7 @@ titled "Natural language processing, the basics". An interest is also named when
 own words all but say the exclusion ("wood movement" and "chisel" for "no more
 woodworking": `_covers`). A video matches by its words, and its talk also by meaning:
 one that stands out among the run's talks as near the exclusion is about it though it
-never names it ("no more astronomy" and a talk on the moons of Jupiter: `talks_about`).
+never names it ("no more woodworking" and a talk on cutting dovetails: `talks_about`).
 
 Topics are built from the instructions and the interests the user last saw, both
 fixed when the run starts, so a resumed run removes exactly what the first attempt did.
