@@ -236,19 +236,26 @@ def cmd_feed(args: argparse.Namespace) -> int:
 def cmd_instructions(args: argparse.Namespace) -> int:
     """Set custom instructions; with the local engine, say which of them it will apply."""
     from app.llm.local import parse_instructions
-    from app.services.preferences import InstructionsTooLong, instructions_set
+    from app.services.instruction_history import instructions_update
+    from app.services.preferences import InstructionsTooLong
 
+    text = args.text.strip()
     with session_scope() as session:
         user = _user(session, args.email)
         try:
-            row = instructions_set(session, user=user, text=args.text)
+            withdrawal = instructions_update(session, user=user, text=text)
         except InstructionsTooLong as exc:
             raise CommandError(str(exc)) from exc
-        text = row.text
-    if not text:
+    if withdrawal is None:
+        print(f"custom instructions of {args.email} unchanged: these are already in force")
+    elif not text:
         print(f"custom instructions of {args.email} cleared")
+    else:
+        print(f"custom instructions of {args.email} saved; the next run applies them")
+    if withdrawal is not None and (said := withdrawal.said()):
+        print(f"  {said}")
+    if not text:
         return 0
-    print(f"custom instructions of {args.email} saved; the next run applies them")
     if not get_settings().llm_configured:
         plan = parse_instructions(text)
         for applied in plan.applied:

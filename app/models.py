@@ -365,6 +365,9 @@ class Recommendation(Base):
     score: Mapped[float] = mapped_column(Float)
     position: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The exclusion in the user's instructions that took this clip out of the feed ("no more woodworking" saved
+    # after it was shown), or None; cleared when no exclusion in force is about it any more.
+    withdrawn_by: Mapped[str | None] = mapped_column(Text)
 
     video: Mapped[Video] = relationship(lazy="joined", innerjoin=True)
 

@@ -115,6 +115,27 @@ def test_run_feed_instructions_and_runs_on_the_sample_data(catalog: Path, capsys
     assert any("Instructions applied" in entry["message"] for entry in run["log"])
 
 
+def test_an_exclusion_saved_after_a_run_takes_its_clips_out_of_the_feed(
+    catalog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    email = new_user(capsys, SAMPLE_ARCHIVE)
+    assert cli(capsys, "run", email)[0] == 0
+    feed = json.loads(cli(capsys, "feed", email, "--json")[1])
+    interest = feed[0]["interest"]
+    on_it = [item for item in feed if item["interest"] == interest]
+
+    code, out, _ = cli(capsys, "instructions", email, f"no more {interest}")
+    assert code == 0
+    assert f"{len(on_it)} clip" in out and "about what you excluded" in out, out
+    left = json.loads(cli(capsys, "feed", email, "--json")[1])
+    assert left and all(item["interest"] != interest for item in left)
+    assert len(left) <= len(feed) - len(on_it)
+
+    code, out, _ = cli(capsys, "instructions", email, "")
+    assert code == 0 and "cleared" in out and "back in your feed" in out, out
+    assert json.loads(cli(capsys, "feed", email, "--json")[1]) == feed
+
+
 def test_a_run_that_fails_exits_non_zero_with_its_reason(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
     email = new_user(capsys)
     code, out, _ = cli(capsys, "run", email)

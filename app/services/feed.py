@@ -233,7 +233,12 @@ _ENTRIES = (
     .join(Video, Video.id == Recommendation.video_id)
     .join(PipelineRun, and_(PipelineRun.id == Recommendation.run_id, PipelineRun.status == "succeeded"))
     .outerjoin(Feedback, and_(Feedback.recommendation_id == Recommendation.id, Feedback.user_id == _USER))
-    .where(Recommendation.user_id == _USER, ~_HIDDEN, or_(~_VOTED_DOWN, Recommendation.run_id >= _NEWEST_RUN))
+    .where(
+        Recommendation.user_id == _USER,
+        Recommendation.withdrawn_by.is_(None),
+        ~_HIDDEN,
+        or_(~_VOTED_DOWN, Recommendation.run_id >= _NEWEST_RUN),
+    )
 )
 _FEED_ORDER = (Recommendation.run_id.desc(), Recommendation.position.asc())
 FIRST_PAGE = _ENTRIES.order_by(*_FEED_ORDER).limit(_LIMIT)
@@ -300,7 +305,7 @@ def feed_page(session: Session, *, user: User, cursor: str | None = None, limit:
 
 
 def feed_entry(session: Session, *, user: User, recommendation_id: int) -> FeedEntry | None:
-    """One clip of the user's feed (None for another user's, or one whose channel is hidden)."""
+    """One clip of the user's feed (None for another user's, one whose channel is hidden, one an exclusion took out)."""
     params = {"user_id": user.id, "recommendation_id": recommendation_id}
     rows = session.connection().execute(ONE_ENTRY, params).all()
     entries = _entries(session, user=user, rows=rows)

@@ -1,4 +1,4 @@
-"""Earlier custom instructions, for the settings page's history and "restore"."""
+"""Changing the custom instructions, and the earlier ones, for the settings page's history and "restore"."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.models import CustomInstruction, User
 from app.services.preferences import instructions_get, instructions_set
+from app.services.withdrawals import Withdrawal, withdraw_excluded
 
 
 def instructions_history(session: Session, *, user: User, limit: int = 20) -> list[CustomInstruction]:
@@ -28,12 +29,13 @@ def instruction_get(session: Session, *, user: User, instruction_id: int) -> Cus
     )
 
 
-def instructions_update(session: Session, *, user: User, text: str) -> bool:
-    """Put `text` in force unless it already is (no duplicate history lines); True when it changed.
+def instructions_update(session: Session, *, user: User, text: str) -> Withdrawal | None:
+    """Put `text` in force unless it already is (no duplicate history lines; None), and apply its exclusions to
+    the clips already in the feed: what they took out of it and put back.
 
     Raises preferences.InstructionsTooLong.
     """
     if text.strip() == instructions_get(session, user=user):
-        return False
+        return None
     instructions_set(session, user=user, text=text)
-    return True
+    return withdraw_excluded(session, user=user)

@@ -58,7 +58,9 @@ def feed_items(session: Session, *, user: User) -> list[FeedItem]:
         return []
     rows = session.scalars(
         select(Recommendation)
-        .where(Recommendation.run_id == run.id, Recommendation.user_id == user.id)
+        .where(
+            Recommendation.run_id == run.id, Recommendation.user_id == user.id, Recommendation.withdrawn_by.is_(None)
+        )
         .order_by(Recommendation.position)
     )
     return [

@@ -77,13 +77,20 @@ def why_not(session: Session, *, user: User, pasted: str) -> WhyNot:
 
 
 def _decided(session: Session, *, user: User, run: PipelineRun, video_id: str) -> tuple[str, str]:
-    position = session.scalar(
-        select(Recommendation.position).where(Recommendation.run_id == run.id, Recommendation.video_id == video_id)
-    )
-    if position is not None:
+    found = session.execute(
+        select(Recommendation.position, Recommendation.withdrawn_by).where(
+            Recommendation.run_id == run.id, Recommendation.video_id == video_id
+        )
+    ).first()
+    if found is not None:
+        position, withdrawn_by = found
         hidden = _hidden_channel(session, user=user, video_id=video_id)
         if hidden:
             return "feed", f"The run put it in your feed, but you hid the channel “{hidden}” since, so it is not shown."
+        if withdrawn_by:
+            return "feed", (
+                f"The run put it in your feed, but you asked for no more “{withdrawn_by}” since, so it is not shown."
+            )
         return "feed", f"It is in your feed: clip {position + 1} of the latest run."
     skipped = [e for e in run.log or [] if e.get("kind") == "skipped" and e.get("item") == video_id]
     if skipped:

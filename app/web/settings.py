@@ -28,6 +28,7 @@ from app.services.feedback import channel_unhide, hidden_channels_list
 from app.services.instruction_history import instruction_get, instructions_history, instructions_update
 from app.services.preferences import MAX_INSTRUCTIONS_CHARS, InstructionsTooLong
 from app.services.users import api_token_create, api_token_list, api_token_revoke, normalize_email
+from app.services.withdrawals import Withdrawal
 from app.web.auth import MAX_PASSWORD, MIN_PASSWORD
 from app.web.templating import render
 
@@ -43,6 +44,7 @@ INSTRUCTION_EXAMPLES = (
 )
 SCHEDULE_CHOICES = (("off", "Off (only when I start a run)"), ("daily", "Every day"), ("weekly", "Every week"))
 HISTORY_SHOWN = 20
+MAX_SHOWN_COUNT = 10_000  # counts of clips in a confirmation come from the URL: never shown beyond this
 DONE_MESSAGES = {
     "instructions": "Instructions saved. The next run follows them.",
     "unchanged": "These instructions were already in force; nothing changed.",
@@ -69,6 +71,7 @@ def _page(
     user: User,
     *,
     done: str | None = None,
+    done_message: str | None = None,
     error: tuple[str, str] | None = None,
     status_code: int = 200,
     **extra: Any,
@@ -84,7 +87,7 @@ def _page(
         "tokens": api_token_list(session, user=user),
         "min_password": MIN_PASSWORD,
         "done": DONE_SECTIONS.get(done or ""),
-        "done_message": DONE_MESSAGES.get(done or ""),
+        "done_message": done_message or DONE_MESSAGES.get(done or ""),
         "error_section": error[0] if error else None,
         "error": error[1] if error else None,
         **extra,
@@ -94,8 +97,11 @@ def _page(
     return response
 
 
-def _back(done: str) -> RedirectResponse:
-    return RedirectResponse(f"/settings?done={done}#{DONE_SECTIONS[done]}", status_code=303)
+def _back(done: str, withdrawal: Withdrawal | None = None) -> RedirectResponse:
+    counts = ""
+    if withdrawal is not None and (withdrawal.taken_out or withdrawal.put_back):
+        counts = f"&out={withdrawal.taken_out}&back={withdrawal.put_back}"
+    return RedirectResponse(f"/settings?done={done}{counts}#{DONE_SECTIONS[done]}", status_code=303)
 
 
 def _session_token(request: Request) -> str | None:
@@ -104,14 +110,20 @@ def _session_token(request: Request) -> str | None:
 
 
 @router.get("/settings")
-def settings_page(request: Request, user: CurrentUser, session: SessionDep, done: str | None = None) -> Response:
-    return _page(request, session, user, done=done)
+def settings_page(
+    request: Request, user: CurrentUser, session: SessionDep, done: str | None = None, out: int = 0, back: int = 0
+) -> Response:
+    message = DONE_MESSAGES.get(done or "")
+    if message and DONE_SECTIONS.get(done or "") == "instructions" and (out > 0 or back > 0):
+        shown = Withdrawal(taken_out=min(max(out, 0), MAX_SHOWN_COUNT), put_back=min(max(back, 0), MAX_SHOWN_COUNT))
+        message = f"{message} {shown.said()}"
+    return _page(request, session, user, done=done, done_message=message)
 
 
 @router.post("/settings/instructions")
 def instructions_save(request: Request, user: CurrentUser, session: SessionDep, text: FormStr = "") -> Response:
     try:
-        changed = instructions_update(session, user=user, text=text)
+        withdrawal = instructions_update(session, user=user, text=text)
     except InstructionsTooLong:
         error = (
             "instructions",
@@ -119,7 +131,7 @@ def instructions_save(request: Request, user: CurrentUser, session: SessionDep, 
         )
         return _page(request, session, user, error=error, status_code=400, instructions_text=text)
     session.commit()
-    return _back("instructions" if changed else "unchanged")
+    return _back("instructions", withdrawal) if withdrawal else _back("unchanged")
 
 
 @router.post("/settings/instructions/{instruction_id}/restore")
@@ -127,9 +139,9 @@ def instructions_restore(instruction_id: RowId, user: CurrentUser, session: Sess
     earlier = instruction_get(session, user=user, instruction_id=instruction_id)
     if earlier is None:
         raise HTTPException(status_code=404, detail="No such instructions.")
-    instructions_update(session, user=user, text=earlier.text)
+    withdrawal = instructions_update(session, user=user, text=earlier.text)
     session.commit()
-    return _back("restored")
+    return _back("restored", withdrawal)
 
 
 @router.post("/settings/schedule")
