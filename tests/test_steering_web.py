@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.db import session_scope
 from app.models import Feedback, Interest, InterestChoice, PipelineRun, Recommendation, RunStageResult, User, Video
+from app.pipeline.moved_on import MOVED_ON_REASON
 from app.pipeline.shortfall import SHORTFALL_ITEM, shortfall
 from app.services.users import user_by_email
 from app.services.why_not import NotAVideoId, video_id_of
@@ -308,6 +309,25 @@ def test_why_not_explains_a_clip_that_scored_below_the_feed(me) -> None:
 
 
 # -- the end of the feed --------------------------------------------------------------------------
+
+
+def test_the_shortfall_tells_talks_left_out_as_asked_from_talks_without_a_close_passage() -> None:
+    def skipped(stage: str, message: str) -> dict[str, str]:
+        return {"kind": "skipped", "stage": stage, "item": "v", "message": message}
+
+    log = [
+        skipped("clip", "about “astronomy” in all but name, which you asked to see no more of"),
+        skipped("clip", "about “astronomy” in all but name, which you asked to see no more of"),
+        skipped("clip", MOVED_ON_REASON),
+        skipped("clip", "no passage matches the interest well enough"),
+        skipped("screen", MOVED_ON_REASON),  # another stage's skip is not the clip stage's
+    ]
+    outs = {"search": 40, "screen": 12, "transcripts": 8, "clip": 4}
+    assert shortfall(4, 10, outs, log) == (
+        "4 of 10 clips met the bar this time: the search found 40 new videos, 12 passed screening, "
+        "8 had a usable transcript, 2 of those were about what you asked to see no more of, 1 was closer to what "
+        "you posted long ago than to what you post now and 4 of the rest had a passage close enough to your posts."
+    )
 
 
 def test_the_end_of_the_feed_says_why_the_latest_run_came_up_short(me) -> None:

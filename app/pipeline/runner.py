@@ -413,9 +413,10 @@ class _Execution:
         size, wanted = len(self.outputs.rank), self.prefs.feed_size
         if 0 < size < wanted:
             outs = {stage: len(self.outputs.get(stage)) for stage in ("search", "screen", "transcripts", "clip")}
-            notes.append(
-                {"kind": "note", "stage": "rank", "item": SHORTFALL_ITEM, "message": shortfall(size, wanted, outs)}
-            )
+            with self.sessions.begin() as session:
+                log = list(self._run(session).log or [])
+            message = shortfall(size, wanted, outs, log)
+            notes.append({"kind": "note", "stage": "rank", "item": SHORTFALL_ITEM, "message": message})
         return notes
 
     def _run(self, session: Session) -> PipelineRun:

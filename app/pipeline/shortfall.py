@@ -2,27 +2,56 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.pipeline.moved_on import MOVED_ON_REASON
+
 SHORTFALL_ITEM = "feed size"  # the `item` of the run-log note that says why the feed is short
+# How the clip stage ends the reason it logs for a talk about an exclusion that never names it.
+EXCLUDED_IN_ALL_BUT_NAME = "in all but name, which you asked to see no more of"
+EXCLUDED, MOVED_ON = "excluded", "moved on"
 
 
-def shortfall(size: int, wanted: int, outs: Mapping[str, int]) -> str:
-    """“7 of 20 clips met the bar this time: …” with where the candidates fell away; empty when the feed is full."""
+def shortfall(size: int, wanted: int, outs: Mapping[str, int], log: Sequence[Mapping[str, Any]] = ()) -> str:
+    """“7 of 20 clips met the bar this time: …” with where the candidates fell away; empty when the feed is full.
+
+    Talks the clip stage left out before looking for a passage (about an exclusion in all but name, or about
+    what the person posted long ago: read from the run's `log`) are said apart from those with no close passage.
+    """
     if size >= wanted:
         return ""
+    left_out = Counter(_left_out(e) for e in log if e.get("kind") == "skipped" and e.get("stage") == "clip")
     steps = [
         ("search", "the search found {n} new video{s}"),
         ("screen", "{n} passed screening"),
         ("transcripts", "{n} had a usable transcript"),
-        ("clip", "{n} had a passage close enough to your posts"),
+        (EXCLUDED, "{n} of those {was} about what you asked to see no more of"),
+        (MOVED_ON, "{n} {was} closer to what you posted long ago than to what you post now"),
+        ("clip", "{n} {rest}had a passage close enough to your posts"),
     ]
-    said = [text.format(n=outs[stage], s="" if outs[stage] == 1 else "s") for stage, text in steps if stage in outs]
+    counts = {**outs, **{k: v for k, v in left_out.items() if k and v}}
+    rest = "of the rest " if any(counts.get(k) for k in (EXCLUDED, MOVED_ON)) else ""
+    said = [
+        text.format(
+            n=counts[stage], s="" if counts[stage] == 1 else "s", was="was" if counts[stage] == 1 else "were", rest=rest
+        )
+        for stage, text in steps
+        if stage in counts
+    ]
     if not said:
         return f"{size} of {wanted} clips met the bar this time."
     listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
     return f"{size} of {wanted} clips met the bar this time: {listed}."
+
+
+def _left_out(entry: Mapping[str, Any]) -> str:
+    """EXCLUDED or MOVED_ON for a clip-stage skip that set a talk aside before its passages were read, else ""."""
+    message = str(entry.get("message", ""))
+    if message == MOVED_ON_REASON:
+        return MOVED_ON
+    return EXCLUDED if message.endswith(EXCLUDED_IN_ALL_BUT_NAME) else ""
 
 
 def logged_shortfall(log: Sequence[Mapping[str, Any]]) -> str:

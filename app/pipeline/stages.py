@@ -35,6 +35,7 @@ from app.pipeline.engagement import EngagementInput, build_engagement
 from app.pipeline.exclusions import ExcludedTopic, talks_about, video_excluded
 from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
 from app.pipeline.quotes import with_whole_quote
+from app.pipeline.shortfall import EXCLUDED_IN_ALL_BUT_NAME
 from app.pipeline.steering import DescribesInterests, interest_key, renamed_interest, set_aside, steer_interests
 from app.schemas import (
     Candidate,
@@ -560,7 +561,7 @@ def clips(
         if candidate.video_id in excluded:
             progress.skip(
                 candidate.video_id,
-                f"about “{excluded[candidate.video_id]}” in all but name, which you asked to see no more of",
+                f"about “{excluded[candidate.video_id]}” {EXCLUDED_IN_ALL_BUT_NAME}",
             )
         elif not theirs and then_and_now.moved_on(transcript, candidate.title):
             progress.skip(candidate.video_id, MOVED_ON_REASON)
