@@ -63,6 +63,33 @@ def test_too_few_or_too_varied_titles_leave_the_name_as_it_was() -> None:
     assert topic_names([DICTIONARY], KEPT[:1], FOUND) == {}
 
 
+CRYPTIC = [  # titles that share no phrase; what they are about is in their words and descriptions
+    Candidate(
+        video_id="m1",
+        title="Why two wires pull on each other",
+        description="Currents, magnetic fields and the force between parallel conductors.",
+        channel="Open Lectures",
+        interest="Arrived",
+    ),
+    Candidate(
+        video_id="m2",
+        title="What does a compass needle feel?",
+        description="The magnetic field of the Earth, of a bar magnet and of a coil.",
+        channel="Open Lectures",
+        interest="Arrived",
+    ),
+]
+
+
+def test_without_a_shared_phrase_a_stray_word_gives_way_to_the_posts_word_nearest_the_videos() -> None:
+    stray = interest("Arrived", "finally", "weekend", "magnet", "qe")
+    assert topic_names([stray], CRYPTIC, CRYPTIC) == {"Arrived": "Magnet"}
+    # ... never to another interest's name, nor to a name of several words the person wrote
+    assert topic_names([stray, interest("Magnet")], CRYPTIC, CRYPTIC) == {}
+    written = interest("Lab bench notes", "finally", "weekend", "magnet")
+    assert topic_names([written], [c.model_copy(update={"interest": written.name}) for c in CRYPTIC], CRYPTIC) == {}
+
+
 def test_everyday_words_series_words_and_the_channel_never_name_an_interest() -> None:
     kept = [
         video("e1", "Learning Python, part 1 | Code Club", "Seafloor", channel="Code Club"),

@@ -13,8 +13,14 @@ from the posts: any phrase two of its titles share names it better.
 
 A title phrase is a run of one to four words between punctuation marks, starting and
 ending with a content word; words that describe the video rather than its subject
-("lecture", "part", "explained") and the channel's own name never make one. An interest
-keeps its own name when no phrase is shared by enough of its videos.
+("lecture", "part", "explained") and the channel's own name never make one.
+
+When no phrase is shared by enough of its videos (cryptic titles: "But why is Uranus lying
+on its side?"), an interest named after one everyday word of the posts ("Arrived",
+"Word") takes the word among its own keywords, the person's words, that is nearest in
+meaning to its videos' titles and descriptions ("Bias" for posts on a test that kept
+reading the same, over videos on prejudice and IQ tests): the word of theirs that says what
+the videos they would want are about. Otherwise it keeps its own name.
 """
 
 from __future__ import annotations
@@ -28,13 +34,14 @@ import numpy as np
 
 from app.llm.local.embeddings import embed
 from app.schemas import Candidate, Interest
-from app.text import everyday, plain_name, terms, word_runs, word_set
+from app.text import everyday, initialism, plain_name, terms, word_runs, word_set
 
 MAX_WORDS = 4
 MIN_TITLES = 2  # a phrase in one title only is that video's subject, not the interest's
 MIN_SHARE = 0.4  # ... and in this share of them: a name describes much of what it covers
 LENGTH_BONUS = 0.5  # per extra content word: "variable star light curves" over "light curves"
 FIT_WEIGHT = 0.5  # how much the phrase's closeness to the interest's own words counts
+MIN_KEYWORD_LETTERS = 3  # keywords are lower case: a shorter one ("qe", "cd") is an initialism that lost its case
 # Words about the video as an object, its format or its place in a series: never what it is about.
 VIDEO_WORDS = word_set(
     """
@@ -88,6 +95,12 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
             distinct = math.log(1 + total / df[phrase.key])
             score = (phrase.titles / len(titles)) * distinct * (1 + LENGTH_BONUS * (len(phrase.key) - 1))
             proposals.append((score * (1 + FIT_WEIGHT * fit), interest.name, _written(phrase), phrase.key))
+    titled = {old for _, old, _, _ in proposals}
+    for interest in interests:
+        if interest.name not in titled and everyday(interest.name):
+            found_word = _nearest_keyword(interest, [c for c in kept if c.interest == interest.name], interests)
+            if found_word is not None:
+                proposals.append((0.0, interest.name, *found_word))  # after every title phrase
     names: dict[str, str] = {}
     taken: set[tuple[str, ...]] = set()
     for _, old, new, key in sorted(proposals, key=lambda p: (-p[0], p[1], p[2])):
@@ -96,6 +109,37 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
         names[old] = new
         taken.add(key)
     return {old: new for old, new in names.items() if new.casefold() != old.casefold()}
+
+
+def _nearest_keyword(
+    interest: Interest, videos: Sequence[Candidate], interests: Sequence[Interest]
+) -> tuple[str, tuple[str, ...]] | None:
+    """The interest's one-word keyword (no everyday word, no other interest's name, none that lost its capitals)
+    nearest in meaning to its videos' titles and descriptions, when nearer than its name: (the word as a name,
+    its terms), or None."""
+    if len(videos) < MIN_TITLES:
+        return None
+    others = {tuple(terms(i.name)) for i in interests if i.name != interest.name}
+    words = [
+        k
+        for k in interest.keywords
+        if len(terms(k)) == 1 and not everyday(k) and not _lost_case(k) and tuple(terms(k)) not in others
+    ]
+    if not words:
+        return None
+    about = embed([f"{c.title}. {c.description}" for c in videos]).mean(axis=0)
+    near = embed([interest.name.lower(), *words]) @ about
+    best = int(np.argmax(near[1:]))
+    if near[1 + best] <= near[0]:
+        return None
+    word = words[best]
+    return word[:1].upper() + word[1:], tuple(terms(word))
+
+
+def _lost_case(word: str) -> bool:
+    """Keywords are lower case: a short one ("qe", "cd") or one that reads as an initialism ("nlp") has lost the
+    capitals it was written with, and would make a wrong name."""
+    return len(word) < MIN_KEYWORD_LETTERS or initialism(word)
 
 
 def _title_phrases(candidate: Candidate) -> dict[tuple[str, ...], str]:
