@@ -92,7 +92,9 @@ def test_the_settings_page_says_what_left_the_feed_and_the_feed_no_longer_shows_
     assert response.status_code == 303
     page = client.get(response.headers["location"]).text
     assert "2 clips already in your feed were about what you excluded, so they have been taken out." in page
-    assert "Cutting dovetails by hand" not in client.get("/").text
+    feed = client.get("/").text
+    assert "Cutting dovetails by hand" not in feed
+    assert "1 since taken out by your instructions" in feed  # the newest run's badge: its woodworking clip
 
     response = client.post(
         "/settings/instructions", data={"text": "", "csrf_token": csrf_for(client)}, follow_redirects=False

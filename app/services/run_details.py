@@ -135,20 +135,23 @@ def _plural(count: int, one: str, many: str) -> str:
 
 
 def run_changes(session: Session, *, user: User, run_id: int) -> list[str]:
-    """What one of the user's runs changed, in a few words each: its new clips, the instructions it applied, what
-    it skipped as seen (empty for another user's run). One query: the feed asks on every visit."""
-    clips = (
-        select(func.count(Recommendation.id))
-        .where(Recommendation.user_id == user.id, Recommendation.run_id == run_id)
-        .scalar_subquery()
+    """What one of the user's runs changed, in a few words each: its new clips (and how many an exclusion took out
+    since), the instructions it applied, what it skipped as seen (empty for another user's run). One query: the
+    feed asks on every visit."""
+    of_run = (Recommendation.user_id == user.id, Recommendation.run_id == run_id)
+    clips = select(func.count(Recommendation.id)).where(*of_run).scalar_subquery()
+    withdrawn = (
+        select(func.count(Recommendation.id)).where(*of_run, Recommendation.withdrawn_by.is_not(None)).scalar_subquery()
     )
     row = session.execute(
-        select(PipelineRun.log, clips).where(PipelineRun.id == run_id, PipelineRun.user_id == user.id)
+        select(PipelineRun.log, clips, withdrawn).where(PipelineRun.id == run_id, PipelineRun.user_id == user.id)
     ).one_or_none()
     if row is None:
         return []
     log: list[dict[str, object]] = row[0] or []
     changes = [_plural(row[1], "new clip", "new clips")]
+    if row[2]:
+        changes.append(f"{row[2]} since taken out by your instructions")
     for entry in log:
         message = str(entry.get("message", ""))
         if entry.get("kind") == "note" and message.startswith(INSTRUCTIONS_APPLIED):
