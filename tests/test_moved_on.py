@@ -127,3 +127,35 @@ def test_the_clip_stage_leaves_out_a_talk_about_an_excluded_subject_that_never_n
     )
     assert "astronomy" in progress.reason_for("sky") and "no more of" in progress.reason_for("sky")
     assert all("astronomy" not in progress.reason_for(n) for n in names[1:])
+
+
+def test_the_clip_stage_says_a_talk_that_names_an_excluded_subject_again_and_again_is_about_it() -> None:
+    """ "No more chess": a talk titled for something else that keeps saying chess is left out, and the log says why."""
+    chatty = talk("my chess club meets on tuesdays", "we argue about chess openings all evening")
+    lines = ["the levain is ready when it has doubled", "a tight crumb means the dough was underproofed"] * 3
+    lines.insert(2, "unlike chess, baking forgives a late move")  # said once, in passing
+    once = TranscriptData(
+        video_id="once",
+        language_code="en",
+        is_generated=True,
+        segments=[Segment(text=line, start=i * 5.0, duration=5.0) for i, line in enumerate(lines)],
+    )
+    cands = [
+        fake_video(n, n).candidate.model_copy(update={"interest": "Bread", "title": "Weekend notes"})
+        for n in ("chatty", "once")
+    ]
+    texts = [chatty.model_copy(update={"video_id": "chatty"}), once.model_copy(update={"video_id": "once"})]
+    prefs = Preferences(instructions="no more chess")
+    progress = Recorder()
+    stages.clips(
+        Engines(ScriptedLLM()),
+        cands,
+        texts,
+        [interest("Bread")],
+        posts(then=False),
+        prefs,
+        progress,
+        topics=excluded_topics(prefs),
+    )
+    assert progress.reason_for("chatty") == "names “chess” again and again, which you asked to see no more of"
+    assert "chess" not in progress.reason_for("once")

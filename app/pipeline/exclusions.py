@@ -6,9 +6,10 @@ names and keywords), so "no more golf" also drops a video titled "Fixing your sh
 game" when "short game" was one of the golf interest's keywords, and "no more NLP" one
 titled "Natural language processing, the basics". An interest is also named when its
 own words all but say the exclusion ("wood movement" and "chisel" for "no more
-woodworking": `_covers`). A video matches by its words, and its talk also by meaning:
-one that stands out among the run's talks as near the exclusion is about it though it
-never names it ("no more woodworking" and a talk on cutting dovetails: `talks_about`).
+woodworking": `_covers`). A video matches by its words, and its talk too: one that names
+the exclusion again and again is about it whatever its title says (`talk_names`), and one
+that stands out among the run's talks as near the exclusion in meaning is about it though
+it never names it ("no more woodworking" and a talk on cutting dovetails: `talks_about`).
 
 Topics are built from the instructions and the interests the user last saw, both
 fixed when the run starts, so a resumed run removes exactly what the first attempt did.
@@ -23,6 +24,7 @@ import numpy as np
 
 from app.llm.local import parse_instructions
 from app.llm.local.embeddings import embed
+from app.llm.local.sentences import split_sentences
 from app.llm.local.soft_match import content_words, covered
 from app.schemas import Candidate, Interest, Preferences, TranscriptData
 from app.text import holds_terms, terms
@@ -36,6 +38,7 @@ MEANING_COVER = 0.75  # how near, on average, each word of the exclusion must be
 # talks on the excluded subjects that their words missed.
 ABOUT_SPREAD = 2.5
 MIN_TALKS = 8  # fewer talks say too little of what is usual among them
+NAMED_SENTENCES = 2  # a talk that names an excluded topic this often is about it (once can be in passing)
 TALK_CHUNK_WORDS = 60
 
 
@@ -93,6 +96,21 @@ def about(text: str, topics: Iterable[ExcludedTopic]) -> ExcludedTopic | None:
             return topic
         if sum(1 for keyword in topic.keywords if keyword <= present) >= KEYWORDS_FOR_ABOUT:
             return topic
+    return None
+
+
+def talk_names(transcript: TranscriptData, topics: Sequence[ExcludedTopic]) -> ExcludedTopic | None:
+    """The topic the talk names in NAMED_SENTENCES sentences or more (by `about`), or None: a talk that says
+    "physics" again and again is about physics, whatever its title says."""
+    if not topics:
+        return None
+    said: dict[str, int] = {}
+    for sentence in split_sentences(transcript.segments):
+        topic = about(sentence.text, topics)
+        if topic is not None:
+            said[topic.phrase] = said.get(topic.phrase, 0) + 1
+            if said[topic.phrase] >= NAMED_SENTENCES:
+                return topic
     return None
 
 

@@ -9,16 +9,16 @@ from typing import Any
 from app.pipeline.moved_on import MOVED_ON_REASON
 
 SHORTFALL_ITEM = "feed size"  # the `item` of the run-log note that says why the feed is short
-# How the clip stage ends the reason it logs for a talk about an exclusion that never names it.
-EXCLUDED_IN_ALL_BUT_NAME = "in all but name, which you asked to see no more of"
+# How the clip stage ends the reason it logs for a talk about an exclusion (by name or in all but name).
+ASKED_NOT_TO_SEE = "which you asked to see no more of"
 EXCLUDED, MOVED_ON = "excluded", "moved on"
 
 
 def shortfall(size: int, wanted: int, outs: Mapping[str, int], log: Sequence[Mapping[str, Any]] = ()) -> str:
     """“7 of 20 clips met the bar this time: …” with where the candidates fell away; empty when the feed is full.
 
-    Talks the clip stage left out before looking for a passage (about an exclusion in all but name, or about
-    what the person posted long ago: read from the run's `log`) are said apart from those with no close passage.
+    Talks the clip stage left out before looking for a passage (about an exclusion, or about what the person
+    posted long ago: read from the run's `log`) are said apart from those with no close passage.
     """
     if size >= wanted:
         return ""
@@ -51,7 +51,7 @@ def _left_out(entry: Mapping[str, Any]) -> str:
     message = str(entry.get("message", ""))
     if message == MOVED_ON_REASON:
         return MOVED_ON
-    return EXCLUDED if message.endswith(EXCLUDED_IN_ALL_BUT_NAME) else ""
+    return EXCLUDED if message.endswith(ASKED_NOT_TO_SEE) else ""
 
 
 def logged_shortfall(log: Sequence[Mapping[str, Any]]) -> str:

@@ -32,10 +32,10 @@ from app.llm.local import LocalEngine
 from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
-from app.pipeline.exclusions import ExcludedTopic, talks_about, video_excluded
+from app.pipeline.exclusions import ExcludedTopic, talk_names, talks_about, video_excluded
 from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
 from app.pipeline.quotes import with_whole_quote
-from app.pipeline.shortfall import EXCLUDED_IN_ALL_BUT_NAME
+from app.pipeline.shortfall import ASKED_NOT_TO_SEE
 from app.pipeline.steering import DescribesInterests, interest_key, renamed_interest, set_aside, steer_interests
 from app.schemas import (
     Candidate,
@@ -545,9 +545,10 @@ def clips(
     *,
     topics: Sequence[ExcludedTopic] = (),
 ) -> list[Clip]:
-    """The best valid clip of each video that has a transcript (videos without one are skipped): none of a talk about
-    an excluded topic in all but name (`talks_about`), nor, unless its interest is one they chose, of a talk about
-    what the user posted long ago rather than now (`moved_on`)."""
+    """The best valid clip of each video that has a transcript (videos without one are skipped): none of a talk that
+    names an excluded topic again and again (`talk_names`) or is about one in all but name (`talks_about`), nor,
+    unless its interest is one they chose, of a talk about what the user posted long ago rather than now
+    (`moved_on`)."""
     by_name = {i.name: i for i in found}
     by_video = {t.video_id: t for t in texts}
     chosen_by_user = _chosen_by_user(prefs)
@@ -558,10 +559,11 @@ def clips(
     for candidate in usable:
         transcript = by_video[candidate.video_id]
         theirs = interest_key(candidate.interest) in chosen_by_user
-        if candidate.video_id in excluded:
+        if (named := talk_names(transcript, topics)) is not None:
+            progress.skip(candidate.video_id, f"names “{named.phrase}” again and again, {ASKED_NOT_TO_SEE}")
+        elif candidate.video_id in excluded:
             progress.skip(
-                candidate.video_id,
-                f"about “{excluded[candidate.video_id]}” {EXCLUDED_IN_ALL_BUT_NAME}",
+                candidate.video_id, f"about “{excluded[candidate.video_id]}” in all but name, {ASKED_NOT_TO_SEE}"
             )
         elif not theirs and then_and_now.moved_on(transcript, candidate.title):
             progress.skip(candidate.video_id, MOVED_ON_REASON)
