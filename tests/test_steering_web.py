@@ -316,8 +316,8 @@ def test_the_shortfall_tells_talks_left_out_as_asked_from_talks_without_a_close_
         return {"kind": "skipped", "stage": stage, "item": "v", "message": message}
 
     log = [
-        skipped("clip", "about “astronomy” in all but name, which you asked to see no more of"),
-        skipped("clip", "about “astronomy” in all but name, which you asked to see no more of"),
+        skipped("clip", "about “chess” in all but name, which you asked to see no more of"),
+        skipped("clip", "about “chess” in all but name, which you asked to see no more of"),
         skipped("clip", MOVED_ON_REASON),
         skipped("clip", "no passage matches the interest well enough"),
         skipped("screen", MOVED_ON_REASON),  # another stage's skip is not the clip stage's

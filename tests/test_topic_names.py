@@ -66,27 +66,27 @@ def test_too_few_or_too_varied_titles_leave_the_name_as_it_was() -> None:
 CRYPTIC = [  # titles that share no phrase; what they are about is in their words and descriptions
     Candidate(
         video_id="m1",
-        title="Why two wires pull on each other",
-        description="Currents, magnetic fields and the force between parallel conductors.",
+        title="What happens to the bread in your oven?",
+        description="Gluten networks trap steam, the crust sets and the crumb opens.",
         channel="Open Lectures",
-        interest="Arrived",
+        interest="Finally",
     ),
     Candidate(
         video_id="m2",
-        title="What does a compass needle feel?",
-        description="The magnetic field of the Earth, of a bar magnet and of a coil.",
+        title="Why does a dough spring back?",
+        description="Kneading, gluten strength and how an elastic dough holds its shape.",
         channel="Open Lectures",
-        interest="Arrived",
+        interest="Finally",
     ),
 ]
 
 
 def test_without_a_shared_phrase_a_stray_word_gives_way_to_the_posts_word_nearest_the_videos() -> None:
-    stray = interest("Arrived", "finally", "weekend", "magnet", "qe")
-    assert topic_names([stray], CRYPTIC, CRYPTIC) == {"Arrived": "Magnet"}
+    stray = interest("Finally", "weekend", "gluten", "qe")
+    assert topic_names([stray], CRYPTIC, CRYPTIC) == {"Finally": "Gluten"}
     # ... never to another interest's name, nor to a name of several words the person wrote
-    assert topic_names([stray, interest("Magnet")], CRYPTIC, CRYPTIC) == {}
-    written = interest("Lab bench notes", "finally", "weekend", "magnet")
+    assert topic_names([stray, interest("Gluten")], CRYPTIC, CRYPTIC) == {}
+    written = interest("Lab bench notes", "weekend", "gluten")
     assert topic_names([written], [c.model_copy(update={"interest": written.name}) for c in CRYPTIC], CRYPTIC) == {}
 
 

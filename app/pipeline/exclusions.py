@@ -101,7 +101,7 @@ def about(text: str, topics: Iterable[ExcludedTopic]) -> ExcludedTopic | None:
 
 def talk_names(transcript: TranscriptData, topics: Sequence[ExcludedTopic]) -> ExcludedTopic | None:
     """The topic the talk names in NAMED_SENTENCES sentences or more (by `about`), or None: a talk that says
-    "physics" again and again is about physics, whatever its title says."""
+    "chess" again and again is about chess, whatever its title says."""
     if not topics:
         return None
     said: dict[str, int] = {}

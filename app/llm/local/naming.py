@@ -15,11 +15,11 @@ A title phrase is a run of one to four words between punctuation marks, starting
 ending with a content word; words that describe the video rather than its subject
 ("lecture", "part", "explained") and the channel's own name never make one.
 
-When no phrase is shared by enough of its videos (cryptic titles: "But why is Uranus lying
-on its side?"), an interest named after one everyday word of the posts ("Arrived",
-"Word") takes the word among its own keywords, the person's words, that is nearest in
-meaning to its videos' titles and descriptions ("Bias" for posts on a test that kept
-reading the same, over videos on prejudice and IQ tests): the word of theirs that says what
+When no phrase is shared by enough of its videos (cryptic titles: "What happens to the
+bread in your oven?"), an interest named after one everyday word of the posts ("Finally",
+"Kitchen") takes the word among its own keywords, the person's words, that is nearest in
+meaning to its videos' titles and descriptions ("Gluten" for posts on a loaf that finally
+rose, over videos on dough strength and steam): the word of theirs that says what
 the videos they would want are about. Otherwise it keeps its own name.
 """
 
