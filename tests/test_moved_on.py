@@ -9,7 +9,7 @@ from app.pipeline import stages
 from app.pipeline.exclusions import excluded_topics
 from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
 from app.pipeline.stages import Engines
-from app.schemas import Engagement, InterestControls, Preferences, Segment, TranscriptData
+from app.schemas import Candidate, Engagement, Interest, InterestControls, Preferences, Segment, TranscriptData
 from tests.eval_harness import REAL_SET, labels, run_persona
 from tests.fakes import ScriptedLLM, fake_video
 from tests.test_stages import Recorder, interest
@@ -98,6 +98,16 @@ def test_on_real_captions_no_feed_shows_a_subject_its_persona_left_behind() -> N
         assert not topics & set(wanted["stale_topics"]), persona
 
 
+def excluding(
+    instructions: str, cands: list[Candidate], texts: list[TranscriptData], one: Interest, items: list[Engagement]
+) -> Recorder:
+    """What the clip stage logged for these talks, all of one interest, under these instructions."""
+    prefs = Preferences(instructions=instructions)
+    progress = Recorder()
+    stages.clips(Engines(ScriptedLLM()), cands, texts, [one], items, prefs, progress, topics=excluded_topics(prefs))
+    return progress
+
+
 def test_the_clip_stage_leaves_out_a_talk_about_an_excluded_subject_that_never_names_it() -> None:
     """ "No more astronomy": a talk on moons and orbits stands out among the run's talks on other things."""
     sky = talk("jupiter has dozens of moons and the largest ones orbit in resonance", "the moon and planets orbit")
@@ -113,18 +123,7 @@ def test_the_clip_stage_leaves_out_a_talk_about_an_excluded_subject_that_never_n
     names = ["sky", "bread", "joinery", "football", "garden", "piano", "money", "running"]
     cands = [fake_video(n, n).candidate.model_copy(update={"interest": "Everything"}) for n in names]
     texts = [t.model_copy(update={"video_id": n}) for t, n in zip([sky, *others], names, strict=True)]
-    prefs = Preferences(instructions="No more astronomy, please.")
-    progress = Recorder()
-    stages.clips(
-        Engines(ScriptedLLM()),
-        cands,
-        texts,
-        [interest("Everything")],
-        posts(),
-        prefs,
-        progress,
-        topics=excluded_topics(prefs),
-    )
+    progress = excluding("No more astronomy, please.", cands, texts, interest("Everything"), posts())
     assert "astronomy" in progress.reason_for("sky") and "no more of" in progress.reason_for("sky")
     assert all("astronomy" not in progress.reason_for(n) for n in names[1:])
 
@@ -145,17 +144,6 @@ def test_the_clip_stage_says_a_talk_that_names_an_excluded_subject_again_and_aga
         for n in ("chatty", "once")
     ]
     texts = [chatty.model_copy(update={"video_id": "chatty"}), once.model_copy(update={"video_id": "once"})]
-    prefs = Preferences(instructions="no more chess")
-    progress = Recorder()
-    stages.clips(
-        Engines(ScriptedLLM()),
-        cands,
-        texts,
-        [interest("Bread")],
-        posts(then=False),
-        prefs,
-        progress,
-        topics=excluded_topics(prefs),
-    )
+    progress = excluding("no more chess", cands, texts, interest("Bread"), posts(then=False))
     assert progress.reason_for("chatty") == "names “chess” again and again, which you asked to see no more of"
     assert "chess" not in progress.reason_for("once")
