@@ -226,6 +226,7 @@ def test_api_settings_read_and_partial_update(client: TestClient) -> None:
         "hidden_channels": [],
     }
     updated = client.put("/api/settings", json={"instructions": "prefer talks over podcasts"}, headers=headers).json()
+    assert (updated["taken_out"], updated["put_back"], updated["message"]) == (0, 0, "")  # no clips to take out
     assert updated["instructions"] == "prefer talks over podcasts"
     assert [h["text"] for h in updated["instructions_history"]] == ["prefer talks over podcasts"]
     assert updated["refresh_schedule"] == "off"

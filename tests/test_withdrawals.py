@@ -102,3 +102,23 @@ def test_the_settings_page_says_what_left_the_feed_and_the_feed_no_longer_shows_
     page = client.get(response.headers["location"]).text
     assert "2 clips that an earlier exclusion took out are back in your feed." in page
     assert "Cutting dovetails by hand" in client.get("/").text
+
+
+def test_the_api_says_what_new_instructions_took_out_of_the_feed(client: TestClient) -> None:
+    signup(client, "api-maker@example.com")
+    with session_scope() as db:
+        user = user_by_email(db, email="api-maker@example.com")
+        assert user is not None
+        _on_woodworking(db, seed_feed(db, user.id, runs=2, per_run=3))
+    headers = {"x-csrf-token": csrf_for(client)}
+
+    changed = client.put("/api/settings", json={"instructions": "no more woodworking"}, headers=headers).json()
+    assert (changed["taken_out"], changed["put_back"]) == (2, 0)
+    assert changed["message"] == "2 clips already in your feed were about what you excluded, so they have been taken out."
+    titles = [item["title"] for item in client.get("/api/feed").json()["items"]]
+    assert titles and "Cutting dovetails by hand | Woodworking basics" not in titles
+
+    unchanged = client.put("/api/settings", json={"refresh_schedule": "daily"}, headers=headers).json()
+    assert (unchanged["taken_out"], unchanged["put_back"], unchanged["message"]) == (0, 0, "")
+    back = client.put("/api/settings", json={"instructions": ""}, headers=headers).json()
+    assert (back["taken_out"], back["put_back"]) == (0, 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
@@ -97,6 +98,16 @@ class SettingsOut(BaseModel):
     hidden_channels: list[str]
 
 
+class SettingsChanged(SettingsOut):
+    """The settings after a change, with what new instructions did to the clips already in the feed."""
+
+    taken_out: int = Field(
+        0, description="Clips already in your feed that the new instructions exclude: out of the feed now."
+    )
+    put_back: int = Field(0, description="Clips an earlier exclusion took out that are back in your feed now.")
+    message: str = Field("", description="What changed in your feed, in words; empty when nothing did.")
+
+
 class SettingsIn(BaseModel):
     """Fields left out are unchanged."""
 
@@ -189,10 +200,12 @@ def api_settings_get(user: ApiUser, session: SessionDep) -> SettingsOut:
 
 
 @settings_router.put("/settings")
-def api_settings_put(body: SettingsIn, user: ApiUser, session: SessionDep) -> SettingsOut:
-    """Change instructions and/or the refresh schedule; new instructions are added to the history."""
+def api_settings_put(body: SettingsIn, user: ApiUser, session: SessionDep) -> SettingsChanged:
+    """Change instructions and/or the refresh schedule; new instructions are added to the history, and clips
+    already in your feed that they exclude leave it (those an exclusion you dropped took out come back)."""
+    withdrawal = None
     if body.instructions is not None:
-        instructions_update(session, user=user, text=body.instructions)
+        withdrawal = instructions_update(session, user=user, text=body.instructions)
     if body.refresh_schedule is not None or body.refresh_hour is not None:
         schedule_set(
             session,
@@ -201,4 +214,5 @@ def api_settings_put(body: SettingsIn, user: ApiUser, session: SessionDep) -> Se
             hour=user.refresh_hour if body.refresh_hour is None else body.refresh_hour,
         )
     session.commit()
-    return _settings_out(session, user)
+    changed = {} if withdrawal is None else {**asdict(withdrawal), "message": withdrawal.said()}
+    return SettingsChanged(**_settings_out(session, user).model_dump(), **changed)
