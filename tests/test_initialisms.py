@@ -8,8 +8,8 @@ import pytest
 
 from app.llm.local import LocalEngine, parse_instructions
 from app.pipeline import stages
-from app.pipeline.exclusions import excluded_topics, interest_excluded, video_excluded
-from app.schemas import Candidate, Interest, InterestControls, Preferences
+from app.pipeline.exclusions import excluded_topics, interest_excluded, talk_names, video_excluded
+from app.schemas import Candidate, Interest, InterestControls, Preferences, Segment, TranscriptData
 from app.text import holds_terms, initialism, initials_of, spelled_out
 from tests.eval_harness import REAL_SET, Progress, labels, run_stages
 
@@ -71,6 +71,34 @@ def test_an_interest_and_a_video_named_in_full_fall_under_the_initialism() -> No
     spelled = Candidate(video_id="a", title="Natural language processing - word representations")
     assert video_excluded(spelled, topics) is not None
     assert video_excluded(Candidate(video_id="b", title="Computer vision - pooling"), topics) is None
+
+
+def test_an_exclusion_reads_initials_in_the_order_its_words_are_said() -> None:
+    """ "RBM" holds the initials of "Boltzmann machines" with one word in front, read in order: in any other order
+    (a set's, which changes from one process to the next) it would not."""
+    topics = excluded_topics(Preferences(instructions="No more Boltzmann machines."))
+    assert topics[0].names[0] == ("boltzmann", "machin")
+    assert video_excluded(Candidate(video_id="a", title="Pretraining a deep network with RBMs"), topics) is not None
+    starters = excluded_topics(Preferences(instructions="give wild yeast starters a rest"))
+    described = Candidate(video_id="b", title="Bread", description="Baking with a WYS, start to finish.")
+    assert video_excluded(described, starters) is not None
+    assert video_excluded(Candidate(video_id="c", title="Bread", description="Start to finish."), starters) is None
+
+
+def test_a_talk_that_names_an_excluded_topic_once_then_by_its_initials_names_it_again_and_again() -> None:
+    topics = excluded_topics(Preferences(instructions="give wild yeast starters a rest"))
+    lines = ["Today we bake with a wild yeast starter, WYS for short.", "Mix the flour and the water."]
+    lines += ["The WYS matters here.", "Fold the dough every half hour.", "Feed the WYS the night before."]
+    said = TranscriptData(
+        video_id="v",
+        language_code="en",
+        is_generated=False,
+        segments=[Segment(text=line, start=i * 5.0, duration=5.0) for i, line in enumerate(lines)],
+    )
+    named = talk_names(said, topics)
+    assert named is not None and named.phrase == "wild yeast starters"
+    once = said.model_copy(update={"segments": [*said.segments[:2], said.segments[3]]})
+    assert talk_names(once, topics) is None
 
 
 def test_screening_drops_a_video_that_spells_the_excluded_initialism_out() -> None:

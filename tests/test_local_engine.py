@@ -514,49 +514,6 @@ def test_clip_length_follows_instructions(engine: LocalEngine, instructions: str
     assert low <= clip.end_s - clip.start_s <= high
 
 
-def test_no_clip_from_a_video_that_keeps_naming_an_excluded_topic(engine: LocalEngine) -> None:
-    segments, _ = lecture(auto=False)
-    transcript = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=segments)
-    users = sourdough_user()
-    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
-    prefs = Preferences(instructions="nothing about my cat")  # "cat" is said in the filler, every few minutes
-    assert engine.choose_clip(candidate("vid", "Bread"), interest, transcript, users, prefs) is None
-
-
-def test_an_excluded_topic_named_once_then_abbreviated_still_rules_the_video_out(engine: LocalEngine) -> None:
-    segments, _ = lecture(auto=False)
-    named = Segment(text="Today we bake with a wild yeast starter, WYS for short.", start=0.0, duration=1.0)
-    abbreviated = [
-        seg.model_copy(update={"text": f"{seg.text} The WYS matters here."}) if i % 7 == 3 else seg
-        for i, seg in enumerate(segments)
-    ]
-    users = sourdough_user()
-    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
-    prefs = Preferences(instructions="give wild yeast starters a rest")
-    kept = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=segments)
-    assert engine.choose_clip(candidate("vid", "Bread"), interest, kept, users, prefs) is not None
-    ruled_out = TranscriptData(
-        video_id="vid", language_code="en", is_generated=False, segments=[named, *abbreviated[1:]]
-    )
-    assert engine.choose_clip(candidate("vid", "Bread"), interest, ruled_out, users, prefs) is None
-
-
-def test_an_excluded_name_cut_in_two_by_the_captions_is_still_read_whole(engine: LocalEngine) -> None:
-    """Captions cut sentences anywhere, even inside a name: its abbreviation in the description still counts."""
-    segments, _ = lecture(auto=False)
-    cut = [
-        Segment(text="Today we bake with a wild.", start=0.0, duration=1.0),
-        Segment(text="Yeast starter, which is the whole point.", start=1.0, duration=1.0),
-    ]
-    users = sourdough_user()
-    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
-    prefs = Preferences(instructions="give wild yeast starters a rest")
-    transcript = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=[*cut, *segments[2:]])
-    video = candidate("vid", "Bread").model_copy(update={"description": "Baking with a WYS, start to finish."})
-    assert engine.choose_clip(video, interest, transcript, users, prefs) is None
-    assert engine.choose_clip(candidate("vid", "Bread"), interest, transcript, users, prefs) is not None
-
-
 def test_a_quote_from_automatic_captions_says_more_than_a_fragment(engine: LocalEngine) -> None:
     """Automatic captions cut a thought into guessed pieces of a few words: the quote takes its neighbours too.
     A punctuated sentence stands alone."""

@@ -47,9 +47,10 @@ class ExcludedTopic:
     """One exclusion with what it removes: the user's interests it names and the terms of each."""
 
     phrase: str
-    phrase_terms: frozenset[str]
+    # Terms keep the order they are said in: "RBM" holds the initials of "Boltzmann machines" read in order.
+    phrase_terms: tuple[str, ...]
     interests: tuple[str, ...]
-    names: tuple[frozenset[str], ...]  # the phrase's terms and each removed interest's name terms
+    names: tuple[tuple[str, ...], ...]  # the phrase's terms and each removed interest's name terms
     keywords: tuple[frozenset[str], ...]  # the removed interests' keywords, as term sets
 
 
@@ -58,7 +59,7 @@ def excluded_topics(prefs: Preferences) -> list[ExcludedTopic]:
     known = {i.name: i for i in [*prefs.interests.previous, *prefs.interests.pinned]}
     topics = []
     for phrase in parse_instructions(prefs.instructions).exclusions:
-        needed = frozenset(terms(phrase))
+        needed = _ordered_terms(phrase)
         if not needed:
             continue
         removed = [i for i in known.values() if _names(i, needed, phrase)]
@@ -67,7 +68,7 @@ def excluded_topics(prefs: Preferences) -> list[ExcludedTopic]:
                 phrase=phrase,
                 phrase_terms=needed,
                 interests=tuple(i.name for i in removed),
-                names=(needed, *(frozenset(terms(i.name)) for i in removed)),
+                names=(needed, *(_ordered_terms(i.name) for i in removed)),
                 keywords=tuple(k for i in removed for k in _term_sets(i.keywords) if k),
             )
         )
@@ -154,7 +155,7 @@ def _robust_z(values: np.ndarray) -> np.ndarray:
     return (values - centre) / spread if spread > 0 else np.zeros_like(values)
 
 
-def _names(interest: Interest, needed: frozenset[str], phrase: str) -> bool:
+def _names(interest: Interest, needed: Sequence[str], phrase: str) -> bool:
     """The interest is named by these terms: its name, or one of its defining keywords, holds them all (an
     initialism also spelled out: "NLP" names "Natural language processing"), or its words cover the phrase in
     meaning (`_covers`)."""
@@ -170,6 +171,11 @@ def _covers(phrase: str, interest: Interest) -> bool:
     words = content_words(phrase)
     own = content_words(" ".join([interest.name, *interest.keywords[:DEFINING_KEYWORDS]]))
     return bool(words and own) and float(covered([words], [own])[0, 0]) >= MEANING_COVER
+
+
+def _ordered_terms(text: str) -> tuple[str, ...]:
+    """The text's terms once each, in the order it says them (initials are read in that order)."""
+    return tuple(dict.fromkeys(terms(text)))
 
 
 def _term_sets(texts: Sequence[str]) -> list[frozenset[str]]:

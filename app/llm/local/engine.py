@@ -11,12 +11,12 @@ import numpy as np
 
 from app.llm.local.clips import Profile, best_window
 from app.llm.local.embeddings import embed
-from app.llm.local.instructions import InstructionPlan, Level, abbreviated, parse_instructions
+from app.llm.local.instructions import InstructionPlan, Level, parse_instructions
 from app.llm.local.interests import infer_interests
 from app.llm.local.naming import topic_names
 from app.llm.local.own_words import interest_from_text, more_queries
 from app.llm.local.screening import level_factor, screen_candidates, substance
-from app.llm.local.sentences import Sentence, split_sentences
+from app.llm.local.sentences import split_sentences
 from app.llm.local.vectors import Vector, add, cosine
 from app.schemas import (
     Candidate,
@@ -29,7 +29,7 @@ from app.schemas import (
     SearchQuery,
     TranscriptData,
 )
-from app.text import clean_text, terms, words
+from app.text import clean_text, terms
 from app.validation import validate_clip
 
 MAX_QUERIES = 4
@@ -116,7 +116,7 @@ class LocalEngine:
     ) -> Clip | None:
         plan = self.plan(prefs)
         sentences = split_sentences(transcript.segments)
-        if not sentences or _mentions_exclusion(plan, candidate, sentences):
+        if not sentences:
             return None
         if candidate.duration_s:  # a transcript running past the video's end: only what the video holds
             sentences = [s for s in sentences if s.end <= candidate.duration_s]
@@ -288,24 +288,6 @@ def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> 
     )
     best = scored[0][0]
     return [scored[0][1]] + [e for score, e in scored[1:MAX_CITED] if score >= 0.5 * best > 0]
-
-
-def _mentions_exclusion(plan: InstructionPlan, candidate: Candidate, sentences: Sequence[Sentence]) -> bool:
-    """Excluded topics named in the metadata, or again and again in the talk, rule the video out."""
-    if not plan.exclusions:
-        return False
-    if plan.excludes(f"{candidate.title}\n{candidate.description}\n{candidate.channel}"):
-        return True
-    hits = sum(1 for s in sentences if plan.excludes(s.text))
-    if hits >= 2:
-        return True
-    # The talk as one text: automatic captions cut sentences anywhere, even inside a name ("global | positioning").
-    talk = " ".join(s.text for s in sentences)
-    short = plan.abbreviations([candidate.title, candidate.description, talk])
-    if not short:
-        return False
-    said = sum(1 for s in sentences if abbreviated(words(s.text), short))
-    return bool(abbreviated(words(f"{candidate.title} {candidate.description}"), short)) or said >= 2
 
 
 def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
