@@ -7,18 +7,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.pipeline.moved_on import MOVED_ON_REASON
+from app.pipeline.talk_style import NOT_A_LESSON
 
 SHORTFALL_ITEM = "feed size"  # the `item` of the run-log note that says why the feed is short
 # How the clip stage ends the reason it logs for a talk about an exclusion (by name or in all but name).
 ASKED_NOT_TO_SEE = "which you asked to see no more of"
-EXCLUDED, MOVED_ON = "excluded", "moved on"
+EXCLUDED, MOVED_ON, NO_LESSON = "excluded", "moved on", "no lesson"
 
 
 def shortfall(size: int, wanted: int, outs: Mapping[str, int], log: Sequence[Mapping[str, Any]] = ()) -> str:
     """“7 of 20 clips met the bar this time: …” with where the candidates fell away; empty when the feed is full.
 
-    Talks the clip stage left out before looking for a passage (about an exclusion, or about what the person
-    posted long ago: read from the run's `log`) are said apart from those with no close passage.
+    Talks the clip stage left out before looking for a passage (about an exclusion, about what the person
+    posted long ago, or no lesson at all: read from the run's `log`) are said apart from those with no close
+    passage.
     """
     if size >= wanted:
         return ""
@@ -29,10 +31,11 @@ def shortfall(size: int, wanted: int, outs: Mapping[str, int], log: Sequence[Map
         ("transcripts", "{n} had a usable transcript"),
         (EXCLUDED, "{n} of those {was} about what you asked to see no more of"),
         (MOVED_ON, "{n} {was} closer to what you posted long ago than to what you post now"),
+        (NO_LESSON, "{n} {was} chat or hardly any speech rather than a lesson"),
         ("clip", "{n} {rest}had a passage close enough to your posts"),
     ]
     counts = {**outs, **{k: v for k, v in left_out.items() if k and v}}
-    rest = "of the rest " if any(counts.get(k) for k in (EXCLUDED, MOVED_ON)) else ""
+    rest = "of the rest " if any(counts.get(k) for k in (EXCLUDED, MOVED_ON, NO_LESSON)) else ""
     said = [
         text.format(
             n=counts[stage], s="" if counts[stage] == 1 else "s", was="was" if counts[stage] == 1 else "were", rest=rest
@@ -47,10 +50,13 @@ def shortfall(size: int, wanted: int, outs: Mapping[str, int], log: Sequence[Map
 
 
 def _left_out(entry: Mapping[str, Any]) -> str:
-    """EXCLUDED or MOVED_ON for a clip-stage skip that set a talk aside before its passages were read, else ""."""
+    """EXCLUDED, MOVED_ON or NO_LESSON for a clip-stage skip that set a talk aside before its passages were read,
+    else ""."""
     message = str(entry.get("message", ""))
     if message == MOVED_ON_REASON:
         return MOVED_ON
+    if NOT_A_LESSON in message:
+        return NO_LESSON
     return EXCLUDED if message.endswith(ASKED_NOT_TO_SEE) else ""
 
 

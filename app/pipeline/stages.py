@@ -28,7 +28,7 @@ from functools import partial
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from app.llm.base import LLM, Batches
-from app.llm.local import LocalEngine
+from app.llm.local import LocalEngine, parse_instructions
 from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
@@ -37,6 +37,7 @@ from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
 from app.pipeline.quotes import with_whole_quote
 from app.pipeline.shortfall import ASKED_NOT_TO_SEE
 from app.pipeline.steering import DescribesInterests, interest_key, renamed_interest, set_aside, steer_interests
+from app.pipeline.talk_style import not_a_lesson
 from app.schemas import (
     Candidate,
     Clip,
@@ -546,15 +547,16 @@ def clips(
     topics: Sequence[ExcludedTopic] = (),
 ) -> list[Clip]:
     """The best valid clip of each video that has a transcript (videos without one are skipped): none of a talk that
-    names an excluded topic again and again (`talk_names`) or is about one in all but name (`talks_about`), nor,
-    unless its interest is one they chose, of a talk about what the user posted long ago rather than now
-    (`moved_on`)."""
+    names an excluded topic again and again (`talk_names`) or is about one in all but name (`talks_about`), of a
+    talk that is no lesson however its title reads (`talk_style`), nor, unless its interest is one they chose, of
+    a talk about what the user posted long ago rather than now (`moved_on`)."""
     by_name = {i.name: i for i in found}
     by_video = {t.video_id: t for t in texts}
     chosen_by_user = _chosen_by_user(prefs)
     then_and_now = PastAndPresent.of(items)
     usable = [c for c in kept if c.video_id in by_video and c.interest in by_name]
     excluded = talks_about([(c, by_video[c.video_id]) for c in usable], topics)
+    preferred = parse_instructions(prefs.instructions).preferred
     work = []
     for candidate in usable:
         transcript = by_video[candidate.video_id]
@@ -565,6 +567,8 @@ def clips(
             progress.skip(
                 candidate.video_id, f"about “{excluded[candidate.video_id]}” in all but name, {ASKED_NOT_TO_SEE}"
             )
+        elif (style := not_a_lesson(transcript, preferred)) is not None:
+            progress.skip(candidate.video_id, style)
         elif not theirs and then_and_now.moved_on(transcript, candidate.title):
             progress.skip(candidate.video_id, MOVED_ON_REASON)
         else:
