@@ -571,10 +571,16 @@ def test_explanation_cites_the_closest_posts_and_quotes_the_clip(engine: LocalEn
 
 
 @pytest.mark.parametrize(
-    ("kind", "verb"),
-    [("tweet", "posted"), ("reply", "replied"), ("quote", "quoted"), ("retweet", "reposted"), ("like", "liked")],
+    ("kind", "verb", "noun"),
+    [
+        ("tweet", "You posted", "your post"),
+        ("reply", "You replied", "your reply"),
+        ("quote", "You quoted", "your quote post"),
+        ("retweet", "You reposted", "a post you reposted"),
+        ("like", "You liked", "a post you liked"),
+    ],
 )
-def test_explanations_vary_their_opening_and_say_how_the_user_engaged(kind: str, verb: str) -> None:
+def test_explanations_vary_their_opening_and_say_how_the_user_engaged(kind: str, verb: str, noun: str) -> None:
     post = Engagement(tweet_id="1", kind=kind, text="Levain timing decides the whole bake", weight=1.0)  # type: ignore[arg-type]
     texts = [
         explanation_text(
@@ -584,7 +590,9 @@ def test_explanations_vary_their_opening_and_say_how_the_user_engaged(kind: str,
         for i in range(8)
     ]
     assert len({t.split()[0] for t in texts}) >= 3  # openings differ from item to item
-    assert all(f" {verb}" in t and "Levain timing decides the whole bake" in t for t in texts)
+    assert all("Levain timing decides the whole bake" in t for t in texts)
+    assert all(verb.lower() in t.lower() or f"from {noun} " in t for t in texts)  # as a verb, or as a noun
+    assert any(f"from {noun} " in t for t in texts), texts  # "Picking up from your reply", never "you replied it"
 
 
 def test_a_second_cited_post_is_worded_apart_from_item_to_item_and_says_what_it_was() -> None:

@@ -202,7 +202,7 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
         text = f'Since you {verb} "{excerpt}", here is a stretch that {"answers it" if asked else "goes deeper"}, '
         text += f'in the speaker\'s words: "{quote}"'
     else:
-        text = f'Picking up from "{excerpt}" (you {verb} it), the speaker says: "{quote}"'
+        text = f'Picking up from {NOUNS[first][0]} "{excerpt}", the speaker says: "{quote}"'
     if len(cited) > 1:
         text += _second_post(cited[1], seed // 4 % len(ALSO), after=first)
     return text
