@@ -148,7 +148,7 @@ def run_stages(
     found = stages.interests(engines, items, prefs, progress, user_tweet_ids=user_ids, topics=topics)
     depth = stages.search_depth(FEED_SIZE, len(found))
     written = stages.queries(engines, found, prefs, progress, depth=depth)
-    candidates = stages.search(source, written, progress, per_query=depth.results_per_query)
+    candidates = stages.search(source, written, progress, per_query=depth.results_per_query, seen=seen)
     kept = stages.screen(
         engines,
         candidates,

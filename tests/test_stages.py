@@ -166,6 +166,19 @@ def test_search_skips_a_failed_query_and_ties_each_video_to_the_first_interest_t
     assert progress.skipped == [("query “broken”", "quota exceeded")]
 
 
+def test_search_reads_past_the_results_already_shown_and_no_further() -> None:
+    videos = [fake_video(f"v{i}", f"chess lesson {i}") for i in range(1, 8)]
+    source = FakeVideoSource(videos)
+    written = [SearchQuery(interest="Chess", query="chess")]
+    first = stages.search(source, written, Recorder(), per_query=3)
+    assert [c.video_id for c in first] == ["v1", "v2", "v3"]
+    again = stages.search(source, written, Recorder(), per_query=3, seen=["v1", "v3", "v9"])
+    assert [c.video_id for c in again] == ["v1", "v2", "v3", "v4", "v5"]  # two of the first three were shown
+    unseen = stages.search(source, written, Recorder(), per_query=3, seen=["v6"])
+    assert [c.video_id for c in unseen] == ["v1", "v2", "v3"]  # none of the first page was shown: one search
+    assert source.queries == ["chess", "chess", "chess", "chess"]
+
+
 def test_search_fails_when_every_query_fails() -> None:
     source = FakeVideoSource([], failures={"a": SourceError("no key"), "b": SourceError("no key")})
     written = [SearchQuery(interest="X", query="a"), SearchQuery(interest="X", query="b")]

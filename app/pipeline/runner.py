@@ -306,7 +306,9 @@ class _Execution:
                 if self.sources.note:
                     progress.note(self.sources.note)
                 per_query = stages.search_depth(prefs.feed_size, len(out.interests)).results_per_query
-                found = stages.search(self.sources.videos, out.queries, progress, per_query=per_query)
+                found = stages.search(
+                    self.sources.videos, out.queries, progress, per_query=per_query, seen=prefs.seen_video_ids
+                )
                 if isinstance(self.sources.videos, OfflineFallback) and self.sources.videos.offline:
                     progress.note(OFFLINE_NOTE)
                 return found

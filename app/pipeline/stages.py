@@ -229,14 +229,24 @@ def queries(
 
 
 def search(
-    source: VideoSource, written: Sequence[SearchQuery], progress: Progress, *, per_query: int = SEARCH_LIMIT
+    source: VideoSource,
+    written: Sequence[SearchQuery],
+    progress: Progress,
+    *,
+    per_query: int = SEARCH_LIMIT,
+    seen: Collection[str] = (),
 ) -> list[Candidate]:
-    """Candidates of every query (up to `per_query` each), each video once, tied to the interest that found it first."""
+    """Candidates of every query (up to `per_query` each), each video once, tied to the interest that found it first.
+
+    The feed never shows a video twice, so results already shown (`seen`) take no place: a query whose results
+    hold some asks again for as many more (later results, MAX_RESULTS_PER_QUERY at most). The next day's run
+    would otherwise find the videos of the first one again and little else.
+    """
     found: dict[str, Candidate] = {}
     failures: list[str] = []
     for done, query in enumerate(written, start=1):
         try:
-            results = source.search(query.query, per_query)
+            results = _past_seen(source, query.query, per_query, seen)
         except Exception as exc:  # a failed query is skipped; SourceError says why in words
             reason = str(exc) if isinstance(exc, SourceError) else f"search failed ({type(exc).__name__}: {exc})"
             failures.append(reason)
@@ -251,6 +261,16 @@ def search(
     if written and len(failures) == len(written):
         raise StageError(f"every search failed: {failures[0]}")
     return list(found.values())
+
+
+def _past_seen(source: VideoSource, query: str, limit: int, seen: Collection[str]) -> list[Candidate]:
+    """The query's first `limit` results, and as many more as were shown before (up to MAX_RESULTS_PER_QUERY)."""
+    results = source.search(query, limit)
+    shown = sum(1 for c in results if c.video_id in seen)
+    wider = min(MAX_RESULTS_PER_QUERY, limit + shown)
+    if not shown or len(results) < limit or wider <= limit:
+        return results
+    return source.search(query, wider)
 
 
 # -- 5. screen -----------------------------------------------------------------------
