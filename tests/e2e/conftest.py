@@ -26,7 +26,16 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Route,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -309,6 +318,17 @@ def sign_in(page: Page, base_url: str, email: str, password: str = PASSWORD) -> 
     page.fill('input[name="password"]', password)
     page.click('button[type="submit"].primary')
     page.wait_for_url(f"{base_url}/")
+
+
+def scroll_to_feed_end(page: Page, *, most: int = 40) -> None:
+    """Down card by card ("j") until the feed's end shows: every page loads on the way, however slowly the
+    server answers (a fixed number of presses outruns a busy one)."""
+    for _ in range(most):
+        if page.locator("#feed-end.is-active").count():
+            break
+        page.keyboard.press("j")
+        page.wait_for_timeout(300)
+    expect(page.locator("#feed-end.is-active")).to_be_attached(timeout=15_000)
 
 
 def sign_up_with_posts(page: Page, base_url: str, prefix: str, posts: Sequence[str]) -> str:

@@ -36,7 +36,7 @@ from app.models import (
 from app.security import token_digest
 from app.services.users import user_create
 from tests.conftest import PASSWORD, unique_email
-from tests.e2e.conftest import DESKTOP, PHONE, Browsing, LiveServer, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, Browsing, LiveServer, scroll_to_feed_end, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -246,10 +246,8 @@ def test_hostile_text_is_shown_escaped_and_inert_on_every_page(
     assert TEMPLATE in b.page.locator("body").inner_text()
     expect(b.page.locator(".clip-why").first).to_contain_text("explanation")
     # The next page comes in through htmx as the feed scrolls: it is escaped the same way.
-    for _ in range(9):
-        b.page.keyboard.press("j")
-        b.page.wait_for_timeout(150)
-    expect(b.page.locator("article.clip")).to_have_count(10, timeout=15_000)
+    scroll_to_feed_end(b.page)
+    expect(b.page.locator("article.clip")).to_have_count(10)
     expect(b.page.locator("article.clip .clip-title").last).to_have_text(account.titles[-1])
     assert b.page.evaluate(f"window.{FLAG}") is None
 

@@ -24,7 +24,7 @@ from app.services.imports import import_archive
 from app.services.runs import run_create
 from app.services.users import user_create
 from tests.conftest import PASSWORD, unique_email
-from tests.e2e.conftest import CATALOG, Browsing, LiveServer, sign_in
+from tests.e2e.conftest import CATALOG, Browsing, LiveServer, scroll_to_feed_end, sign_in
 from tests.eval_harness import labels
 from tests.fake_openai_server import ChatRequest, Reply, run_fake_openai, structured
 from tests.llm_pipeline import DEV_SET, LIMITS, Oracle
@@ -79,10 +79,8 @@ def test_the_feed_shows_the_models_explanations_escaped_and_nothing_runs(live_se
     sign_in(b.page, live_server.base_url, email)
     cards = b.page.locator("article.clip .clip-why")
     expect(cards.first).to_be_visible()
-    for _ in range(len(stored)):
-        b.page.keyboard.press("j")
-        b.page.wait_for_timeout(100)
-    expect(cards).to_have_count(len(stored), timeout=15_000)
+    scroll_to_feed_end(b.page)
+    expect(cards).to_have_count(len(stored))
 
     shown = cards.all_inner_texts()
     # The model's explanations exactly as stored, character for character (a quote the text holds is only

@@ -19,7 +19,7 @@ from app.demo import DEMO_EMAIL
 from app.models import PipelineRun, Video
 from app.services.users import user_by_email, user_create
 from tests.conftest import PASSWORD, REPO, unique_email
-from tests.e2e.conftest import CATALOG, LAPTOP, PHONE, LiveServer, sign_in
+from tests.e2e.conftest import CATALOG, LAPTOP, PHONE, LiveServer, scroll_to_feed_end, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -165,11 +165,7 @@ def test_the_demo_feed_has_at_least_eight_clips(
     page = b.page
     sign_in(page, live_server.base_url, demo_account)
     expect(page.locator("article.clip").first).to_be_visible()
-    for _ in range(20):  # down card by card to the end: every page of the feed loads on the way
-        if page.locator("#feed-end.is-active").count():
-            break
-        page.keyboard.press("j")
-        page.wait_for_timeout(350)
+    scroll_to_feed_end(page)
     expect(page.locator("#feed-end")).to_be_in_viewport()
     assert page.locator("article.clip").count() >= 8
     b.guard.check()
