@@ -1,13 +1,13 @@
 """Talks made to entertain, told by how they are said rather than by what their titles say.
 
-A title can say "chemistry" over a podcast host's story about a fight, and screening reads
-titles. The talk itself gives it away. Spoken registers differ in a few frequent words that
-say nothing of the subject (Biber, *Variation across Speech and Writing*, 1988): conversation
-is full of interjections and backchannels ("yeah", "oh", "wow"), of the discourse markers
-"you know" and "I mean", and of swearing. A lecture or an explainer has a few of them in a
-thousand words, a chat several in a hundred. A talk that sounds like a chat is left out, as
-is one with hardly any speech at all (music, slime, "satisfying" footage): neither is a
-lesson, whatever its title promises.
+A title can say "the physics of a free kick" over two hosts swapping stories about last night's
+match, and screening reads titles. The talk itself gives it away. Spoken registers differ in a few
+frequent words that say nothing of the subject (Biber, *Variation across Speech and Writing*, 1988):
+conversation is full of interjections and backchannels ("yeah", "oh", "wow"), of the discourse
+markers "you know" and "I mean", and of swearing. A lecture or an explainer has a few of them in a
+thousand words, a chat several in a hundred. A talk that sounds like a chat is left out, as is one
+with hardly any speech at all (music, slime, "satisfying" footage): neither is a lesson, whatever
+its title promises.
 
 Unless the user asks for podcasts, interviews or conversations: then chat is what they want.
 """
