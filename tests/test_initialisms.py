@@ -74,11 +74,11 @@ def test_an_interest_and_a_video_named_in_full_fall_under_the_initialism() -> No
 
 
 def test_an_exclusion_reads_initials_in_the_order_its_words_are_said() -> None:
-    """ "RBM" holds the initials of "Boltzmann machines" with one word in front, read in order: in any other order
-    (a set's, which changes from one process to the next) it would not."""
-    topics = excluded_topics(Preferences(instructions="No more Boltzmann machines."))
-    assert topics[0].names[0] == ("boltzmann", "machin")
-    assert video_excluded(Candidate(video_id="a", title="Pretraining a deep network with RBMs"), topics) is not None
+    """ "MRF" holds the initials of "Markov random fields" read in order: in any other order (a set's, which
+    changes from one process to the next) it would not."""
+    topics = excluded_topics(Preferences(instructions="No more Markov random fields."))
+    assert topics[0].names[0] == ("markov", "random", "field")
+    assert video_excluded(Candidate(video_id="a", title="Learning MRFs from data"), topics) is not None
     starters = excluded_topics(Preferences(instructions="give wild yeast starters a rest"))
     described = Candidate(video_id="b", title="Bread", description="Baking with a WYS, start to finish.")
     assert video_excluded(described, starters) is not None

@@ -47,7 +47,7 @@ class ExcludedTopic:
     """One exclusion with what it removes: the user's interests it names and the terms of each."""
 
     phrase: str
-    # Terms keep the order they are said in: "RBM" holds the initials of "Boltzmann machines" read in order.
+    # Terms keep the order they are said in: "MRF" holds the initials of "Markov random fields" read in order.
     phrase_terms: tuple[str, ...]
     interests: tuple[str, ...]
     names: tuple[tuple[str, ...], ...]  # the phrase's terms and each removed interest's name terms

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from app.schemas import Segment, TranscriptData
-from app.text import word_set
+from app.text import word_set, words
 
 NOT_A_LESSON = "not a lesson"  # said in every reason given here
 # Per word of the talk. Lectures and explainers on real captions stay under 0.5 in a hundred, podcast chat
@@ -36,7 +36,6 @@ CHAT_WORDS = word_set(
 )  # interjections and backchannels, then oaths
 CHAT_PAIRS = frozenset({("you", "know"), ("i", "mean")})
 ASKS_FOR_CHAT = re.compile(r"\b(?:podcasts?|interviews?|conversations?|chats?|banter)\b", re.IGNORECASE)
-_WORD = re.compile(r"[a-z']+")
 _TAG = re.compile(r"\[[^\]]*\]|\([^)]*\)")  # "[Music]", "(laughs)": captions' notes, not speech
 
 
@@ -45,19 +44,18 @@ def not_a_lesson(transcript: TranscriptData, preferred: Sequence[str] = ()) -> s
     formats and subjects the user's instructions ask for: a user who asks for podcasts gets them."""
     if any(ASKS_FOR_CHAT.search(phrase) for phrase in preferred):
         return None
-    spoken = [_WORD.findall(_TAG.sub(" ", s.text.lower())) for s in transcript.segments]
-    words = [w for said in spoken for w in said]
+    said = [w for segment in transcript.segments for w in words(_TAG.sub(" ", segment.text))]
     minutes = _span(transcript.segments) / 60
-    if minutes >= MIN_MINUTES and len(words) / minutes < MIN_WORDS_PER_MINUTE:
-        return f"has hardly any speech ({len(words) / minutes:.0f} words a minute), so it is {NOT_A_LESSON}"
-    if len(words) < MIN_WORDS:
+    if minutes >= MIN_MINUTES and len(said) / minutes < MIN_WORDS_PER_MINUTE:
+        return f"has hardly any speech ({len(said) / minutes:.0f} words a minute), so it is {NOT_A_LESSON}"
+    if len(said) < MIN_WORDS:
         return None
-    chat = sum(1 for w in words if w in CHAT_WORDS) + sum(1 for pair in pairwise(words) if pair in CHAT_PAIRS)
-    per_hundred = 100 * chat / len(words)
+    chat = sum(1 for w in said if w in CHAT_WORDS) + sum(1 for pair in pairwise(said) if pair in CHAT_PAIRS)
+    per_hundred = 100 * chat / len(said)
     if per_hundred <= 100 * MAX_CHAT_SHARE:
         return None
-    said = f"“yeah”, “oh”, “you know” and oaths are {per_hundred:.1f} of every 100 words"
-    return f"sounds like a chat, {NOT_A_LESSON} ({said})"
+    share = f"“yeah”, “oh”, “you know” and oaths are {per_hundred:.1f} of every 100 words"
+    return f"sounds like a chat, {NOT_A_LESSON} ({share})"
 
 
 def _span(segments: Sequence[Segment]) -> float:
