@@ -402,6 +402,27 @@ def test_feedback_hidden_channels_and_seen_videos_shape_the_next_run(pipeline: P
     assert seen_prefs[0].feedback[0].video_id == "chess0" and seen_prefs[0].feedback[0].reason == "too_basic"
     assert "already shown" in skipped(second, "screen")["chess0"]
     assert "hidden" in skipped(second, "screen")["birds3"]
+    shown = sum(1 for reason in skipped(second, "screen").values() if "already shown" in reason)
+    found = len(skipped(second, "screen"))
+    assert 0 < shown < found
+    assert (
+        f"Every video found was screened out: {shown} of the {found} were shown to you before, and the skipped "
+        "items say why for the rest." in notes(second)
+    )
+
+
+def test_a_run_that_finds_only_what_the_feed_showed_says_there_is_nothing_new(pipeline: Pipeline) -> None:
+    first = pipeline.run()
+    shown = len(pipeline.recommendations(first.id))
+
+    second = pipeline.run()
+    assert second.status == "succeeded" and pipeline.recommendations(second.id) == []
+    said = notes(second)
+    assert (
+        f"All {shown} videos found were shown to you before, so there is nothing new for your interests this "
+        "time. Your feed keeps the clips it has." in said
+    )
+    assert not any(line.startswith("Every video found was screened out") for line in said)
 
 
 def test_an_interest_voted_down_again_and_again_is_set_aside_by_the_next_run(pipeline: Pipeline) -> None:

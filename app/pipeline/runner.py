@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,7 @@ from app.pipeline import stages
 from app.pipeline.engines import KeepsNotes, PlansInstructions, build_llm
 from app.pipeline.exclusions import excluded_topics
 from app.pipeline.shortfall import SHORTFALL_ITEM, shortfall
-from app.pipeline.stages import INSTRUCTIONS_APPLIED, Engines, StageError
+from app.pipeline.stages import INSTRUCTIONS_APPLIED, SEEN_REASON, Engines, StageError
 from app.schemas import (
     STAGES,
     Candidate,
@@ -87,6 +88,15 @@ EMPTY_NOTES = {
     "clip": "No passage in the videos kept matches your interests well enough for a clip.",
     "rank": "No clip could be explained with your own posts.",
 }
+# Screening that kept nothing because the search found only what the feed showed before is no fault: it says so.
+ALL_SEEN_NOTE = (
+    "All {n} videos found were shown to you before, so there is nothing new for your interests this time. "
+    "Your feed keeps the clips it has."
+)
+SOME_SEEN_NOTE = (
+    "Every video found was screened out: {seen} of the {n} were shown to you before, and the skipped items say "
+    "why for the rest."
+)
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "engagement": TypeAdapter(list[Engagement]),
@@ -283,10 +293,16 @@ class _Execution:
         consumed = len(self.tweets) if stage == STAGES[0] else len(self.outputs.get(STAGES[STAGES.index(stage) - 1]))
         produced = len(self.outputs.get(stage))
         if consumed and not produced and stage in EMPTY_NOTES:
-            because = " with your custom instructions" if self.prefs.instructions else ""
-            progress.note(EMPTY_NOTES[stage].format(n=consumed, because=because))
+            progress.note(self._empty_note(stage, consumed, progress.reasons[SEEN_REASON]))
         counts = {"in": consumed, "out": produced, "skipped": progress.skipped}
         self._save(stage, time.perf_counter() - started, counts, progress)
+
+    def _empty_note(self, stage: str, consumed: int, seen: int) -> str:
+        """Why a stage that was given items kept none, in the user's terms."""
+        if stage == "screen" and seen:
+            return (ALL_SEEN_NOTE if seen == consumed else SOME_SEEN_NOTE).format(n=consumed, seen=seen)
+        because = " with your custom instructions" if self.prefs.instructions else ""
+        return EMPTY_NOTES[stage].format(n=consumed, because=because)
 
     def _compute(self, stage: str, progress: _StageProgress) -> list[Any]:
         out, engines, prefs = self.outputs, self.engines, self.prefs
@@ -445,9 +461,11 @@ class _StageProgress:
         self._pending: list[LogEntry] = []
         self._last_commit = time.monotonic()
         self.skipped = 0
+        self.reasons: Counter[str] = Counter()
 
     def skip(self, item: str, reason: str) -> None:
         self.skipped += 1
+        self.reasons[reason] += 1
         self._pending.append({"kind": "skipped", "stage": self._stage, "item": item, "message": reason})
 
     def note(self, message: str) -> None:
