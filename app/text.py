@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from lemminflect import getAllLemmas
 from wordfreq import zipf_frequency
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bt\.co/\S+", re.IGNORECASE)
@@ -171,6 +172,19 @@ def plain_name(name: str) -> bool:
     usually an incidental word, not what the person would call the subject."""
     found = words(name)
     return len(found) <= 1 or all(everyday(w) for w in found)
+
+
+def names_a_thing(phrase: str) -> bool:
+    """A subject's name is a noun phrase: its last word can be a noun ("Oven spring", "Hidden units"), is a verb's
+    -ing form, which names an activity ("Pratt parsing", "Baking"), or is one the dictionary does not know
+    ("Pretraining", "JWST"). A phrase whose last word can only be a verb or an adjective ("Vanishes",
+    "Temperature decides", "Hot") is a piece of a sentence, not a name. The parts of speech are lemminflect's
+    dictionary, installed with it."""
+    found = words(phrase)
+    if not found:
+        return False
+    parts = getAllLemmas(found[-1])
+    return not parts or "NOUN" in parts or "PROPN" in parts or ("VERB" in parts and found[-1].endswith("ing"))
 
 
 INITIALISM_LETTERS = (3, 6)  # "NLP", "RBM", "GANs": shorter ones ("ML") spell too many everyday pairs

@@ -310,6 +310,21 @@ def test_a_description_keeps_an_acronym_as_the_user_wrote_it() -> None:
     assert "transit" in interest.description, interest.description  # other words in lower case, as in a sentence
 
 
+def test_a_piece_of_a_sentence_neither_names_an_interest_nor_describes_one() -> None:
+    """ "Temperature decides", written twice, is a clause the posts share, not a sub-theme anyone would list."""
+    texts = [
+        "Stretch and folds early in the bulk, then hands off. Dough temperature decides the rest.",
+        "wild yeast in a sourdough starter compete for the same sugars in the dough. Temperature decides.",
+        "Using an aliquot jar for bulk fermentation of the dough changed everything.",
+        "bulk fermentation of this dough at 24 degrees took five hours",
+    ]
+    (interest,) = interests_from(texts)
+    assert interest.name == "Bulk fermentation", interest.name
+    assert "decides" not in interest.description and "dough" in interest.description, interest.description
+    alone = ["the crust crackles. Temperature decides.", "left it on the stove: temperature decides", *texts[2:]]
+    assert "decides" not in " ".join(i.name for i in interests_from(alone))
+
+
 def test_a_word_every_text_uses_never_names_an_interest() -> None:
     texts = [
         "right, the varnish went tacky on the table again",

@@ -18,7 +18,7 @@ from app.pipeline.stages import Engines
 from app.pipeline.steering import steer_interests
 from app.schemas import Candidate, Interest, InterestControls, Preferences, ScreenDecision
 from app.services.runs import run_create, run_stage_results
-from app.text import everyday, word_runs
+from app.text import everyday, names_a_thing, word_runs
 from tests.eval_harness import Progress
 from tests.fakes import FakeTranscriptSource, FakeVideoSource, ScriptedLLM, add_tweets, fake_video
 
@@ -115,6 +115,7 @@ def test_a_one_word_or_everyday_name_gives_way_to_any_phrase_several_titles_shar
         ("Learn", "Plate tectonics"),
         ("Seafloor", "Plate tectonics"),
         ("Deep Water", "Plate tectonics"),  # everyday words
+        ("Magma erupts", "Plate tectonics"),  # no name: a piece of a sentence
         ("Seafloor Spreading", None),
     )
     for name, renamed in cases:
@@ -283,6 +284,16 @@ def test_a_name_of_several_words_that_the_titles_confirm_stays() -> None:
 def test_a_phrase_never_starts_inside_a_hyphenated_word() -> None:
     runs = word_runs("Why does an Earth-sized planet dim its star?")
     assert [w for run in runs for _, w in run] == ["Why", "does", "an", "Earth-sized", "planet", "dim", "its", "star"]
+
+
+@pytest.mark.parametrize("name", ["Oven spring", "Hidden units", "Pratt parsing", "Baking", "JWST", "Pretraining"])
+def test_a_noun_phrase_an_activity_or_an_unknown_word_names_a_thing(name: str) -> None:
+    assert names_a_thing(name)
+
+
+@pytest.mark.parametrize("name", ["Vanishes", "Temperature decides", "Hot", "Monetary", "Magma erupts", ""])
+def test_a_verb_or_an_adjective_at_the_end_names_no_thing(name: str) -> None:
+    assert not names_a_thing(name)
 
 
 def test_one_everyday_word_is_no_name_but_a_rarer_word_or_a_phrase_is() -> None:

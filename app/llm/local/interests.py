@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -44,7 +44,7 @@ from app.llm.local.instructions import InstructionPlan
 from app.llm.local.soft_match import content_words, soft_cosine
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf, top_terms
 from app.schemas import Engagement, FeedbackSignal, Interest
-from app.text import accounts, common, everyday, term_forms, terms, word_runs, word_set
+from app.text import accounts, common, everyday, names_a_thing, term_forms, terms, word_runs, word_set
 from app.validation import MAX_EVIDENCE, MAX_INTERESTS
 
 MIN_INTERESTS = 3
@@ -168,7 +168,8 @@ def infer_interests(
     for subject in chosen:
         phrases = _phrases(subject, plan)
         free = [p for p in phrases if not set(p.key) & used]
-        name = next((p for p in free if not everyday(p.written)), free[0] if free else None)
+        named = [p for p in free if names_a_thing(p.written)] or [_noun_head(p) for p in free[:1]]
+        name = next((p for p in named if not everyday(p.written)), named[0] if named else None)
         if name is None:
             continue
         used.update(name.key)
@@ -506,6 +507,18 @@ class _Phrase:
     rows: set[int] = field(default_factory=set)  # posts of the subject holding all its terms
 
 
+def _noun_head(phrase: _Phrase) -> _Phrase:
+    """The phrase up to its last word that names a thing ("Temperature decides" -> "Temperature"), or the phrase
+    as it is when no word of it does."""
+    written = phrase.written.split()
+    if len(written) != len(phrase.key):  # words and terms do not pair up: keep it whole
+        return phrase
+    for end in range(len(written) - 1, 0, -1):
+        if names_a_thing(" ".join(written[:end])):
+            return replace(phrase, key=phrase.key[:end], written=" ".join(written[:end]))
+    return phrase
+
+
 def _written(text: str) -> dict[Key, str]:
     """The terms of a post and its runs of two or three distinct terms, each with its words as written."""
     found: dict[Key, str] = {}
@@ -618,12 +631,17 @@ def _description(
     """One sentence on what the name does not say: how many posts and how recent, and the other sub-themes they
     touch on ("Your 6 posts on it, all from the last 60 days (the latest on 3 Nov 2026), also touch on crumb and
     hydration."). Words every text uses ("thing", "going") say nothing of a subject and are left out."""
-    others = [_plain(p.written) for p in phrases if not set(p.key) & set(name.key) and not _says_little(p.written)]
+    others = [
+        _plain(p.written)
+        for p in phrases
+        if not set(p.key) & set(name.key) and not _says_little(p.written) and names_a_thing(p.written)
+    ]
     said = {t for p in phrases for t in p.key} | _banned(plan)
     surface = _surface(subject)  # terms only ever written as hashtags have none and are left out
     for term in subject.corpus.characteristic(subject.rows, MAX_KEYWORDS, min_posts=MIN_POSTS):
-        if len(others) < MAX_DESCRIBED and term not in said and term in surface and not _says_little(surface[term]):
-            others.append(_plain(surface[term]))
+        word = surface.get(term, "")
+        if len(others) < MAX_DESCRIBED and term not in said and word and not _says_little(word) and names_a_thing(word):
+            others.append(_plain(word))
     items = [subject.corpus.docs[r].item for r in subject.rows]
     likes = sum(1 for i in items if i.kind == "like")
     kinds = "likes" if likes == len(items) else "posts and likes" if likes else "posts"

@@ -17,10 +17,11 @@ ending with a content word; words that describe the video rather than its subjec
 
 When no phrase is shared by enough of its videos (cryptic titles: "What happens to the
 bread in your oven?"), an interest named after one everyday word of the posts ("Finally",
-"Kitchen") takes the word among its own keywords, the person's words, that is nearest in
-meaning to its videos' titles and descriptions ("Gluten" for posts on a loaf that finally
-rose, over videos on dough strength and steam): the word of theirs that says what
-the videos they would want are about. Otherwise it keeps its own name.
+"Kitchen") or after words that name no thing ("Erupts") takes the word among its own
+keywords, the person's words, that is nearest in meaning to its videos' titles and
+descriptions ("Gluten" for posts on a loaf that finally rose, over videos on dough strength
+and steam): the word of theirs that says what the videos they would want are about.
+Otherwise it keeps its own name.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import numpy as np
 
 from app.llm.local.embeddings import embed
 from app.schemas import Candidate, Interest
-from app.text import everyday, initialism, plain_name, terms, word_runs, word_set
+from app.text import everyday, initialism, names_a_thing, plain_name, terms, word_runs, word_set
 
 MAX_WORDS = 4
 MIN_TITLES = 2  # a phrase in one title only is that video's subject, not the interest's
@@ -82,10 +83,11 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
                 phrase = counted.setdefault(key, _Phrase(key, Counter()))
                 phrase.forms[form] += 1
                 phrase.titles += 1
-        # One word from the posts ("Learn", "Water", "Deep") or everyday words ("Few Days") rarely name a
-        # subject: any phrase several titles share does better. Other names of the user's give way only to a
-        # phrase much of the interest shares.
-        needed = MIN_TITLES if plain_name(interest.name) else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
+        # One word from the posts ("Learn", "Water", "Deep"), everyday words ("Few Days") or words that name no
+        # thing ("Hot") rarely name a subject: any phrase several titles share does better. Other names of the
+        # user's give way only to a phrase much of the interest shares.
+        weak = plain_name(interest.name) or not names_a_thing(interest.name)
+        needed = MIN_TITLES if weak else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
         own = set(terms(interest.name))
         ranked = [p for p in counted.values() if p.titles >= needed and not everyday(_written(p))]
         if not ranked or (len(own) > 1 and any(set(p.key) <= own for p in ranked)):
@@ -97,7 +99,7 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
             proposals.append((score * (1 + FIT_WEIGHT * fit), interest.name, _written(phrase), phrase.key))
     titled = {old for _, old, _, _ in proposals}
     for interest in interests:
-        if interest.name not in titled and everyday(interest.name):
+        if interest.name not in titled and (everyday(interest.name) or not names_a_thing(interest.name)):
             found_word = _nearest_keyword(interest, [c for c in kept if c.interest == interest.name], interests)
             if found_word is not None:
                 proposals.append((0.0, interest.name, *found_word))  # after every title phrase
@@ -123,7 +125,11 @@ def _nearest_keyword(
     words = [
         k
         for k in interest.keywords
-        if len(terms(k)) == 1 and not everyday(k) and not _lost_case(k) and tuple(terms(k)) not in others
+        if len(terms(k)) == 1
+        and not everyday(k)
+        and names_a_thing(k)
+        and not _lost_case(k)
+        and tuple(terms(k)) not in others
     ]
     if not words:
         return None
