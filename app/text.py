@@ -140,6 +140,29 @@ def word_runs(text: str) -> list[list[tuple[str | None, str]]]:
     return runs
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?…]['\"’”)]*\s+)$")
+
+
+def proper_nouns(texts: Iterable[str]) -> set[str]:
+    """The terms the texts always write with a capital, at least once inside a sentence ("a Jupiter-sized
+    planet"): names, which keep their capital in a sentence. A word capitalised only where a sentence starts
+    ("Sourdough lesson of the week") is no name; an all-capitals word is an acronym, not counted here."""
+    inside: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        cleaned = _HASHTAG.sub(" ", clean_text(text))
+        for match in _WORD.finditer(cleaned):
+            word = match.group()
+            if word.lower() in STOP_WORDS or len(word) < 2 or word.isupper() or not word[0].isalpha():
+                continue
+            term = stem(word.lower())
+            if word[0].islower():
+                lower.add(term)
+            elif not _SENTENCE_START.search(cleaned[: match.start()]):
+                inside.add(term)
+    return inside - lower
+
+
 def accounts(text: str) -> set[str]:
     """The accounts a post names: mentions, the retweeted author and the author of a quoted post's link."""
     return {f"@{(mention or quoted).lower()}" for mention, quoted in _ACCOUNT.findall(html.unescape(text))}

@@ -20,7 +20,7 @@ from app.llm.local import LocalEngine
 from app.pipeline.engagement import build_engagement
 from app.schemas import Engagement, Interest, Preferences, TweetKind
 from app.sources.tweet_records import TweetRecord
-from app.text import ENGLISH_STOP_WORDS, accounts, word_runs
+from app.text import ENGLISH_STOP_WORDS, accounts, proper_nouns, stem, word_runs
 
 NEWEST = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -308,6 +308,29 @@ def test_a_description_keeps_an_acronym_as_the_user_wrote_it() -> None:
     (interest,) = interests_from(texts)
     assert "JWST" in interest.description and "jwst" not in interest.description, interest.description
     assert "transit" in interest.description, interest.description  # other words in lower case, as in a sentence
+
+
+def test_a_description_keeps_the_capital_of_a_name_the_posts_always_capitalise() -> None:
+    texts = [
+        "exoplanet transit spectra again, and a hot Jupiter with clouds everywhere",
+        "exoplanet transit depth for a planet the size of Jupiter is about one percent",
+        "Sourdough break: then back to the exoplanet transit light curves",
+        "another exoplanet transit, this one a cold Jupiter on a long orbit",
+    ]
+    (interest,) = interests_from(texts)
+    assert "Jupiter" in interest.description and "jupiter" not in interest.description, interest.description
+
+
+def test_a_name_is_a_word_always_capitalised_inside_a_sentence() -> None:
+    texts = [
+        "Sourdough lesson: the loaf was dense. Sourdough again tomorrow",
+        "radial velocity: Jupiter makes the Sun wobble. Kepler saw it too",
+        "a Jupiter-sized planet, and my sourdough rose",
+        "the Transit was short, then another transit",
+    ]
+    # "Sourdough" only starts sentences and is lower case elsewhere, "Kepler" only starts one, "Transit" is
+    # also written in lower case: none is a name.
+    assert proper_nouns(texts) == {stem("jupiter"), stem("sun")}
 
 
 def test_a_piece_of_a_sentence_neither_names_an_interest_nor_describes_one() -> None:

@@ -44,7 +44,18 @@ from app.llm.local.instructions import InstructionPlan
 from app.llm.local.soft_match import content_words, soft_cosine
 from app.llm.local.vectors import Vector, add, cosine, idf_table, tf_idf, top_terms
 from app.schemas import Engagement, FeedbackSignal, Interest
-from app.text import accounts, common, everyday, names_a_thing, term_forms, terms, word_runs, word_set
+from app.text import (
+    accounts,
+    common,
+    everyday,
+    names_a_thing,
+    proper_nouns,
+    stem,
+    term_forms,
+    terms,
+    word_runs,
+    word_set,
+)
 from app.validation import MAX_EVIDENCE, MAX_INTERESTS
 
 MIN_INTERESTS = 3
@@ -631,8 +642,9 @@ def _description(
     """One sentence on what the name does not say: how many posts and how recent, and the other sub-themes they
     touch on ("Your 6 posts on it, all from the last 60 days (the latest on 3 Nov 2026), also touch on crumb and
     hydration."). Words every text uses ("thing", "going") say nothing of a subject and are left out."""
+    names = proper_nouns(subject.corpus.docs[row].item.text for row in subject.rows)
     others = [
-        _plain(p.written)
+        _plain(p.written, names)
         for p in phrases
         if not set(p.key) & set(name.key) and not _says_little(p.written) and names_a_thing(p.written)
     ]
@@ -641,7 +653,7 @@ def _description(
     for term in subject.corpus.characteristic(subject.rows, MAX_KEYWORDS, min_posts=MIN_POSTS):
         word = surface.get(term, "")
         if len(others) < MAX_DESCRIBED and term not in said and word and not _says_little(word) and names_a_thing(word):
-            others.append(_plain(word))
+            others.append(_plain(word, names))
     items = [subject.corpus.docs[r].item for r in subject.rows]
     likes = sum(1 for i in items if i.kind == "like")
     kinds = "likes" if likes == len(items) else "posts and likes" if likes else "posts"
@@ -699,9 +711,13 @@ def _acronym(word: str) -> bool:
     return len(word) > 1 and word.isupper()
 
 
-def _plain(text: str) -> str:
-    """A phrase as it reads inside a sentence: lower case, acronyms kept ("transit photometry", "JWST")."""
-    return " ".join(w if _acronym(w) else w.lower() for w in text.split())
+def _plain(text: str, names: set[str]) -> str:
+    """A phrase as it reads inside a sentence: lower case, acronyms and names (`proper_nouns`' terms) kept
+    ("transit photometry", "JWST", "Jupiter")."""
+    return " ".join(
+        w if _acronym(w) else w[:1].upper() + w[1:].lower() if stem(w.lower()) in names else w.lower()
+        for w in text.split()
+    )
 
 
 def _evidence(subject: _Subject) -> list[int]:
