@@ -144,8 +144,8 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?…]['\"’”)]*\s+)$")
 
 
 def proper_nouns(texts: Iterable[str]) -> set[str]:
-    """The terms the texts always write with a capital, at least once inside a sentence ("a Jupiter-sized
-    planet"): names, which keep their capital in a sentence. A word capitalised only where a sentence starts
+    """The terms the texts always write with a capital, at least once inside a sentence ("the tiles of
+    Lisbon"): names, which keep their capital in a sentence. A word capitalised only where a sentence starts
     ("Sourdough lesson of the week") is no name; an all-capitals word is an acronym, not counted here."""
     inside: set[str] = set()
     lower: set[str] = set()
@@ -198,10 +198,10 @@ def plain_name(name: str) -> bool:
 
 
 def names_a_thing(phrase: str) -> bool:
-    """A subject's name is a noun phrase: its last word can be a noun ("Oven spring", "Hidden units"), is a verb's
-    -ing form, which names an activity ("Pratt parsing", "Baking"), or is one the dictionary does not know
-    ("Pretraining", "JWST"). A phrase whose last word can only be a verb or an adjective ("Vanishes",
-    "Temperature decides", "Hot") is a piece of a sentence, not a name. The parts of speech are lemminflect's
+    """A subject's name is a noun phrase: its last word can be a noun ("Oven spring", "Tide pools"), is a verb's
+    -ing form, which names an activity ("Fly fishing", "Baking"), or is one the dictionary does not know
+    ("Kombucha", "JWST"). A phrase whose last word can only be a verb or an adjective ("Erupts",
+    "Temperature decides", "Volcanic") is a piece of a sentence, not a name. The parts of speech are lemminflect's
     dictionary, installed with it."""
     found = words(phrase)
     if not found:

@@ -312,25 +312,25 @@ def test_a_description_keeps_an_acronym_as_the_user_wrote_it() -> None:
 
 def test_a_description_keeps_the_capital_of_a_name_the_posts_always_capitalise() -> None:
     texts = [
-        "exoplanet transit spectra again, and a hot Jupiter with clouds everywhere",
-        "exoplanet transit depth for a planet the size of Jupiter is about one percent",
-        "Sourdough break: then back to the exoplanet transit light curves",
-        "another exoplanet transit, this one a cold Jupiter on a long orbit",
+        "tile painting again, copying a blue pattern from a station in Lisbon",
+        "tile painting tonight: the cobalt glaze I brought back from Lisbon runs everywhere",
+        "Kombucha break: then back to tile painting and the kiln schedule",
+        "more tile painting, a border of lemons like the ones all over Lisbon",
     ]
     (interest,) = interests_from(texts)
-    assert "Jupiter" in interest.description and "jupiter" not in interest.description, interest.description
+    assert "Lisbon" in interest.description and "lisbon" not in interest.description, interest.description
 
 
 def test_a_name_is_a_word_always_capitalised_inside_a_sentence() -> None:
     texts = [
-        "Sourdough lesson: the loaf was dense. Sourdough again tomorrow",
-        "radial velocity: Jupiter makes the Sun wobble. Kepler saw it too",
-        "a Jupiter-sized planet, and my sourdough rose",
-        "the Transit was short, then another transit",
+        "Kombucha lesson: the scoby was thin. Kombucha again tomorrow",
+        "tile painting: Lisbon does blue, Porto does it too. Seville saw it first",
+        "a Lisbon-style border, and my kombucha fizzed",
+        "the Glaze ran, then another glaze",
     ]
-    # "Sourdough" only starts sentences and is lower case elsewhere, "Kepler" only starts one, "Transit" is
-    # also written in lower case: none is a name.
-    assert proper_nouns(texts) == {stem("jupiter"), stem("sun")}
+    # "Kombucha" only starts sentences and is lower case elsewhere, "Seville" only starts one, "Glaze" is also
+    # written in lower case: none is a name.
+    assert proper_nouns(texts) == {stem("lisbon"), stem("porto")}
 
 
 def test_a_piece_of_a_sentence_neither_names_an_interest_nor_describes_one() -> None:

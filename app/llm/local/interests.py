@@ -713,7 +713,7 @@ def _acronym(word: str) -> bool:
 
 def _plain(text: str, names: set[str]) -> str:
     """A phrase as it reads inside a sentence: lower case, acronyms and names (`proper_nouns`' terms) kept
-    ("transit photometry", "JWST", "Jupiter")."""
+    ("transit photometry", "JWST", "Lisbon")."""
     return " ".join(
         w if _acronym(w) else w[:1].upper() + w[1:].lower() if stem(w.lower()) in names else w.lower()
         for w in text.split()

@@ -84,7 +84,7 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
                 phrase.forms[form] += 1
                 phrase.titles += 1
         # One word from the posts ("Learn", "Water", "Deep"), everyday words ("Few Days") or words that name no
-        # thing ("Hot") rarely name a subject: any phrase several titles share does better. Other names of the
+        # thing ("Volcanic") rarely name a subject: any phrase several titles share does better. Other names of the
         # user's give way only to a phrase much of the interest shares.
         weak = plain_name(interest.name) or not names_a_thing(interest.name)
         needed = MIN_TITLES if weak else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
