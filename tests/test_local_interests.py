@@ -493,3 +493,14 @@ def test_a_handful_of_posts_on_two_subjects_gives_both_even_in_different_words()
     ]
     found = interests_from(texts)
     assert sorted(sorted(i.evidence_tweet_ids) for i in found) == [["0", "1"], ["2", "3"]], found
+
+
+def test_a_name_written_in_lower_case_reads_in_sentence_case_hyphen_and_all() -> None:
+    texts = [
+        "reading about the gut-brain axis and how fibre feeds the microbes that talk to your mood",
+        "the gut-brain axis runs both ways: stress changes the microbes, the microbes change the stress",
+        "a month of fermented food every day, curious what it does to my gut-brain axis",
+        "new paper on the gut-brain axis in mice: the vagus nerve carries the signal",
+    ]
+    (interest,) = interests_from(texts)
+    assert interest.name == "Gut-brain axis", interest.name

@@ -18,7 +18,7 @@ from app.pipeline.stages import Engines
 from app.pipeline.steering import steer_interests
 from app.schemas import Candidate, Interest, InterestControls, Preferences, ScreenDecision
 from app.services.runs import run_create, run_stage_results
-from app.text import everyday, names_a_thing, word_runs
+from app.text import everyday, names_a_thing, terms, word_runs
 from tests.eval_harness import Progress
 from tests.fakes import FakeTranscriptSource, FakeVideoSource, ScriptedLLM, add_tweets, fake_video
 
@@ -129,6 +129,20 @@ def test_two_interests_never_take_the_same_name() -> None:
     same = [video(f"g{i}", f"Plate tectonics - talk {i}", "Night Sky") for i in range(3)]
     names = topic_names([DICTIONARY, ENERGY], [*KEPT[:3], *same], [*FOUND, *same])
     assert list(names.values()).count("Plate tectonics") == 1
+
+
+def test_no_interest_takes_a_piece_of_another_ones_name() -> None:
+    """Two interests whose videos share one series must not read as one subject twice ("Plate tectonics"
+    beside "Plate tectonics in Iceland" or "Plate")."""
+    series = [
+        video("h1", "Plate tectonics in Iceland - rifts", "Night Sky"),
+        video("h2", "Plate tectonics in Iceland - hot springs", "Night Sky"),
+        video("h3", "Plate tectonics in Iceland - lava fields", "Night Sky"),
+    ]
+    names = topic_names([DICTIONARY, ENERGY], [*KEPT[:3], *series], [*FOUND, *series])
+    assert names, "the series names one of them"
+    given = [set(terms(names.get(old, old))) for old in ("Seafloor", "Night Sky")]
+    assert not given[0] <= given[1] and not given[1] <= given[0], names
 
 
 class Named:

@@ -31,6 +31,7 @@ keyword or the evidence.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -71,6 +72,7 @@ COHERENCE_SHARE = 0.5  # in standard deviations of post similarity: features les
 MIN_BRIDGES = 2  # distinct shared features needed to merge two groups
 SMALL_CORPUS = 15  # ... in fewer posts than this, one rare word counts as two: most posts would stand alone
 MIN_POSTS = 2
+_LOWER_WORD = re.compile(r"[a-z][a-z0-9]*(?:['’-][a-z0-9]+)*")  # a word in lower case, hyphens and apostrophes in it
 # Near in meaning (see `_near_in_meaning`): two posts are near when the match of their words is this many
 # standard deviations above the mean of the person's pairs, and at least NEAR_FLOOR.
 NEAR_SPREAD = 2.0
@@ -631,9 +633,9 @@ def _banned(plan: InstructionPlan) -> set[str]:
 
 def _title(forms: Counter[str]) -> str:
     """The most common written form in sentence case, as a name reads in a list ("tide pools" -> "Tide pools",
-    "JWST images" and "Python decorators" as written)."""
+    "gut-brain axis" -> "Gut-brain axis", "JWST images" and "iPhone repairs" as written)."""
     first, *rest = forms.most_common(1)[0][0].split()
-    return " ".join([first[:1].upper() + first[1:] if first.islower() and first.isalnum() else first, *rest])
+    return " ".join([first[:1].upper() + first[1:] if _LOWER_WORD.fullmatch(first) else first, *rest])
 
 
 def _description(

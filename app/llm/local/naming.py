@@ -67,7 +67,8 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
 
     `kept` are the screened-in videos, each tied to an interest; `found` are all the
     videos the searches found (the background that makes a phrase distinctive). Names
-    are unique: when two interests would take the same phrase, the one it fits best does.
+    are unique: when two interests would take the same phrase, or one a piece of the other's, the one it fits
+    best does.
     """
     background = [_title_phrases(c) for c in {c.video_id: c for c in [*found, *kept]}.values()]
     df = Counter(key for phrases in background for key in phrases)
@@ -104,12 +105,17 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
             if found_word is not None:
                 proposals.append((0.0, interest.name, *found_word))  # after every title phrase
     names: dict[str, str] = {}
-    taken: set[tuple[str, ...]] = set()
+    taken: list[set[str]] = []
     for _, old, new, key in sorted(proposals, key=lambda p: (-p[0], p[1], p[2])):
-        if old in names or key in taken:
+        # A piece of a name already given or kept, or a name that holds one, reads as the same subject twice
+        # ("Tide pools" beside "Tide pools of Maine"). The very name another interest keeps merges the two.
+        kept_names = [set(terms(i.name)) for i in interests if i.name not in names and i.name != old]
+        if old in names or any(set(key) <= given or given <= set(key) for given in taken):
+            continue
+        if any(set(key) < own or own < set(key) for own in kept_names):
             continue
         names[old] = new
-        taken.add(key)
+        taken.append(set(key))
     return {old: new for old, new in names.items() if new.casefold() != old.casefold()}
 
 
