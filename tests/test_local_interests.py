@@ -495,12 +495,13 @@ def test_a_handful_of_posts_on_two_subjects_gives_both_even_in_different_words()
     assert sorted(sorted(i.evidence_tweet_ids) for i in found) == [["0", "1"], ["2", "3"]], found
 
 
-def test_a_name_written_in_lower_case_reads_in_sentence_case_hyphen_and_all() -> None:
-    texts = [
-        "reading about the gut-brain axis and how fibre feeds the microbes that talk to your mood",
-        "the gut-brain axis runs both ways: stress changes the microbes, the microbes change the stress",
-        "a month of fermented food every day, curious what it does to my gut-brain axis",
-        "new paper on the gut-brain axis in mice: the vagus nerve carries the signal",
+@pytest.mark.parametrize("phrase", ["gut-brain axis", "short-chain fatty acids", "fermented food"])
+def test_a_name_written_in_lower_case_reads_in_sentence_case_hyphen_and_all(phrase: str) -> None:
+    templates = [
+        "reading about the {} and how fibre feeds the microbes that talk to your mood",
+        "the {} runs both ways: stress changes the microbes, the microbes change the stress",
+        "a month of yoghurt and kimchi every day, curious what it does to my {}",
+        "new paper on the {} in mice, and the microbes again",
     ]
-    (interest,) = interests_from(texts)
-    assert interest.name == "Gut-brain axis", interest.name
+    names = [i.name for i in interests_from([t.format(phrase) for t in templates])]
+    assert phrase[:1].upper() + phrase[1:] in names, names
