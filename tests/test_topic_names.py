@@ -15,7 +15,7 @@ from app.models import User
 from app.pipeline import stages
 from app.pipeline.runner import execute_run
 from app.pipeline.stages import Engines
-from app.pipeline.steering import steer_interests
+from app.pipeline.steering import renamed_interest, steer_interests
 from app.schemas import Candidate, Interest, InterestControls, Preferences, ScreenDecision
 from app.services.runs import run_create, run_stage_results
 from app.text import everyday, names_a_thing, terms, word_runs
@@ -189,6 +189,18 @@ def test_names_the_user_chose_stay_and_the_users_renames_and_mutes_apply_to_new_
     assert [i.name for i in found] == ["Night Sky"]
     assert {c.interest for c in kept} == {"Night Sky"}
     assert any("muted" in note for note in progress.notes)
+
+
+def test_a_renamed_interest_does_not_list_its_new_name_among_its_themes() -> None:
+    posts = interest("Wheel", "crazing", "glaze").model_copy(
+        update={"description": "Your 4 posts on it, all from the last 60 days, also touch on crazing, glaze and kiln."}
+    )
+    assert renamed_interest(posts, "Glaze").description == (
+        "Your 4 posts on it, all from the last 60 days, also touch on crazing and kiln."
+    )
+    alone = posts.model_copy(update={"description": "Your 2 posts on it, also touch on glazes."})
+    assert renamed_interest(alone, "Glaze").description == "Your 2 posts on it."
+    assert renamed_interest(posts, "Pottery wheel").description == posts.description
 
 
 def test_an_interest_named_like_another_merges_into_it() -> None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Protocol, runtime_checkable
 
+from app.llm.local.interests import without_theme
 from app.pipeline.exclusions import ExcludedTopic, interest_excluded
 from app.schemas import Engagement, Interest, Preferences
 from app.text import plain_name
@@ -45,7 +46,7 @@ def renamed_interest(interest: Interest, name: str) -> Interest:
     """The interest under a name found for it, its old name kept in its description and keywords."""
     old = interest.name
     keywords = list(dict.fromkeys([name.lower(), *interest.keywords, old.lower()]))
-    description = interest.description
+    description = without_theme(interest.description, name)
     # The posts' own words are worth saying when they make a phrase ("Your posts call it “plate boundaries”"),
     # not when they are one incidental word; on a second name in one run, the first one's stay.
     if not description.startswith(IN_YOUR_POSTS) and not plain_name(old):

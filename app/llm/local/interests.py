@@ -72,6 +72,7 @@ COHERENCE_SHARE = 0.5  # in standard deviations of post similarity: features les
 MIN_BRIDGES = 2  # distinct shared features needed to merge two groups
 SMALL_CORPUS = 15  # ... in fewer posts than this, one rare word counts as two: most posts would stand alone
 MIN_POSTS = 2
+_ALSO_TOUCH = re.compile(r", also touch(?:es)? on (?P<listed>[^.]+)\.$")  # the sub-themes `_description` lists
 _LOWER_WORD = re.compile(r"[a-z][a-z0-9]*(?:['’-][a-z0-9]+)*")  # a word in lower case, hyphens and apostrophes in it
 # Near in meaning (see `_near_in_meaning`): two posts are near when the match of their words is this many
 # standard deviations above the mean of the person's pairs, and at least NEAR_FLOOR.
@@ -675,6 +676,23 @@ def _description(
         return f"Your {counted} on it{when}."
     listed = others[0] if len(others) == 1 else f"{', '.join(others[:-1])} and {others[-1]}"
     return f"Your {counted} on it{when}, also {'touch' if len(items) > 1 else 'touches'} on {listed}."
+
+
+def without_theme(description: str, name: str) -> str:
+    """The description without the sub-themes it lists that say no more than `name`: an interest renamed after one
+    of them ("Glaze" for posts that also touch on crazing and glaze) would say its own name twice."""
+    found = _ALSO_TOUCH.search(description)
+    if found is None:
+        return description
+    own = set(terms(name))
+    listed = re.split(r", | and ", found["listed"])
+    kept = [theme for theme in listed if not set(terms(theme)) <= own]
+    if len(kept) == len(listed):
+        return description
+    if not kept:
+        return description[: found.start()] + "."
+    joined = kept[0] if len(kept) == 1 else f"{', '.join(kept[:-1])} and {kept[-1]}"
+    return f"{description[: found.start('listed')]}{joined}."
 
 
 def _says_little(written: str) -> bool:
