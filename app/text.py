@@ -121,6 +121,17 @@ def term_forms(text: str) -> list[tuple[str, str]]:
     ]
 
 
+def surprisal(text: str) -> dict[str, float]:
+    """Each content term of a text, weighted by how rarely English uses the word (its surprisal, in wordfreq's
+    Zipf units below SURPRISAL_CEILING, at least MIN_SURPRISAL): two texts sharing "finally" or "says" share a
+    habit of speech, two sharing "adiabatic" share a subject."""
+    weights: dict[str, float] = {}
+    for term, word in term_forms(text):
+        weight = max(MIN_SURPRISAL, SURPRISAL_CEILING - zipf_frequency(word.lower(), "en"))
+        weights[term] = max(weights.get(term, 0.0), weight)
+    return weights
+
+
 def word_runs(text: str) -> list[list[tuple[str | None, str]]]:
     """The words of a cleaned text as written (case kept, hashtags left out, hyphenated compounds whole), in runs
     between punctuation marks, each with its term or None for a stop word: phrases the user actually wrote are
@@ -181,6 +192,8 @@ def _terms(text: str) -> tuple[str, ...]:
 
 EVERYDAY_ZIPF = 4.5  # a word used more than about 30 times per million words is an everyday one
 COMMON_ZIPF = 5.5  # ... and one used more than about 300 times per million ("time", "need", "keep") says nothing
+SURPRISAL_CEILING = 8.0  # Zipf 8 is a word used once in every ten: none is that common
+MIN_SURPRISAL = 0.5
 
 
 def everyday(phrase: str) -> bool:

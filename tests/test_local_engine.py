@@ -10,7 +10,7 @@ import pytest
 
 from app.llm.base import LLM
 from app.llm.local import LocalEngine, clips, parse_instructions
-from app.llm.local.engine import explanation_text
+from app.llm.local.engine import cite, explanation_text
 from app.llm.local.sentences import Sentence, split_sentences
 from app.pipeline.engagement import build_engagement
 from app.schemas import (
@@ -25,7 +25,7 @@ from app.schemas import (
     TranscriptData,
 )
 from app.sources.tweet_records import TweetRecord
-from app.text import terms
+from app.text import surprisal, terms
 from app.validation import validate_clip, validate_explanation
 
 NEWEST = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -568,6 +568,39 @@ def test_explanation_cites_the_closest_posts_and_quotes_the_clip(engine: LocalEn
     assert len(set(terms(cited.text)) & set(terms(clip.quote))) >= 2, (cited.text, clip.quote)
     quoted = re.sub(r'"[^"]*"', '""', explanation.text)
     assert 1 <= len(re.findall(r"[.!?](?:\s|$)", quoted)) <= 3, explanation.text
+
+
+def test_a_rare_word_shared_with_the_clip_weighs_more_than_an_everyday_one() -> None:
+    weights = surprisal("finally the kiln reached cone six")
+    assert weights[terms("kiln")[0]] > 1.5 * weights[terms("finally")[0]] > 0
+
+
+def test_citations_follow_the_clips_rare_words_not_chance_everyday_ones() -> None:
+    """A life post sharing "finally" and "test" with the clip, or only the interest's keywords, is no reason for it."""
+    glaze = Interest(
+        name="Glaze chemistry",
+        description="",
+        weight=1.0,
+        evidence_tweet_ids=["1", "2", "3", "4"],
+        keywords=["glaze chemistry", "crazing", "kiln", "finally", "test"],
+    )
+    posts = [
+        Engagement(tweet_id="1", kind="tweet", text="new drill finally arrived, the shelf goes up tonight", weight=1.0),
+        Engagement(
+            tweet_id="2",
+            kind="tweet",
+            text="crazing on every mug from the last firing. thermal expansion "
+            "of the glaze is higher than the clay body, I think",
+            weight=1.0,
+        ),
+        Engagement(tweet_id="3", kind="tweet", text="passed my driving test!!", weight=1.0),
+        Engagement(tweet_id="4", kind="like", text="a kiln is just a very patient oven", weight=1.0),
+    ]
+    clip = "So finally the test tile shows it: the glaze shrinks more than the body on cooling, and that is crazing."
+    cited = [e.tweet_id for e in cite(posts, clip, glaze)]
+    assert cited == ["2"], cited
+    cooling = "and a kiln that cools slowly gives the glaze time to settle before crazing starts"
+    assert [e.tweet_id for e in cite(posts, cooling, glaze)][:2] == ["2", "4"]
 
 
 @pytest.mark.parametrize(

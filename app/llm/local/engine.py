@@ -29,12 +29,13 @@ from app.schemas import (
     SearchQuery,
     TranscriptData,
 )
-from app.text import clean_text, terms
+from app.text import clean_text, surprisal, terms
 from app.validation import validate_clip
 
 MAX_QUERIES = 4
 MIN_MATCH = 0.1  # a best window this far from what the user writes about is not worth a clip
 MAX_CITED = 3
+SHARED_SURPRISAL = 3.0  # one word no commoner than "heat" (Zipf 5 or less), or two commoner ones
 EXCERPT_CHARS = 110
 SECOND_EXCERPT_CHARS = 70  # a second cited post is quoted shorter
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
@@ -277,17 +278,25 @@ def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> 
     usable = [e for e in evidence if e.text.strip()] or list(evidence)
     if not usable:
         return []
-    target = dict.fromkeys(terms(clip_text), 1.0)
+    target = surprisal(clip_text)
     for keyword in interest.keywords[:5]:
-        for term in terms(keyword):
-            target[term] = target.get(term, 0.0) + 0.5
+        for term, weight in surprisal(keyword).items():
+            target[term] = target.get(term, 0.0) + 0.5 * weight
     own = set(interest.evidence_tweet_ids)
     scored = sorted(
-        ((cosine(dict.fromkeys(terms(e.text), 1.0), target) + 0.05 * (e.tweet_id in own), e) for e in usable),
+        ((cosine(surprisal(e.text), target) + 0.05 * (e.tweet_id in own), e) for e in usable),
         key=lambda pair: (-pair[0], -pair[1].weight),
     )
     best = scored[0][0]
-    return [scored[0][1]] + [e for score, e in scored[1:MAX_CITED] if score >= 0.5 * best > 0]
+    # A further post must share words of the clip of some weight (`SHARED_SURPRISAL`): sharing only the interest's
+    # keywords makes it about the interest, not this clip, and sharing "test" or "think" is chance.
+    said = surprisal(clip_text)
+    also = [
+        e
+        for score, e in scored[1:MAX_CITED]
+        if score >= 0.5 * best > 0 and sum(said.get(t, 0.0) for t in set(terms(e.text))) >= SHARED_SURPRISAL
+    ]
+    return [scored[0][1], *also]
 
 
 def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
