@@ -127,9 +127,13 @@ def surprisal(text: str) -> dict[str, float]:
     habit of speech, two sharing "adiabatic" share a subject."""
     weights: dict[str, float] = {}
     for term, word in term_forms(text):
-        weight = max(MIN_SURPRISAL, SURPRISAL_CEILING - zipf_frequency(word.lower(), "en"))
-        weights[term] = max(weights.get(term, 0.0), weight)
+        weights[term] = max(weights.get(term, 0.0), _word_surprisal(word.lower()))
     return weights
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_surprisal(word: str) -> float:
+    return max(MIN_SURPRISAL, SURPRISAL_CEILING - zipf_frequency(word, "en"))
 
 
 def word_runs(text: str) -> list[list[tuple[str | None, str]]]:
