@@ -11,6 +11,7 @@ import pytest
 from app.llm.base import LLM
 from app.llm.local import LocalEngine, clips, parse_instructions
 from app.llm.local.engine import cite, explanation_text
+from app.llm.local.instructions import spoken_duration
 from app.llm.local.sentences import Sentence, split_sentences
 from app.pipeline.engagement import build_engagement
 from app.schemas import (
@@ -693,6 +694,7 @@ def test_a_long_question_cut_off_before_its_question_mark_is_still_a_question() 
         ("less chess please", ("chess",), None, None),
         ("No knitting this month, please.", ("knitting",), None, None),
         ("no more golf today", ("golf",), None, None),
+        ("skip anything about crypto please", ("crypto",), None, None),
     ],
 )
 def test_parse_instructions(text: str, exclusions: tuple[str, ...], level: str | None, length: str | None) -> None:
@@ -701,6 +703,43 @@ def test_parse_instructions(text: str, exclusions: tuple[str, ...], level: str |
     assert plan.level == level
     assert plan.clip_length == length
     assert plan.applied and not plan.unsupported
+
+
+@pytest.mark.parametrize(
+    ("text", "longest", "shortest", "exclusions"),
+    [
+        ("no more golf, and nothing longer than 20 minutes", 1200, None, ("golf",)),
+        ("no golf, nothing over an hour", 3600, None, ("golf",)),
+        ("only videos under 15 min", 900, None, ()),
+        ("no more than half an hour", 1800, None, ()),
+        ("Nothing longer than 1.5 hours.", 5400, None, ()),
+        ("no videos shorter than 5 minutes", None, 300, ()),
+        ("at least 10 minutes long please", None, 600, ()),
+        ("videos longer than 10 minutes only, but under 2 hours", 7200, 600, ()),
+    ],
+)
+def test_a_video_length_is_a_bound_not_a_topic(
+    text: str, longest: float | None, shortest: float | None, exclusions: tuple[str, ...]
+) -> None:
+    """ "Nothing longer than 20 minutes" says how long a video may be; it excludes no topic called "longer"."""
+    plan = parse_instructions(text)
+    assert (plan.max_duration_s, plan.min_duration_s) == (longest, shortest)
+    assert plan.exclusions == exclusions
+    assert not plan.unsupported
+    said = " ".join(plan.applied)
+    assert longest is None or f"longer than {spoken_duration(longest)}" in said, said
+    assert shortest is None or f"shorter than {spoken_duration(shortest)}" in said, said
+
+
+def test_lengths_read_as_a_person_says_them() -> None:
+    assert [spoken_duration(s) for s in (60, 1200, 1800, 3600, 5400, 7200)] == [
+        "1 minute",
+        "20 minutes",
+        "30 minutes",
+        "1 hour",
+        "1.5 hours",
+        "2 hours",
+    ]
 
 
 def test_a_level_with_a_style_to_avoid_excludes_no_topic() -> None:

@@ -223,6 +223,32 @@ def test_screen_rules_out_hidden_channels_seen_and_short_videos_before_the_engin
     assert progress.reason_for("drama") == "drama video"
 
 
+@pytest.mark.parametrize(
+    ("instructions", "kept_ids", "reason"),
+    [
+        ("no chess openings, and nothing longer than 20 minutes", ["short", "unknown"], "longer than the 20 minutes"),
+        ("only videos over half an hour please", ["long", "unknown"], "shorter than the 30 minutes"),
+        ("", ["short", "long", "unknown"], None),
+    ],
+)
+def test_screen_keeps_to_the_video_lengths_the_instructions_allow(
+    instructions: str, kept_ids: list[str], reason: str | None
+) -> None:
+    llm = ScriptedLLM(
+        screen=lambda cands, _i, _p: [
+            ScreenDecision(video_id=c.video_id, keep=True, interest="Chess", reason="") for c in cands
+        ]
+    )
+    cands = [candidate("short", duration_s=600), candidate("long", duration_s=2400), candidate("unknown")]
+    progress = Recorder()
+    prefs = Preferences(instructions=instructions)
+    kept = stages.screen(Engines(llm), cands, [interest("Chess")], prefs, progress, max_kept=10)
+    assert [c.video_id for c in kept] == kept_ids
+    left_out = next(c.video_id for c in cands if c.video_id not in kept_ids) if reason else None
+    if left_out is not None:
+        assert reason in progress.reason_for(left_out), progress.reason_for(left_out)
+
+
 def test_screen_shares_the_kept_videos_out_between_interests_best_first() -> None:
     cands = [candidate(f"a{i}", "A") for i in range(6)] + [candidate(f"b{i}", "B") for i in range(2)]
     scores = {c.video_id: 10 - i for i, c in enumerate(cands)}

@@ -28,7 +28,8 @@ from functools import partial
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from app.llm.base import LLM, Batches
-from app.llm.local import LocalEngine, parse_instructions
+from app.llm.local import InstructionPlan, LocalEngine, parse_instructions
+from app.llm.local.instructions import spoken_duration
 from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
@@ -288,11 +289,13 @@ def screen(
 ) -> list[Candidate]:
     """The candidates worth reading, best first, each tied to an interest.
 
-    Hidden channels, videos about a topic the user excluded, videos already shown and
-    videos too short for a clip are ruled out before the engine judges the rest; at most
+    Hidden channels, videos about a topic the user excluded, videos already shown, videos
+    too short for a clip and those longer or shorter than the instructions allow are ruled
+    out before the engine judges the rest; at most
     `max_kept` go on, shared out between interests so one interest cannot take every transcript.
     """
     hidden, seen = {c.casefold() for c in prefs.hidden_channels}, set(prefs.seen_video_ids)
+    plan = parse_instructions(prefs.instructions)
     eligible: list[Candidate] = []
     for candidate in candidates:
         if (unwanted := _unwanted(candidate, hidden, topics)) is not None:
@@ -301,6 +304,8 @@ def screen(
             progress.skip(candidate.video_id, SEEN_REASON)
         elif candidate.duration_s is not None and candidate.duration_s < MIN_CLIP_S:
             progress.skip(candidate.video_id, f"too short for a clip ({candidate.duration_s} s)")
+        elif (length := _outside_length(candidate, plan)) is not None:
+            progress.skip(candidate.video_id, length)
         else:
             eligible.append(candidate)
     if not eligible:
@@ -328,6 +333,19 @@ def screen(
         if candidate.video_id not in chosen:
             progress.skip(candidate.video_id, f"not among the {max_kept} most promising videos")
     return [c for _, c in kept if c.video_id in chosen]
+
+
+def _outside_length(candidate: Candidate, plan: InstructionPlan) -> str | None:
+    """Why the video is longer or shorter than the instructions allow ("nothing longer than 20 minutes"), or None;
+    a video of unknown length passes."""
+    length = candidate.duration_s
+    if length is None:
+        return None
+    if plan.max_duration_s is not None and length > plan.max_duration_s:
+        return f"longer than the {spoken_duration(plan.max_duration_s)} your instructions allow"
+    if plan.min_duration_s is not None and length < plan.min_duration_s:
+        return f"shorter than the {spoken_duration(plan.min_duration_s)} your instructions ask for"
+    return None
 
 
 @runtime_checkable

@@ -2,7 +2,8 @@
 
 The local engine understands exclusions ("no more videos about golf", "nothing
 about crypto", "no X"), level ("I'm a beginner", "advanced only"), clip length
-("short clips", "longer clips") and preferences ("prefer talks over podcasts").
+("short clips", "longer clips"), how long a video may be ("nothing longer than 20
+minutes", "only videos over 10 minutes") and preferences ("prefer talks over podcasts").
 Every clause it cannot act on is reported back, so the run log can say what was
 applied and what was not.
 """
@@ -20,7 +21,7 @@ from app.text import STOP_WORDS, holds_terms, stem, terms, words
 Level = Literal["beginner", "advanced"]
 ClipLength = Literal["short", "long"]
 
-_CLAUSES = re.compile(r"[.;!?\n]+|\s[—–-]\s|,\s*(?:but|and|also)\s+|\s+but\s+", re.IGNORECASE)
+_CLAUSES = re.compile(r"[;!?\n]+|\.+(?!\d)|\s[—–-]\s|,\s*(?:but|and|also)\s+|\s+but\s+", re.IGNORECASE)  # "1.5" is one
 _MEDIA = r"(?:videos?|clips?|content|stuff|recommendations?|things|talks?|posts?)"
 _EXCLUSION = re.compile(
     rf"""(?:
@@ -51,7 +52,17 @@ _REST = re.compile(
     r"\bhad\s+(?:my|enough)\s+(?:fill\s+)?of\s+(?P<had>[^,]+)",
     re.IGNORECASE,
 )
-_TOPIC_LEAD = re.compile(rf"^(?:the|any|more|{_MEDIA}|about|on|of)\s+", re.IGNORECASE)
+_TOPIC_LEAD = re.compile(rf"^(?:the|any|anything|everything|more|{_MEDIA}|about|on|of)\s+", re.IGNORECASE)
+# How long a video may be: "nothing longer than 20 minutes", "no videos over an hour", "only videos under 15 min",
+# "nothing shorter than 5 minutes", "at least 10 minutes". A bound is an upper one when it caps the length
+# ("under", "at most") or rules out what runs past it ("no ... over"), a lower one the other way round.
+_AMOUNT = r"(?P<amount>\d+(?:\.\d+)?|an?|one|two|three|half\s+an?)"
+_UNIT = r"(?P<unit>h(?:ours?|rs?)?|min(?:ute)?s?|m)\b"
+_CAP = r"no\s+(?:more|longer)\s+than|shorter\s+than|less\s+than|under|below|within|at\s+most|up\s+to|max(?:imum)?"
+_PAST = r"longer\s+than|more\s+than|over|above|past|beyond|at\s+least|min(?:imum)?"
+_DURATION = re.compile(rf"\b(?P<bound>{_CAP}|{_PAST})\s+{_AMOUNT}[\s-]*{_UNIT}(?:\s+long)?", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:no|nothing|none|avoid|skip|don'?t|do\s+not|never|not)\b", re.IGNORECASE)
+_NUMBER_WORDS = {"a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0}
 _NOT_BEGINNER = re.compile(
     r"\b(?:not\s+(?:a\s+)?(?:beginner|newbie|novice)|no\s+(?:basics|beginner)|skip\s+the\s+basics)"
 )
@@ -83,6 +94,8 @@ class InstructionPlan:
     exclusions: tuple[str, ...] = ()
     level: Level | None = None
     clip_length: ClipLength | None = None
+    max_duration_s: float | None = None  # videos longer than this are left out
+    min_duration_s: float | None = None  # ... and shorter than this
     preferred: tuple[str, ...] = ()
     avoided: tuple[str, ...] = ()
     applied: list[str] = field(default_factory=list)
@@ -140,20 +153,28 @@ def parse_instructions(text: str) -> InstructionPlan:
     avoided: list[str] = []
     level: Level | None = None
     clip_length: ClipLength | None = None
+    bounds: dict[str, float] = {}
     applied: list[str] = []
     unsupported: list[str] = []
     for raw in _CLAUSES.split(text or ""):
         clause = " ".join(raw.split()).strip(" ,")
         if not clause:
             continue
-        lowered = clause.lower()
         understood = False
+        for side, seconds in _durations(clause):
+            tighter = min if side == "max" else max  # two caps: the lower one holds
+            bounds[side] = tighter(bounds.get(side, seconds), seconds)
+            understood = True
+        clause = " ".join(_DURATION.sub(" ", clause).split()).strip(" ,")  # "nothing longer than ..." names no topic
+        lowered = clause.lower()
         leveled = bool(_NOT_BEGINNER.search(lowered) or _ADVANCED.search(lowered) or _BEGINNER.search(lowered))
         found = [m.group("topic") for m in _EXCLUSION.finditer(_NOT_BEGINNER.sub(" ", clause))]
         found += [m.group("topic") or m.group("had") for m in _REST.finditer(clause)]
         for raw_topic in found:
             topic = _topic(raw_topic)
             if not topic or topic.casefold() in {t.casefold() for t in [*exclusions, *avoided]}:
+                continue
+            if re.fullmatch(_MEDIA, topic, re.IGNORECASE):  # "no videos shorter than ...": about no topic
                 continue
             if leveled:  # "beginner-friendly, no heavy proofs": how a video explains, not what it is about
                 avoided.append(topic)
@@ -187,10 +208,16 @@ def parse_instructions(text: str) -> InstructionPlan:
                 avoided.append(other)
         if not understood and _REQUEST.search(clause):
             unsupported.append(clause)
+    if "max" in bounds:
+        applied.append(f"leaving out videos longer than {spoken_duration(bounds['max'])}")
+    if "min" in bounds:
+        applied.append(f"leaving out videos shorter than {spoken_duration(bounds['min'])}")
     return InstructionPlan(
         exclusions=tuple(exclusions),
         level=level,
         clip_length=clip_length,
+        max_duration_s=bounds.get("max"),
+        min_duration_s=bounds.get("min"),
         preferred=tuple(preferred),
         avoided=tuple(avoided),
         applied=applied,
@@ -205,3 +232,26 @@ def _topic(phrase: str) -> str:
         topic = _TOPIC_TAIL.sub("", topic).strip()
         topic = _TOPIC_LEAD.sub("", topic).strip()
     return topic if terms(topic) else ""
+
+
+def _durations(clause: str) -> list[tuple[str, float]]:
+    """The video-length bounds a clause sets: ("max" or "min", seconds) for each one it states."""
+    found = []
+    for match in _DURATION.finditer(clause):
+        amount = match["amount"].lower()
+        value = 0.5 if amount.startswith("half") else _NUMBER_WORDS.get(amount) or float(amount)
+        seconds = value * (3600.0 if match["unit"].lower().startswith("h") else 60.0)
+        caps = re.fullmatch(_CAP, match["bound"], re.IGNORECASE) is not None
+        negated = not match["bound"].lower().startswith("no ") and bool(_NEGATED.search(clause[: match.start()]))
+        if seconds > 0:
+            found.append(("max" if caps != negated else "min", seconds))
+    return found
+
+
+def spoken_duration(seconds: float) -> str:
+    """A length as a person says it: "20 minutes", "1 hour", "1.5 hours"."""
+    if seconds >= 3600 and seconds % 1800 == 0:
+        hours = seconds / 3600
+        return f"{hours:g} hour{'' if hours == 1 else 's'}"
+    minutes = seconds / 60
+    return f"{minutes:g} minute{'' if minutes == 1 else 's'}"
