@@ -61,6 +61,26 @@ def test_an_exclusion_takes_the_clips_already_shown_out_and_brings_them_back_whe
     assert instructions_update(session, user=user, text="shorter clips") is None  # already in force
 
 
+def test_a_length_bound_takes_the_clips_of_longer_videos_out_and_back(session: Session, user: User) -> None:
+    seeded = seed_feed(session, user.id, runs=1, per_run=3, duration_s=600)
+    longest = session.get(Recommendation, seeded.ids_in_feed_order[1])
+    assert longest is not None
+    video = session.get(Video, longest.video_id)
+    assert video is not None
+    video.duration_s = 3000
+    session.flush()
+
+    changed = instructions_update(session, user=user, text="nothing longer than 20 minutes")
+    assert changed == Withdrawal(0, 0, 1)
+    assert changed is not None and "1 clip already in your feed was of videos whose length" in changed.said()
+    assert _shown(session, user) == [r for r in seeded.ids_in_feed_order if r != longest.id]
+    answer = why_not(session, user=user, pasted=longest.video_id)
+    assert "no more “videos longer than 20 minutes”" in answer.reason, answer.reason
+
+    assert instructions_update(session, user=user, text="nothing longer than an hour") == Withdrawal(0, 1, 0)
+    assert _shown(session, user) == seeded.ids_in_feed_order
+
+
 def test_only_the_users_own_clips_are_withdrawn(session: Session, user: User, make_user) -> None:  # type: ignore[no-untyped-def]
     other = make_user()
     mine = seed_feed(session, user.id, runs=1, per_run=2)
@@ -100,8 +120,23 @@ def test_the_settings_page_says_what_left_the_feed_and_the_feed_no_longer_shows_
         "/settings/instructions", data={"text": "", "csrf_token": csrf_for(client)}, follow_redirects=False
     )
     page = client.get(response.headers["location"]).text
-    assert "2 clips that an earlier exclusion took out are back in your feed." in page
+    assert "2 clips that your earlier instructions took out are back in your feed." in page
     assert "Cutting dovetails by hand" in client.get("/").text
+
+
+def test_the_settings_page_says_how_many_clips_a_length_bound_took_out(client: TestClient) -> None:
+    signup(client, "brief@example.com")
+    with session_scope() as db:
+        user = user_by_email(db, email="brief@example.com")
+        assert user is not None
+        seed_feed(db, user.id, runs=1, per_run=2, duration_s=5400)
+    response = client.post(
+        "/settings/instructions",
+        data={"text": "nothing over an hour", "csrf_token": csrf_for(client)},
+        follow_redirects=False,
+    )
+    page = client.get(response.headers["location"]).text
+    assert "2 clips already in your feed were of videos whose length your instructions now leave out" in page
 
 
 def test_the_api_says_what_new_instructions_took_out_of_the_feed(client: TestClient) -> None:

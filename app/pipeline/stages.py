@@ -28,8 +28,7 @@ from functools import partial
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from app.llm.base import LLM, Batches
-from app.llm.local import InstructionPlan, LocalEngine, parse_instructions
-from app.llm.local.instructions import spoken_duration
+from app.llm.local import LocalEngine, parse_instructions
 from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
@@ -304,8 +303,8 @@ def screen(
             progress.skip(candidate.video_id, SEEN_REASON)
         elif candidate.duration_s is not None and candidate.duration_s < MIN_CLIP_S:
             progress.skip(candidate.video_id, f"too short for a clip ({candidate.duration_s} s)")
-        elif (length := _outside_length(candidate, plan)) is not None:
-            progress.skip(candidate.video_id, length)
+        elif (length := plan.out_of_bounds(candidate.duration_s)) is not None:
+            progress.skip(candidate.video_id, f"{length}, which your instructions leave out")
         else:
             eligible.append(candidate)
     if not eligible:
@@ -333,19 +332,6 @@ def screen(
         if candidate.video_id not in chosen:
             progress.skip(candidate.video_id, f"not among the {max_kept} most promising videos")
     return [c for _, c in kept if c.video_id in chosen]
-
-
-def _outside_length(candidate: Candidate, plan: InstructionPlan) -> str | None:
-    """Why the video is longer or shorter than the instructions allow ("nothing longer than 20 minutes"), or None;
-    a video of unknown length passes."""
-    length = candidate.duration_s
-    if length is None:
-        return None
-    if plan.max_duration_s is not None and length > plan.max_duration_s:
-        return f"longer than the {spoken_duration(plan.max_duration_s)} your instructions allow"
-    if plan.min_duration_s is not None and length < plan.min_duration_s:
-        return f"shorter than the {spoken_duration(plan.min_duration_s)} your instructions ask for"
-    return None
 
 
 @runtime_checkable

@@ -104,7 +104,10 @@ class SettingsChanged(SettingsOut):
     taken_out: int = Field(
         0, description="Clips already in your feed that the new instructions exclude: out of the feed now."
     )
-    put_back: int = Field(0, description="Clips an earlier exclusion took out that are back in your feed now.")
+    put_back: int = Field(0, description="Clips your earlier instructions took out that are back in your feed now.")
+    out_of_bounds: int = Field(
+        0, description="Clips already in your feed of videos longer or shorter than the new instructions allow."
+    )
     message: str = Field("", description="What changed in your feed, in words; empty when nothing did.")
 
 

@@ -99,8 +99,8 @@ def _page(
 
 def _back(done: str, withdrawal: Withdrawal | None = None) -> RedirectResponse:
     counts = ""
-    if withdrawal is not None and (withdrawal.taken_out or withdrawal.put_back):
-        counts = f"&out={withdrawal.taken_out}&back={withdrawal.put_back}"
+    if withdrawal is not None and (withdrawal.taken_out or withdrawal.put_back or withdrawal.out_of_bounds):
+        counts = f"&out={withdrawal.taken_out}&back={withdrawal.put_back}&length={withdrawal.out_of_bounds}"
     return RedirectResponse(f"/settings?done={done}{counts}#{DONE_SECTIONS[done]}", status_code=303)
 
 
@@ -111,11 +111,17 @@ def _session_token(request: Request) -> str | None:
 
 @router.get("/settings")
 def settings_page(
-    request: Request, user: CurrentUser, session: SessionDep, done: str | None = None, out: int = 0, back: int = 0
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    done: str | None = None,
+    out: int = 0,
+    back: int = 0,
+    length: int = 0,
 ) -> Response:
     message = DONE_MESSAGES.get(done or "")
-    if message and DONE_SECTIONS.get(done or "") == "instructions" and (out > 0 or back > 0):
-        shown = Withdrawal(taken_out=min(max(out, 0), MAX_SHOWN_COUNT), put_back=min(max(back, 0), MAX_SHOWN_COUNT))
+    if message and DONE_SECTIONS.get(done or "") == "instructions" and (out > 0 or back > 0 or length > 0):
+        shown = Withdrawal(*(min(max(count, 0), MAX_SHOWN_COUNT) for count in (out, back, length)))
         message = f"{message} {shown.said()}"
     return _page(request, session, user, done=done, done_message=message)
 

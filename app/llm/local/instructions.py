@@ -114,6 +114,17 @@ class InstructionPlan:
                 return phrase
         return None
 
+    def out_of_bounds(self, duration_s: float | None) -> str | None:
+        """ "longer than 20 minutes" or "shorter than 10 minutes" when the instructions leave out a video of this
+        length, else None (also when its length is unknown)."""
+        if duration_s is None:
+            return None
+        if self.max_duration_s is not None and duration_s > self.max_duration_s:
+            return f"longer than {spoken_duration(self.max_duration_s)}"
+        if self.min_duration_s is not None and duration_s < self.min_duration_s:
+            return f"shorter than {spoken_duration(self.min_duration_s)}"
+        return None
+
     def abbreviations(self, texts: Sequence[str]) -> dict[str, str]:
         """The abbreviations the texts use for an excluded topic (each with its exclusion phrase): the initials of
         the topic's words as the texts say them, with up to two words before ("global positioning system" ->
