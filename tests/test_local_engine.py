@@ -716,6 +716,8 @@ def test_parse_instructions(text: str, exclusions: tuple[str, ...], level: str |
         ("no videos shorter than 5 minutes", None, 300, ()),
         ("at least 10 minutes long please", None, 600, ()),
         ("videos longer than 10 minutes only, but under 2 hours", 7200, 600, ()),
+        ("No more woodworking, and nothing longer than 4 and a half minutes.", 270, None, ("woodworking",)),
+        ("nothing longer than an hour and a half", 5400, None, ()),
     ],
 )
 def test_a_video_length_is_a_bound_not_a_topic(
@@ -729,6 +731,12 @@ def test_a_video_length_is_a_bound_not_a_topic(
     said = " ".join(plan.applied)
     assert longest is None or f"longer than {spoken_duration(longest)}" in said, said
     assert shortest is None or f"shorter than {spoken_duration(shortest)}" in said, said
+
+
+def test_a_length_the_reader_cannot_make_out_excludes_no_topic() -> None:
+    plan = parse_instructions("nothing longer than a couple of minutes")
+    assert plan.exclusions == () and plan.max_duration_s is None
+    assert plan.unsupported == ["nothing longer than a couple of minutes"]
 
 
 def test_lengths_read_as_a_person_says_them() -> None:

@@ -56,12 +56,15 @@ _TOPIC_LEAD = re.compile(rf"^(?:the|any|anything|everything|more|{_MEDIA}|about|
 # How long a video may be: "nothing longer than 20 minutes", "no videos over an hour", "only videos under 15 min",
 # "nothing shorter than 5 minutes", "at least 10 minutes". A bound is an upper one when it caps the length
 # ("under", "at most") or rules out what runs past it ("no ... over"), a lower one the other way round.
-_AMOUNT = r"(?P<amount>\d+(?:\.\d+)?|an?|one|two|three|half\s+an?)"
+_AMOUNT = r"(?P<amount>(?:\d+(?:\.\d+)?|an?|one|two|three)(?P<half>\s+and\s+a\s+half)?|half\s+an?)"
 _UNIT = r"(?P<unit>h(?:ours?|rs?)?|min(?:ute)?s?|m)\b"
 _CAP = r"no\s+(?:more|longer)\s+than|shorter\s+than|less\s+than|under|below|within|at\s+most|up\s+to|max(?:imum)?"
 _PAST = r"longer\s+than|more\s+than|over|above|past|beyond|at\s+least|min(?:imum)?"
-_DURATION = re.compile(rf"\b(?P<bound>{_CAP}|{_PAST})\s+{_AMOUNT}[\s-]*{_UNIT}(?:\s+long)?", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"\b(?P<bound>{_CAP}|{_PAST})\s+{_AMOUNT}[\s-]*{_UNIT}(?P<after>\s+and\s+a\s+half)?(?:\s+long)?", re.IGNORECASE
+)
 _NEGATED = re.compile(r"\b(?:no|nothing|none|avoid|skip|don'?t|do\s+not|never|not)\b", re.IGNORECASE)
+_TIME_UNIT = re.compile(r"\b(?:minutes?|mins?|hours?|hrs?|seconds?|secs?)\b", re.IGNORECASE)
 _NUMBER_WORDS = {"a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0}
 _NOT_BEGINNER = re.compile(
     r"\b(?:not\s+(?:a\s+)?(?:beginner|newbie|novice)|no\s+(?:basics|beginner)|skip\s+the\s+basics)"
@@ -187,6 +190,8 @@ def parse_instructions(text: str) -> InstructionPlan:
                 continue
             if re.fullmatch(_MEDIA, topic, re.IGNORECASE):  # "no videos shorter than ...": about no topic
                 continue
+            if _TIME_UNIT.search(topic):  # a length this reader could not make out is no topic either
+                continue
             if leveled:  # "beginner-friendly, no heavy proofs": how a video explains, not what it is about
                 avoided.append(topic)
                 applied.append(f'preferring videos without "{topic}"')
@@ -249,8 +254,9 @@ def _durations(clause: str) -> list[tuple[str, float]]:
     """The video-length bounds a clause sets: ("max" or "min", seconds) for each one it states."""
     found = []
     for match in _DURATION.finditer(clause):
-        amount = match["amount"].lower()
+        amount = match["amount"].lower().removesuffix(match["half"] or "")
         value = 0.5 if amount.startswith("half") else _NUMBER_WORDS.get(amount) or float(amount)
+        value += 0.5 if match["half"] or match["after"] else 0.0  # "4 and a half minutes", "an hour and a half"
         seconds = value * (3600.0 if match["unit"].lower().startswith("h") else 60.0)
         caps = re.fullmatch(_CAP, match["bound"], re.IGNORECASE) is not None
         negated = not match["bound"].lower().startswith("no ") and bool(_NEGATED.search(clause[: match.start()]))
