@@ -45,7 +45,8 @@ def test_the_page_has_every_section_and_examples(signed_in: TestClient) -> None:
     html = signed_in.get("/settings").text
     for anchor in ("instructions", "schedule", "hidden-channels", "tokens", "account", "delete"):
         assert f'id="{anchor}"' in html, anchor
-    for example in ("no crypto", "I&#39;m a beginner in statistics", "prefer talks over podcasts", "shorter clips"):
+    examples = ("no crypto", "I&#39;m a beginner in statistics", "prefer talks over podcasts", "shorter clips")
+    for example in (*examples, "nothing longer than 20 minutes"):
         assert example in html, example
     for action in (
         "/settings/instructions",

@@ -41,6 +41,7 @@ INSTRUCTION_EXAMPLES = (
     "I'm a beginner in statistics",
     "prefer talks over podcasts",
     "shorter clips",
+    "nothing longer than 20 minutes",
 )
 SCHEDULE_CHOICES = (("off", "Off (only when I start a run)"), ("daily", "Every day"), ("weekly", "Every week"))
 HISTORY_SHOWN = 20
