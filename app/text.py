@@ -124,7 +124,7 @@ def term_forms(text: str) -> list[tuple[str, str]]:
 def surprisal(text: str) -> dict[str, float]:
     """Each content term of a text, weighted by how rarely English uses the word (its surprisal, in wordfreq's
     Zipf units below SURPRISAL_CEILING, at least MIN_SURPRISAL): two texts sharing "finally" or "says" share a
-    habit of speech, two sharing "adiabatic" share a subject."""
+    habit of speech, two sharing "kiln" share a subject."""
     weights: dict[str, float] = {}
     for term, word in term_forms(text):
         weights[term] = max(weights.get(term, 0.0), _word_surprisal(word.lower()))
@@ -227,19 +227,19 @@ def names_a_thing(phrase: str) -> bool:
     return not parts or "NOUN" in parts or "PROPN" in parts or ("VERB" in parts and found[-1].endswith("ing"))
 
 
-INITIALISM_LETTERS = (3, 6)  # "NLP", "RBM", "GANs": shorter ones ("ML") spell too many everyday pairs
-INITIALISM_ZIPF = 3.5  # ... and rarer than words people use ("sumo" is one, "nlp" is not)
+INITIALISM_LETTERS = (3, 6)  # "GIS", "EPC", "ROVs": shorter ones ("ML") spell too many everyday pairs
+INITIALISM_ZIPF = 3.5  # ... and rarer than words people use ("sumo" is one, "gis" is not)
 
 
 def initialism(term: str) -> bool:
-    """The term reads as an initialism ("nlp"; terms are stemmed, so "RBMs" is "rbm"), not as a word."""
+    """The term reads as an initialism ("gis"; terms are stemmed, so "ROVs" is "rov"), not as a word."""
     low, high = INITIALISM_LETTERS
     return low <= len(term) <= high and term.isalpha() and zipf_frequency(term, "en") < INITIALISM_ZIPF
 
 
 def spelled_out(letters: str, text: str) -> bool:
     """The text names the initialism in full: consecutive words, stop words aside, whose initials spell it
-    ("natural language processing" for "nlp"). Everyday filler ("more", "time") never spells one."""
+    ("geographic information systems" for "gis"). Everyday filler ("more", "time") never spells one."""
     said = [w for w in words(text) if w not in STOP_WORDS]
     size = len(letters)
     for i in range(len(said) - size + 1):
@@ -250,7 +250,7 @@ def spelled_out(letters: str, text: str) -> bool:
 
 
 def holds_terms(text: str, needed: Iterable[str], present: set[str] | None = None) -> bool:
-    """Every needed term is in the text, an initialism ("nlp") also when the text spells it out in full, and
+    """Every needed term is in the text, an initialism ("gis") also when the text spells it out in full, and
     terms of several words also when the text names them by their initials (`initials_of`). `present` are the
     text's terms, when the caller has them already."""
     found = set(terms(text)) if present is None else present
@@ -260,9 +260,9 @@ def holds_terms(text: str, needed: Iterable[str], present: set[str] | None = Non
 
 
 def initials_of(term: str, words: Sequence[str]) -> bool:
-    """The term is an initialism of the words, two or more ("bm" for "Boltzmann machines"), or of them with one
-    word in front: a name is often the last words of a longer one ("RBM", restricted Boltzmann machine; "CNN",
-    convolutional neural network), which a text may give by its initials alone."""
+    """The term is an initialism of the words, two or more ("pc" for "pressure cookers"), or of them with one
+    word in front: a name is often the last words of a longer one ("EPC", electric pressure cooker; "GPS",
+    global positioning system), which a text may give by its initials alone."""
     letters = "".join(w[0] for w in words if w)
     shaped = term == letters or (len(term) == len(letters) + 1 and term.endswith(letters))
     return len(letters) >= 2 and shaped and initialism(term)  # the word-frequency lookup last: it runs per sentence

@@ -586,15 +586,14 @@ def test_citations_follow_the_clips_rare_words_not_chance_everyday_ones() -> Non
         keywords=["glaze chemistry", "crazing", "kiln", "finally", "test"],
     )
     posts = [
-        Engagement(tweet_id="1", kind="tweet", text="new drill finally arrived, the shelf goes up tonight", weight=1.0),
+        Engagement(tweet_id="1", kind="tweet", text="the new kettle finally came, tea in bed tomorrow", weight=1.0),
         Engagement(
             tweet_id="2",
             kind="tweet",
-            text="crazing on every mug from the last firing. thermal expansion "
-            "of the glaze is higher than the clay body, I think",
+            text="crazing on every mug from the last firing. the glaze must shrink more than the clay body, I think",
             weight=1.0,
         ),
-        Engagement(tweet_id="3", kind="tweet", text="passed my driving test!!", weight=1.0),
+        Engagement(tweet_id="3", kind="tweet", text="eye test at the optician, all fine!!", weight=1.0),
         Engagement(tweet_id="4", kind="like", text="a kiln is just a very patient oven", weight=1.0),
     ]
     clip = "So finally the test tile shows it: the glaze shrinks more than the body on cooling, and that is crazing."

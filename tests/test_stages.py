@@ -226,7 +226,7 @@ def test_screen_rules_out_hidden_channels_seen_and_short_videos_before_the_engin
 @pytest.mark.parametrize(
     ("instructions", "kept_ids", "reason"),
     [
-        ("no chess openings, and nothing longer than 20 minutes", ["short", "unknown"], "longer than 20 minutes,"),
+        ("no jigsaw puzzles, and nothing longer than 20 minutes", ["short", "unknown"], "longer than 20 minutes,"),
         ("only videos over half an hour please", ["long", "unknown"], "shorter than 30 minutes, which"),
         ("", ["short", "long", "unknown"], None),
     ],

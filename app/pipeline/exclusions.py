@@ -3,8 +3,8 @@
 An exclusion removes the interests it names, and then every video about it: about the
 words of the exclusion, and about the removed interests in their own terms (their
 names and keywords), so "no more golf" also drops a video titled "Fixing your short
-game" when "short game" was one of the golf interest's keywords, and "no more NLP" one
-titled "Natural language processing, the basics". An interest is also named when its
+game" when "short game" was one of the golf interest's keywords, and "no more GIS" one
+titled "Geographic information systems, the basics". An interest is also named when its
 own words all but say the exclusion ("wood movement" and "chisel" for "no more
 woodworking": `_covers`). A video matches by its words, and its talk too: one that names
 the exclusion again and again is about it whatever its title says (`talk_names`), and one
@@ -47,7 +47,7 @@ class ExcludedTopic:
     """One exclusion with what it removes: the user's interests it names and the terms of each."""
 
     phrase: str
-    # Terms keep the order they are said in: "MRF" holds the initials of "Markov random fields" read in order.
+    # Terms keep the order they are said in: "ROV" holds the initials of "remote operated vehicles" read in order.
     phrase_terms: tuple[str, ...]
     interests: tuple[str, ...]
     names: tuple[tuple[str, ...], ...]  # the phrase's terms and each removed interest's name terms
@@ -157,7 +157,7 @@ def _robust_z(values: np.ndarray) -> np.ndarray:
 
 def _names(interest: Interest, needed: Sequence[str], phrase: str) -> bool:
     """The interest is named by these terms: its name, or one of its defining keywords, holds them all (an
-    initialism also spelled out: "NLP" names "Natural language processing"), or its words cover the phrase in
+    initialism also spelled out: "GIS" names "Geographic information systems"), or its words cover the phrase in
     meaning (`_covers`)."""
     texts = [interest.name, *interest.keywords[:DEFINING_KEYWORDS]]
     return any(holds_terms(text, needed) for text in texts) or _covers(phrase, interest)

@@ -109,8 +109,8 @@ class InstructionPlan:
         return [t for t in (terms(phrase) for phrase in self.exclusions) if t]
 
     def excludes(self, text: str, tokens: set[str] | None = None) -> str | None:
-        """The exclusion phrase a text falls under, or None: the text holds its terms, an initialism ("NLP") also
-        when spelled out ("natural language processing"). `tokens` are the text's terms, when known."""
+        """The exclusion phrase a text falls under, or None: the text holds its terms, an initialism ("GIS") also
+        when spelled out ("geographic information systems"). `tokens` are the text's terms, when known."""
         present = set(terms(text)) if tokens is None else tokens
         for phrase, needed in zip(self.exclusions, self.exclusion_terms(), strict=False):
             if needed and holds_terms(text, needed, present):
@@ -243,7 +243,7 @@ def parse_instructions(text: str) -> InstructionPlan:
 
 def _topic(phrase: str) -> str:
     """The topic words of a captured phrase, without trailing politeness or leading filler."""
-    topic = " ".join(phrase.split()).strip(" .,'\"")  # as written: "NLP" stays "NLP" in what the user reads
+    topic = " ".join(phrase.split()).strip(" .,'\"")  # as written: "GIS" stays "GIS" in what the user reads
     for _ in range(3):
         topic = _TOPIC_TAIL.sub("", topic).strip()
         topic = _TOPIC_LEAD.sub("", topic).strip()

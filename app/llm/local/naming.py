@@ -149,7 +149,7 @@ def _nearest_keyword(
 
 
 def _lost_case(word: str) -> bool:
-    """Keywords are lower case: a short one ("qe", "cd") or one that reads as an initialism ("nlp") has lost the
+    """Keywords are lower case: a short one ("qe", "cd") or one that reads as an initialism ("gis") has lost the
     capitals it was written with, and would make a wrong name."""
     return len(word) < MIN_KEYWORD_LETTERS or initialism(word)
 
