@@ -278,23 +278,24 @@ def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> 
     usable = [e for e in evidence if e.text.strip()] or list(evidence)
     if not usable:
         return []
-    target = surprisal(clip_text)
+    said = surprisal(clip_text)
+    target = dict(said)
     for keyword in interest.keywords[:5]:
         for term, weight in surprisal(keyword).items():
             target[term] = target.get(term, 0.0) + 0.5 * weight
     own = set(interest.evidence_tweet_ids)
+    posts = [(e, surprisal(e.text)) for e in usable]
     scored = sorted(
-        ((cosine(surprisal(e.text), target) + 0.05 * (e.tweet_id in own), e) for e in usable),
-        key=lambda pair: (-pair[0], -pair[1].weight),
+        ((cosine(words, target) + 0.05 * (e.tweet_id in own), e, words) for e, words in posts),
+        key=lambda row: (-row[0], -row[1].weight),
     )
     best = scored[0][0]
     # A further post must share words of the clip of some weight (`SHARED_SURPRISAL`): sharing only the interest's
     # keywords makes it about the interest, not this clip, and sharing "test" or "think" is chance.
-    said = surprisal(clip_text)
     also = [
         e
-        for score, e in scored[1:MAX_CITED]
-        if score >= 0.5 * best > 0 and sum(said.get(t, 0.0) for t in set(terms(e.text))) >= SHARED_SURPRISAL
+        for score, e, words in scored[1:MAX_CITED]
+        if score >= 0.5 * best > 0 and sum(said.get(t, 0.0) for t in words) >= SHARED_SURPRISAL
     ]
     return [scored[0][1], *also]
 

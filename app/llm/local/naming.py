@@ -107,15 +107,18 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
     names: dict[str, str] = {}
     taken: list[set[str]] = []
     for _, old, new, key in sorted(proposals, key=lambda p: (-p[0], p[1], p[2])):
+        if old in names:
+            continue
         # A piece of a name already given or kept, or a name that holds one, reads as the same subject twice
         # ("Tide pools" beside "Tide pools of Maine"). The very name another interest keeps merges the two.
-        kept_names = [set(terms(i.name)) for i in interests if i.name not in names and i.name != old]
-        if old in names or any(set(key) <= given or given <= set(key) for given in taken):
-            continue
-        if any(set(key) < own or own < set(key) for own in kept_names):
+        proposed = set(key)
+        staying = [set(terms(i.name)) for i in interests if i.name not in names and i.name != old]
+        if any(proposed <= given or given <= proposed for given in taken) or any(
+            proposed < own or own < proposed for own in staying
+        ):
             continue
         names[old] = new
-        taken.append(set(key))
+        taken.append(proposed)
     return {old: new for old, new in names.items() if new.casefold() != old.casefold()}
 
 
