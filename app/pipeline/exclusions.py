@@ -102,7 +102,7 @@ def about(text: str, topics: Iterable[ExcludedTopic]) -> ExcludedTopic | None:
 
 def talk_names(transcript: TranscriptData, topics: Sequence[ExcludedTopic]) -> ExcludedTopic | None:
     """The topic the talk names in NAMED_SENTENCES sentences or more (by `about`), or None: a talk that says
-    "chess" again and again is about chess, whatever its title says."""
+    "poker" again and again is about poker, whatever its title says."""
     if not topics:
         return None
     said: dict[str, int] = {}

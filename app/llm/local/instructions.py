@@ -39,7 +39,7 @@ _EXCLUSION = re.compile(
     )(?P<topic>[^,]+)""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Words that end a topic phrase: "golf for a while", "crypto anymore", "politics please", "chess this month".
+# Words that end a topic phrase: "golf for a while", "crypto anymore", "politics please", "poker this month".
 _TOPIC_TAIL = re.compile(
     rf"\s+(?:{_MEDIA}|for\s+(?:a\s+while|now|the\s+moment|some\s+time|a\s+bit|a\s+few\s+\w+)|lately|any\s*more|please|right\s+now|these\s+days|"
     r"(?:this|next)\s+(?:week|weekend|month|year|season)|today|tonight|"
