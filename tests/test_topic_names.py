@@ -125,6 +125,25 @@ def test_a_one_word_or_everyday_name_gives_way_to_any_phrase_several_titles_shar
         assert topic_names([interest(name, "ridges", "magma")], kept, [*kept, *FOUND]) == expected
 
 
+def test_a_title_that_gives_a_subject_by_its_initials_counts_toward_its_full_name() -> None:
+    """One title spells the subject out, another gives its initials: together they name it, where each form
+    alone is in one title only and a phrase two other titles share would win."""
+    titles = [
+        "Remotely operated vehicle - tether management",
+        "Piloting ROVs through kelp",
+        "Ocean science - tides",
+        "Ocean science - currents",
+        "Lights for night dives",
+    ]
+    kept = [video(f"r{i}", title, "Seafloor") for i, title in enumerate(titles)]
+    found = [*kept, video("r9", "Ocean science - waves", "Night Sky"), video("r8", "Ocean science - salt", "Night Sky")]
+    assert topic_names([interest("Seafloor", "tether", "kelp")], kept, found) == {
+        "Seafloor": "Remotely operated vehicle"
+    }
+    alone = [k for k in kept if "ROV" not in k.title]  # the full name in one title only: the shared phrase wins
+    assert topic_names([interest("Seafloor", "tether", "kelp")], alone, found) == {"Seafloor": "Ocean science"}
+
+
 def test_two_interests_never_take_the_same_name() -> None:
     same = [video(f"g{i}", f"Plate tectonics - talk {i}", "Night Sky") for i in range(3)]
     names = topic_names([DICTIONARY, ENERGY], [*KEPT[:3], *same], [*FOUND, *same])

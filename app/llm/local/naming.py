@@ -13,7 +13,9 @@ from the posts: any phrase two of its titles share names it better.
 
 A title phrase is a run of one to four words between punctuation marks, starting and
 ending with a content word; words that describe the video rather than its subject
-("lecture", "part", "explained") and the channel's own name never make one.
+("lecture", "part", "explained") and the channel's own name never make one. A title that
+gives a subject by its initials ("Piloting ROVs") holds the phrase other titles spell
+out ("Remotely operated vehicle - ..."), so the subject counts every title that names it.
 
 When no phrase is shared by enough of its videos (cryptic titles: "What happens to the
 bread in your oven?"), an interest named after one everyday word of the posts ("Finally",
@@ -70,12 +72,14 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
     are unique: when two interests would take the same phrase, or one a piece of the other's, the one it fits
     best does.
     """
-    background = [_title_phrases(c) for c in {c.video_id: c for c in [*found, *kept]}.values()]
+    videos = {c.video_id: c for c in [*found, *kept]}
+    phrases_of = dict(zip(videos, _spelled_out([_title_phrases(c) for c in videos.values()]), strict=True))
+    background = list(phrases_of.values())
     df = Counter(key for phrases in background for key in phrases)
     total = max(len(background), 1)
     proposals: list[tuple[float, str, str, tuple[str, ...]]] = []
     for interest in interests:
-        titles = [_title_phrases(c) for c in kept if c.interest == interest.name]
+        titles = [phrases_of[c.video_id] for c in kept if c.interest == interest.name]
         if len(titles) < MIN_TITLES:
             continue
         counted: dict[tuple[str, ...], _Phrase] = {}
@@ -176,6 +180,26 @@ def _title_phrases(candidate: Candidate) -> dict[tuple[str, ...], str]:
                     if piece[end][0] is not None and len(key) == len(set(key)):
                         found.setdefault(key, " ".join(w for _, w in piece[start : end + 1]))
     return found
+
+
+def _spelled_out(titles: Sequence[dict[tuple[str, ...], str]]) -> list[dict[tuple[str, ...], str]]:
+    """Titles name a subject by its initials ("Piloting ROVs") as often as in full ("Remotely operated
+    vehicle - ..."): a title holding the initialism of a phrase that other titles spell out holds that phrase too,
+    so the subject's name counts every title that gives it, either way."""
+    spelled: Counter[tuple[str, tuple[str, ...]]] = Counter()
+    forms: dict[tuple[str, ...], str] = {}
+    for title in titles:
+        for key, form in title.items():
+            letters = "".join(term[0] for term in key)
+            if len(key) > 1 and initialism(letters):
+                spelled[letters, key] += 1
+                forms.setdefault(key, form)
+    full: dict[str, tuple[str, ...]] = {}
+    for (letters, key), _ in spelled.most_common():
+        full.setdefault(letters, key)  # the way most titles spell it out
+    return [
+        {**title, **{full[k[0]]: forms[full[k[0]]] for k in title if len(k) == 1 and k[0] in full}} for title in titles
+    ]
 
 
 def _written(phrase: _Phrase) -> str:
