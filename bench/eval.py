@@ -5,8 +5,9 @@
 
 `dev` is the synthetic set (shared/eval/dev), `real` the set built from real captions (eval/real),
 `wide` the real-caption set over several distinct school subjects (eval/wide).
-With `--second-day`, each run is the one after the first (its feed already seen), as the
-scheduled refresh makes it: what is left once the best videos have been shown.
+With `--second-day`, each run is the one after the first (its feed already seen, its
+interests the ones the user last saw), as the scheduled refresh makes it: what is left once
+the best videos have been shown.
 `seconds` is the fastest of N runs of one persona, from archive bytes to scored feed
 (the catalog is read and indexed once, before the first run, and timed apart).
 
@@ -59,8 +60,10 @@ def main(argv: list[str]) -> int:
     if args.subsample is not None:
         return subsampled(eval_dir, args.subsample, args.seeds, second_day=args.second_day)
     for persona in labels(eval_dir)["personas"]:
-        seen = day_one(persona, eval_dir) if args.second_day else []
-        runs = [run_persona(persona, eval_dir, seen=seen) for _ in range(max(1, args.repeat))]
+        runs = [
+            next_day(persona, eval_dir) if args.second_day else run_persona(persona, eval_dir)
+            for _ in range(max(1, args.repeat))
+        ]
         run = runs[0]
         m = run.metrics
         named = "-" if m.get("named") is None else f"{m['named']:.2f}"
@@ -75,9 +78,12 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def day_one(persona: str, eval_dir: Path, *, keep: float = 1.0, seed: int = 0) -> list[str]:
-    """The videos of the first run's feed: the second day's run has shown them already."""
-    return [item.video_id for item in run_persona(persona, eval_dir, keep=keep, seed=seed).feed]
+def next_day(persona: str, eval_dir: Path, *, keep: float = 1.0, seed: int = 0) -> EvalRun:
+    """The run after the first, as the scheduled refresh makes it: the first feed's videos shown already, and
+    the interests the user saw with them known."""
+    first = run_persona(persona, eval_dir, keep=keep, seed=seed)
+    seen = [item.video_id for item in first.feed]
+    return run_persona(persona, eval_dir, keep=keep, seed=seed, seen=seen, previous=first.interests)
 
 
 def subsampled(eval_dir: Path, keep: float, seeds: int, *, second_day: bool = False) -> int:
@@ -87,13 +93,9 @@ def subsampled(eval_dir: Path, keep: float, seeds: int, *, second_day: bool = Fa
     means: dict[str, list[float]] = {c: [] for c in columns}
     for persona in labels(eval_dir)["personas"]:
         runs = [
-            run_persona(
-                persona,
-                eval_dir,
-                keep=keep,
-                seed=seed,
-                seen=day_one(persona, eval_dir, keep=keep, seed=seed) if second_day else (),
-            )
+            next_day(persona, eval_dir, keep=keep, seed=seed)
+            if second_day
+            else run_persona(persona, eval_dir, keep=keep, seed=seed)
             for seed in range(seeds)
         ]
         line = {c: statistics.mean(float(r.metrics.get(c) or 0) for r in runs) for c in columns}

@@ -25,7 +25,16 @@ from app.pipeline import stages
 from app.pipeline.engagement import build_engagement
 from app.pipeline.exclusions import excluded_topics
 from app.pipeline.stages import Engines
-from app.schemas import Candidate, Engagement, FeedbackSignal, FeedItem, Interest, Preferences, TranscriptData
+from app.schemas import (
+    Candidate,
+    Engagement,
+    FeedbackSignal,
+    FeedItem,
+    Interest,
+    InterestControls,
+    Preferences,
+    TranscriptData,
+)
 from app.sources.base import TranscriptUnavailable
 from app.sources.catalog import CatalogSource
 from app.sources.x_archive import ArchiveLimits, parse_archive
@@ -121,13 +130,14 @@ def run_stages(
     keep: float = 1.0,
     seed: int = 0,
     seen: Sequence[str] = (),
+    previous: Sequence[Interest] = (),
     feedback: Sequence[FeedbackSignal] = (),
     instructions: str | None = None,
 ) -> StageRun:
     """The pipeline's stages for one persona, as the runner calls them, without the database. With `keep` below
     1, a random share of the archive's items (drawn with `seed`): the same person on another day, or a person
-    who posts less, for the spread of the figures. `seen` are videos an earlier feed showed (the next day's run);
-    `instructions`, when given, replace the persona's own."""
+    who posts less, for the spread of the figures. `seen` are videos an earlier feed showed and `previous` the
+    interests that run gave (the next day's run); `instructions`, when given, replace the persona's own."""
     spec = labels(eval_dir)["personas"][persona]
     source = CatalogSource.from_path(eval_dir / "catalog.json")
     started = time.perf_counter()
@@ -143,6 +153,7 @@ def run_stages(
         feed_size=FEED_SIZE,
         seen_video_ids=list(seen),
         feedback=list(feedback),
+        interests=InterestControls(previous=list(previous)),
     )
     topics = excluded_topics(prefs)  # as the runner fixes them when the run starts
     found = stages.interests(engines, items, prefs, progress, user_tweet_ids=user_ids, topics=topics)
@@ -169,11 +180,18 @@ def run_stages(
 
 
 def run_persona(
-    persona: str, eval_dir: Path = DEV_SET, *, keep: float = 1.0, seed: int = 0, seen: Sequence[str] = ()
+    persona: str,
+    eval_dir: Path = DEV_SET,
+    *,
+    keep: float = 1.0,
+    seed: int = 0,
+    seen: Sequence[str] = (),
+    previous: Sequence[Interest] = (),
 ) -> EvalRun:
     """One full run of the local engine for one persona, timed from archive bytes to scored feed."""
     progress = Progress()
-    run = run_stages(Engines(primary=LocalEngine()), persona, eval_dir, progress, keep=keep, seed=seed, seen=seen)
+    engines = Engines(primary=LocalEngine())
+    run = run_stages(engines, persona, eval_dir, progress, keep=keep, seed=seed, seen=seen, previous=previous)
     payload = [item.model_dump(mode="json") for item in run.feed]
     metrics = scorer(eval_dir).score(labels(eval_dir), persona, payload)
     return EvalRun(persona, run.feed, metrics, run.seconds, run.found, progress.skipped, progress.notes)
