@@ -603,6 +603,27 @@ def test_citations_follow_the_clips_rare_words_not_chance_everyday_ones() -> Non
     assert [e.tweet_id for e in cite(posts, cooling, glaze)][:2] == ["2", "4"]
 
 
+def test_the_leading_citation_shares_a_telling_word_with_the_clip_where_a_post_does() -> None:
+    """A short life post close to the clip only by a chance word ("finally") and the interest's keywords does not
+    lead over the post that says what the clip says; a stem shared across an everyday form ("set" in a post,
+    "settings" in the clip) weighs as the everyday word."""
+    kiln = Interest(
+        name="Firing",
+        description="",
+        weight=1.0,
+        evidence_tweet_ids=["1", "2", "3"],
+        keywords=["arrived", "finally", "kiln", "firing"],
+    )
+    noise = Engagement(tweet_id="1", kind="tweet", text="parcel finally arrived", weight=1.0)
+    cracked = "my bisque ware cracked again, the water left too fast"
+    ware = Engagement(tweet_id="2", kind="tweet", text=cracked, weight=1.0)
+    table = Engagement(tweet_id="3", kind="tweet", text="set the table for six", weight=1.0)
+    clip = "finally, when the kiln reaches red heat the clay vitrifies, but only once the water has left"
+    assert [e.tweet_id for e in cite([noise, ware], clip, kiln)] == ["2"]
+    settings = "the kiln settings decide how fast the water leaves the ware"
+    assert [e.tweet_id for e in cite([table, ware], settings, kiln)] == ["2"]
+
+
 @pytest.mark.parametrize(
     ("kind", "verb", "noun"),
     [

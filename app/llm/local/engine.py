@@ -289,15 +289,18 @@ def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> 
         ((cosine(words, target) + 0.05 * (e.tweet_id in own), e, words) for e, words in posts),
         key=lambda row: (-row[0], -row[1].weight),
     )
-    best = scored[0][0]
-    # A further post must share words of the clip of some weight (`SHARED_SURPRISAL`): sharing only the interest's
-    # keywords makes it about the interest, not this clip, and sharing "test" or "think" is chance.
-    also = [
-        e
-        for score, e, words in scored[1:MAX_CITED]
-        if score >= 0.5 * best > 0 and sum(said.get(t, 0.0) for t in words) >= SHARED_SURPRISAL
-    ]
-    return [scored[0][1], *also]
+
+    def shares_clip(words: dict[str, float]) -> bool:
+        # A shared stem weighs as its commoner form: "settings" in the clip and "set" in a post share "set".
+        return sum(min(weight, said[t]) for t, weight in words.items() if t in said) >= SHARED_SURPRISAL
+
+    # A cited post shares words of the clip of some weight (`SHARED_SURPRISAL`): sharing only the interest's
+    # keywords makes it about the interest, not this clip, and sharing "test" or "finally" is chance. The post
+    # that leads is the closest one that does, when any does.
+    lead = next((row for row in scored if shares_clip(row[2])), scored[0])
+    rest = [row for row in scored if row is not lead][: MAX_CITED - 1]
+    also = [e for score, e, words in rest if score >= 0.5 * lead[0] > 0 and shares_clip(words)]
+    return [lead[1], *also]
 
 
 def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
