@@ -379,7 +379,8 @@ def test_videos_shown_before_still_name_their_subject_but_are_not_shown_again() 
     assert by_id == {"b1": "Night Sky", "b2": "Night Sky", "b3": "Night Sky", "a1": "Night Sky", "a2": "Night Sky"}
 
 
-def test_a_subject_keeps_its_name_on_the_next_run_once_its_best_videos_were_shown() -> None:
+def test_a_subject_keeps_its_name_once_its_best_videos_were_shown_though_the_user_never_saw_it_named() -> None:
+    """The videos shown before still name the subject (a run whose interests match none the user last saw)."""
     seafloor = interest("Seafloor", "ridges", "magma", "tectonics", "oceans")
     later = [
         video("r1", "Mid-ocean ridges: where magma rises", "Seafloor"),
@@ -389,8 +390,25 @@ def test_a_subject_keeps_its_name_on_the_next_run_once_its_best_videos_were_show
     engines = Engines(LocalEngine())
     first, _ = stages.name_interests(engines, [seafloor], [*KEPT[:3], *later], found, Preferences(), Progress())
     assert [i.name for i in first] == ["Plate tectonics"]
-    again = Preferences(seen_video_ids=["a1", "a2", "a3"], interests=InterestControls(previous=first))
+    again = Preferences(seen_video_ids=["a1", "a2", "a3"])
     tied = [c.model_copy(update={"interest": "Plate tectonics"}) for c in later]  # as the next screening ties them
     second, kept = stages.name_interests(engines, first, tied, found, again, Progress())
     assert [i.name for i in second] == ["Plate tectonics"]
     assert {c.video_id for c in kept} == {"r1", "r2"}
+
+
+def test_a_name_the_user_saw_on_the_last_run_stays_whatever_the_next_videos_share() -> None:
+    """Day to day, the feed's subjects keep the names the user knows them by: the next run's videos (the best
+    ones shown already) renaming "Plate tectonics" to the phrase its leftovers share would read as a new subject."""
+    leftovers = [
+        video("r1", "Mid-ocean ridges: where magma rises", "Plate tectonics"),
+        video("r2", "Mid-ocean ridges and oceans opening", "Plate tectonics"),
+    ]
+    seen = interest("Plate tectonics", "ridges", "magma")
+    engines = Engines(LocalEngine())
+    fresh, _ = stages.name_interests(engines, [seen], leftovers, leftovers, Preferences(), Progress())
+    assert [i.name for i in fresh] == ["Mid-ocean ridges"]  # a name the user has not seen follows the titles
+    again = Preferences(interests=InterestControls(previous=[seen]))
+    kept_name, kept = stages.name_interests(engines, [seen], leftovers, leftovers, again, Progress())
+    assert [i.name for i in kept_name] == ["Plate tectonics"]
+    assert {c.interest for c in kept} == {"Plate tectonics"}

@@ -356,17 +356,25 @@ def name_interests(
     """Interests under the names their screened videos give them, and the kept videos tied to those names.
 
     Only an engine that names topics this way renames (a model names interests itself), and
-    never an interest whose name the user chose (pinned, added or renamed). The user's own
-    renames and mutes apply to the new names too; an interest that takes the name of another
-    merges into it. The videos already shown count as well (`_shown_before`), so a subject
-    keeps the name its videos gave it once the feed has shown the best of them.
+    never an interest whose name the user chose (pinned, added or renamed) or saw on the last
+    run: from day to day a subject keeps the name the user knows it by, where the phrase its
+    leftover videos share would read as a new subject. The user's own renames and mutes apply
+    to the new names too; an interest that takes the name of another merges into it. The videos
+    already shown count as well (`_shown_before`), so a subject the user has not seen named
+    takes the name its best videos give it though the feed has shown them.
     """
     namer = engines.primary
     if not isinstance(namer, NamesTopics):
         return list(found), list(kept)
     controls = prefs.interests
     chosen = {
-        interest_key(name) for name in [*(i.name for i in controls.pinned), *controls.added, *controls.renamed.values()]
+        interest_key(name)
+        for name in [
+            *(i.name for i in controls.pinned),
+            *controls.added,
+            *controls.renamed.values(),
+            *(i.name for i in controls.previous),
+        ]
     }
     renaming = [i for i in found if interest_key(i.name) not in chosen]
     evidence = [*kept, *_shown_before(namer, candidates, found, prefs, topics)]
