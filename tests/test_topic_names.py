@@ -222,6 +222,19 @@ def test_a_renamed_interest_does_not_list_its_new_name_among_its_themes() -> Non
     assert renamed_interest(posts, "Pottery wheel").description == posts.description
 
 
+@pytest.mark.parametrize(
+    ("themes", "name", "left"),
+    [
+        ("tethers, kelp and ROVs", "Remotely operated vehicles", "tethers and kelp"),
+        ("tethers and remotely operated vehicles", "ROV", "tethers"),
+        ("tethers and kelp", "ROV", "tethers and kelp"),
+    ],
+)
+def test_a_renamed_interest_does_not_list_its_name_by_its_initials_either(themes: str, name: str, left: str) -> None:
+    posts = interest("Wheel").model_copy(update={"description": f"Your 4 posts on it, also touch on {themes}."})
+    assert renamed_interest(posts, name).description == f"Your 4 posts on it, also touch on {left}."
+
+
 def test_an_interest_named_like_another_merges_into_it() -> None:
     _, found, kept = rename({"Seafloor": "night sky"}, [DICTIONARY, ENERGY], InterestControls())
     assert [i.name for i in found] == ["Night Sky"]

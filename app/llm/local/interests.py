@@ -49,6 +49,7 @@ from app.text import (
     accounts,
     common,
     everyday,
+    initials_of,
     names_a_thing,
     proper_nouns,
     stem,
@@ -680,19 +681,28 @@ def _description(
 
 def without_theme(description: str, name: str) -> str:
     """The description without the sub-themes it lists that say no more than `name`: an interest renamed after one
-    of them ("Glaze" for posts that also touch on crazing and glaze) would say its own name twice."""
+    of them ("Glaze" for posts that also touch on crazing and glaze), or after what one abbreviates ("Remotely
+    operated vehicles" for posts that also touch on tethers and ROVs), would say its own name twice."""
     found = _ALSO_TOUCH.search(description)
     if found is None:
         return description
-    own = set(terms(name))
+    own = terms(name)
     listed = re.split(r", | and ", found["listed"])
-    kept = [theme for theme in listed if not set(terms(theme)) <= own]
+    kept = [theme for theme in listed if not _same_subject(terms(theme), own)]
     if len(kept) == len(listed):
         return description
     if not kept:
         return description[: found.start()] + "."
     joined = kept[0] if len(kept) == 1 else f"{', '.join(kept[:-1])} and {kept[-1]}"
     return f"{description[: found.start('listed')]}{joined}."
+
+
+def _same_subject(theme: list[str], name: list[str]) -> bool:
+    """The theme's terms are among the name's, or one of the two is the other's initialism."""
+    if set(theme) <= set(name):
+        return True
+    short, long = (theme, name) if len(theme) == 1 else (name, theme)
+    return len(short) == 1 and initials_of(short[0], long)
 
 
 def _says_little(written: str) -> bool:
