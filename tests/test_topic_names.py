@@ -410,18 +410,29 @@ def test_a_subject_keeps_its_name_once_its_best_videos_were_shown_though_the_use
     assert {c.video_id for c in kept} == {"r1", "r2"}
 
 
-def test_a_name_the_user_saw_on_the_last_run_stays_whatever_the_next_videos_share() -> None:
+def test_a_name_the_user_saw_with_clips_stays_whatever_the_next_videos_share() -> None:
     """Day to day, the feed's subjects keep the names the user knows them by: the next run's videos (the best
-    ones shown already) renaming "Plate tectonics" to the phrase its leftovers share would read as a new subject."""
+    ones shown already) renaming "Plate tectonics" to the phrase its leftovers share would read as a new subject.
+    An interest the last run found no clips for is named afresh."""
+    shown = [
+        Candidate(video_id=f"s{i}", title=title, description="Ridges, magma and oceans opening.", interest="x")
+        for i, title in enumerate(["How oceans open", "Where the seafloor is born", "Iceland, split in two"])
+    ]
     leftovers = [
         video("r1", "Mid-ocean ridges: where magma rises", "Plate tectonics"),
         video("r2", "Mid-ocean ridges and oceans opening", "Plate tectonics"),
     ]
-    seen = interest("Plate tectonics", "ridges", "magma")
+    found = [*shown, *leftovers]
+    seen = interest("Plate tectonics", "ridges", "magma", "oceans")
     engines = Engines(LocalEngine())
-    fresh, _ = stages.name_interests(engines, [seen], leftovers, leftovers, Preferences(), Progress())
-    assert [i.name for i in fresh] == ["Mid-ocean ridges"]  # a name the user has not seen follows the titles
-    again = Preferences(interests=InterestControls(previous=[seen]))
-    kept_name, kept = stages.name_interests(engines, [seen], leftovers, leftovers, again, Progress())
-    assert [i.name for i in kept_name] == ["Plate tectonics"]
-    assert {c.interest for c in kept} == {"Plate tectonics"}
+
+    def names(prefs: Preferences) -> list[str]:
+        named, kept = stages.name_interests(engines, [seen], leftovers, found, prefs, Progress())
+        assert {c.interest for c in kept} == {named[0].name}
+        return [i.name for i in named]
+
+    previous = InterestControls(previous=[seen])
+    shown_ids = [c.video_id for c in shown]
+    assert names(Preferences(interests=previous, seen_video_ids=shown_ids)) == ["Plate tectonics"]
+    assert names(Preferences(seen_video_ids=shown_ids)) == ["Mid-ocean ridges"]  # a name the user has not seen
+    assert names(Preferences(interests=previous)) == ["Mid-ocean ridges"]  # no clips of it were shown

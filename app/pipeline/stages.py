@@ -356,9 +356,10 @@ def name_interests(
     """Interests under the names their screened videos give them, and the kept videos tied to those names.
 
     Only an engine that names topics this way renames (a model names interests itself), and
-    never an interest whose name the user chose (pinned, added or renamed) or saw on the last
-    run: from day to day a subject keeps the name the user knows it by, where the phrase its
-    leftover videos share would read as a new subject. The user's own renames and mutes apply
+    never an interest whose name the user chose (pinned, added or renamed) or saw with clips
+    on the last run: from day to day a subject keeps the name the user knows it by, where the
+    phrase its leftover videos share would read as a new subject. An interest the last run
+    found no clips for is named afresh from its videos. The user's own renames and mutes apply
     to the new names too; an interest that takes the name of another merges into it. The videos
     already shown count as well (`_shown_before`), so a subject the user has not seen named
     takes the name its best videos give it though the feed has shown them.
@@ -367,18 +368,14 @@ def name_interests(
     if not isinstance(namer, NamesTopics):
         return list(found), list(kept)
     controls = prefs.interests
-    chosen = {
-        interest_key(name)
-        for name in [
-            *(i.name for i in controls.pinned),
-            *controls.added,
-            *controls.renamed.values(),
-            *(i.name for i in controls.previous),
-        ]
+    shown = _shown_before(namer, candidates, found, prefs, topics)
+    # A name the user saw with clips stays; one the last run found no clips for still takes its videos' name.
+    seen = {interest_key(i.name) for i in controls.previous} & {interest_key(c.interest) for c in shown}
+    chosen = seen | {
+        interest_key(name) for name in [*(i.name for i in controls.pinned), *controls.added, *controls.renamed.values()]
     }
     renaming = [i for i in found if interest_key(i.name) not in chosen]
-    evidence = [*kept, *_shown_before(namer, candidates, found, prefs, topics)]
-    named = namer.name_topics(renaming, evidence, candidates)
+    named = namer.name_topics(renaming, [*kept, *shown], candidates)
     muted = {interest_key(name) for name in controls.muted}
     existing = {interest_key(i.name): i.name for i in found}
     target: dict[str, str] = {}
