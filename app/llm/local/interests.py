@@ -49,7 +49,7 @@ from app.text import (
     accounts,
     common,
     everyday,
-    initials_of,
+    holds_terms,
     names_a_thing,
     proper_nouns,
     stem,
@@ -686,23 +686,14 @@ def without_theme(description: str, name: str) -> str:
     found = _ALSO_TOUCH.search(description)
     if found is None:
         return description
-    own = terms(name)
     listed = re.split(r", | and ", found["listed"])
-    kept = [theme for theme in listed if not _same_subject(terms(theme), own)]
+    kept = [theme for theme in listed if not holds_terms(name, terms(theme))]
     if len(kept) == len(listed):
         return description
     if not kept:
         return description[: found.start()] + "."
     joined = kept[0] if len(kept) == 1 else f"{', '.join(kept[:-1])} and {kept[-1]}"
     return f"{description[: found.start('listed')]}{joined}."
-
-
-def _same_subject(theme: list[str], name: list[str]) -> bool:
-    """The theme's terms are among the name's, or one of the two is the other's initialism."""
-    if set(theme) <= set(name):
-        return True
-    short, long = (theme, name) if len(theme) == 1 else (name, theme)
-    return len(short) == 1 and initials_of(short[0], long)
 
 
 def _says_little(written: str) -> bool:
