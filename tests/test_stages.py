@@ -236,13 +236,13 @@ def test_screen_keeps_to_the_video_lengths_the_instructions_allow(
 ) -> None:
     llm = ScriptedLLM(
         screen=lambda cands, _i, _p: [
-            ScreenDecision(video_id=c.video_id, keep=True, interest="Chess", reason="") for c in cands
+            ScreenDecision(video_id=c.video_id, keep=True, interest="Bonsai", reason="") for c in cands
         ]
     )
     cands = [candidate("short", duration_s=600), candidate("long", duration_s=2400), candidate("unknown")]
     progress = Recorder()
     prefs = Preferences(instructions=instructions)
-    kept = stages.screen(Engines(llm), cands, [interest("Chess")], prefs, progress, max_kept=10)
+    kept = stages.screen(Engines(llm), cands, [interest("Bonsai")], prefs, progress, max_kept=10)
     assert [c.video_id for c in kept] == kept_ids
     left_out = next(c.video_id for c in cands if c.video_id not in kept_ids) if reason else None
     if left_out is not None:
