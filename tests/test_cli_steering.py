@@ -19,10 +19,10 @@ def email() -> str:
     address = unique_email("cli")
     with session_scope() as db:
         user = user_create(db, email=address, password=PASSWORD)
-        tweets = add_tweets(db, user.id, ["rook endgames all evening", "swifts are back"])
+        tweets = add_tweets(db, user.id, ["pottery glazes all evening", "swifts are back"])
         run = add_run(db, user.id)
         for position, (name, description, weight, evidence) in enumerate(
-            [("Chess", "Endgames", 0.9, tweets[:1]), ("Birds", "Swifts", 0.4, tweets[1:])]
+            [("Pottery", "Glazes", 0.9, tweets[:1]), ("Birds", "Swifts", 0.4, tweets[1:])]
         ):
             db.add(
                 Interest(
@@ -46,33 +46,33 @@ def _listed(email: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, ob
 def test_interests_lists_the_latest_runs_interests_with_their_state(email: str, capsys) -> None:
     listed = _listed(email, capsys)
     assert [(i["name"], i["state"], i["weight"]) for i in listed] == [
-        ("Chess", "inferred", 0.9),
+        ("Pottery", "inferred", 0.9),
         ("Birds", "inferred", 0.4),
     ]
     assert len(listed[0]["posts"]) == 1
     assert main(["interests", email]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["inferred", "0.90", "Chess"]
+    assert lines[0].split() == ["inferred", "0.90", "Pottery"]
 
 
 def test_interests_changes_follow_the_contract(email: str, capsys) -> None:
-    assert main(["interests", email, "pin", "chess"]) == 0
-    assert capsys.readouterr().out == "Pinned “chess”; the next run follows it\n"
+    assert main(["interests", email, "pin", "pottery"]) == 0
+    assert capsys.readouterr().out == "Pinned “pottery”; the next run follows it\n"
     assert main(["interests", email, "mute", "Birds"]) == 0
     assert main(["interests", email, "unmute", "Birds"]) == 0
-    assert main(["interests", email, "rename", "Chess", "Endgame study"]) == 0
+    assert main(["interests", email, "rename", "Pottery", "Glaze study"]) == 0
     assert main(["interests", email, "add", "Category theory for programmers"]) == 0
     capsys.readouterr()
     states = {i["name"]: i["state"] for i in _listed(email, capsys)}
-    assert states == {"Endgame study": "pinned", "Birds": "inferred", "Category theory for programmers": "added"}
+    assert states == {"Glaze study": "pinned", "Birds": "inferred", "Category theory for programmers": "added"}
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["pin"], "use: interests EMAIL"),
-        (["rename", "Chess"], "use: interests EMAIL"),
-        (["explode", "Chess"], "use: interests EMAIL"),
+        (["rename", "Pottery"], "use: interests EMAIL"),
+        (["explode", "Pottery"], "use: interests EMAIL"),
         (["mute", "Knitting"], "no interest called “Knitting”"),
     ],
 )

@@ -10,7 +10,13 @@ from app.llm.local.embeddings import DIM, embed, embed_collection
 
 
 def test_texts_about_one_thing_are_closer_than_texts_about_another() -> None:
-    vectors = embed(["how birds navigate on migration", "songbirds fly south every autumn", "hash join in postgres"])
+    vectors = embed(
+        [
+            "foraging wild mushrooms in the forest",
+            "fungi sprout under the trees every autumn",
+            "cheddaring curds in a vat",
+        ]
+    )
     assert vectors.shape == (3, DIM)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     similarity = vectors @ vectors.T
@@ -30,7 +36,10 @@ def test_repeated_texts_come_from_the_cache() -> None:
 
 
 def test_a_collection_loses_the_phrasing_all_its_texts_share() -> None:
-    texts = [f"my notes from this week: {topic}" for topic in ("bird migration", "hash joins", "kerning", "sourdough")]
+    texts = [
+        f"my notes from this week: {topic}"
+        for topic in ("mushroom foraging", "cheddaring", "brush lettering", "sourdough")
+    ]
     plain = embed(texts) @ embed(texts).T
     shared_removed = embed_collection(texts)
     collected = shared_removed @ shared_removed.T

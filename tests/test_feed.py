@@ -213,16 +213,22 @@ def test_the_page_shows_a_card_per_clip_with_everything_on_it(client: TestClient
     user_id = _user_id(email)
     with session_scope() as db:
         seeded = seed_feed(db, user_id, runs=1, per_run=2)
+        posts = dict(zip(seeded.tweet_ids, ["I keep reading about cheddaring", "Milled curds are neat"], strict=True))
+        for tweet in db.scalars(select(Tweet).where(Tweet.user_id == user_id, Tweet.tweet_id.in_(posts))):
+            tweet.text = posts[tweet.tweet_id]
+        for rec in db.scalars(select(Recommendation).where(Recommendation.user_id == user_id)):
+            rec.quote = f"the cheesemaker mills the curd here (0.{rec.position})"
+            rec.explanation = f"You wrote about cheddaring; this clip explains milling the curd (0.{rec.position})."
     page = client.get("/")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
     html = page.text
     assert CARD_ID.findall(html) == [str(i) for i in seeded.ids_in_feed_order]
     assert "12:31–14:02" in html and "of 1:42:10" in html
-    assert "You wrote about query planners" in html and "the planner picks a hash join here" in html
+    assert "You wrote about cheddaring" in html and "the cheesemaker mills the curd here" in html
     for tweet_id in seeded.tweet_ids:
         assert f'<a href="https://x.com/i/status/{tweet_id}" target="_blank" rel="noopener noreferrer">' in html
-    assert "I keep reading about query planners" in html
+    assert "I keep reading about cheddaring" in html
     assert "watch?v=" in html and "&amp;t=751s" in html and ">Full video<" in html
     assert 'data-player-api="https://www.youtube.com/iframe_api"' in html
     assert f'src="{static_url("feed.js")}"' in html
@@ -440,26 +446,26 @@ def test_cited_posts_are_labelled_with_what_the_user_did(client: TestClient) -> 
 def test_the_quote_shows_once_with_the_time_it_is_spoken(client: TestClient) -> None:
     email = signup(client)
     user_id = _user_id(email)
-    quote = "A merge join walks two inputs sorted on the join key."
+    quote = "A cheese press squeezes the last whey out of the milled curd."
     with session_scope() as db:
         seed_feed(db, user_id, runs=1, per_run=2)
         first, second = db.scalars(
             select(Recommendation).where(Recommendation.user_id == user_id).order_by(Recommendation.position)
         ).all()
         first.quote, first.quote_s = quote, 800.4
-        first.explanation = f'Picked for your interest in joins. In this clip: "{quote}" Worth a look.'
-        second.quote, second.quote_s = "…the planner picks a hash join here…", None
+        first.explanation = f'Picked for your interest in curds. In this clip: "{quote}" Worth a look.'
+        second.quote, second.quote_s = "…the cheesemaker mills the curd here…", None
     items = client.get("/api/feed").json()["items"]
     assert [(i["quote"], i["quote_s"]) for i in items] == [
         (quote, 800.4),
-        ("…the planner picks a hash join here…", None),
+        ("…the cheesemaker mills the curd here…", None),
     ]
     html = client.get("/").text
     assert html.count(quote) == 1
     assert f'<q class="clip-quote-inline">{quote}</q>' in html
-    assert "Picked for your interest in joins. In this clip: <q" in html and "</a> Worth a look." in html
+    assert "Picked for your interest in curds. In this clip: <q" in html and "</a> Worth a look." in html
     assert ">at 13:20</a>" in html and "&amp;t=800s" in html  # spoken at 800 s, not at the clip start (751 s)
-    assert html.count("the planner picks a hash join here") == 1  # not in the explanation: shown in its own figure
+    assert html.count("the cheesemaker mills the curd here") == 1  # not in the explanation: shown in its own figure
     assert "Said <a" in html and ">at 12:32</a>" in html  # no known time: the clip start
 
 
@@ -474,7 +480,7 @@ def test_the_newest_run_opens_with_what_changed_and_earlier_runs_follow_a_divide
                 "kind": "note",
                 "stage": "interests",
                 "item": "",
-                "message": 'Instructions applied: excluding videos about "chess"; beginner level.',
+                "message": 'Instructions applied: excluding videos about "knitting"; beginner level.',
             },
             {"kind": "skipped", "stage": "screen", "item": "a", "message": "already shown to you"},
             {"kind": "skipped", "stage": "screen", "item": "b", "message": "already shown to you"},
@@ -485,7 +491,7 @@ def test_the_newest_run_opens_with_what_changed_and_earlier_runs_follow_a_divide
     assert len(lines) == 1
     assert lines[0].startswith("Run 2 · ")
     assert lines[0].endswith(
-        f"· {PAGE_SIZE} new clips · applied: excluding videos about &#34;chess&#34;, beginner level"
+        f"· {PAGE_SIZE} new clips · applied: excluding videos about &#34;knitting&#34;, beginner level"
         " · skipped 2 videos you had seen"
     )
     cursor = re.search(r'href="/\?cursor=([^"]+)"', first).group(1)  # type: ignore[union-attr]

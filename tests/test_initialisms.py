@@ -19,7 +19,7 @@ def test_a_rare_short_term_reads_as_an_initialism(term: str) -> None:
     assert initialism(term)
 
 
-@pytest.mark.parametrize("term", ["chess", "bread", "ml", "ai", "photosynthesis"])
+@pytest.mark.parametrize("term", ["knit", "bread", "ml", "ai", "photosynthesis"])
 def test_words_and_two_letter_terms_are_no_initialisms(term: str) -> None:
     assert not initialism(term)
 
@@ -33,7 +33,7 @@ def test_an_initialism_is_spelled_out_by_words_whose_initials_make_it() -> None:
 
 def test_holds_terms_accepts_the_spelled_out_form_of_an_initialism_only() -> None:
     assert holds_terms("Field surveys for geographic information systems", ["survey", "gis"])
-    assert not holds_terms("Field surveys for birds", ["survey", "gis"])
+    assert not holds_terms("Field surveys for wildflowers", ["survey", "gis"])
     assert not holds_terms("Bread and bakeries", ["breadmaking"])
 
 
@@ -105,7 +105,7 @@ def test_screening_drops_a_video_that_spells_the_excluded_initialism_out() -> No
     interest = Interest(name="Field surveys", description="", weight=1.0, evidence_tweet_ids=[], keywords=["survey"])
     candidates = [
         Candidate(video_id="full", title="Field surveys for geographic information systems", duration_s=900),
-        Candidate(video_id="other", title="Field surveys for bird counts", duration_s=900),
+        Candidate(video_id="other", title="Field surveys for wildflower counts", duration_s=900),
     ]
     screened = LocalEngine().screen(candidates, [interest], Preferences(instructions="no GIS"))
     decisions = {d.video_id: d for d in screened}

@@ -53,17 +53,17 @@ def run_interests(pipeline: Pipeline, run_id: int) -> list[str]:
 def test_choices_replay_into_the_state_the_page_shows(pipeline: Pipeline) -> None:
     pipeline.run()
     session, user = pipeline.session, pipeline.user
-    interest_choose(session, user=user, action="pin", name="Chess")
-    interest_choose(session, user=user, action="mute", name="birds")
-    interest_choose(session, user=user, action="rename", name="chess", new_name="Endgame study")
+    interest_choose(session, user=user, action="pin", name="Beekeeping")
+    interest_choose(session, user=user, action="mute", name="bonsai")
+    interest_choose(session, user=user, action="rename", name="beekeeping", new_name="Hive study")
     interest_choose(session, user=user, action="add", name="Category theory for programmers")
     shown = {s.name: s.state for s in interests_overview(session, user=user)}
-    assert shown == {"Endgame study": "pinned", "birds": "muted", "Category theory for programmers": "added"}
-    interest_choose(session, user=user, action="unmute", name="Birds")
-    assert {s.name: s.state for s in interests_overview(session, user=user)}["birds"] == "inferred"
+    assert shown == {"Hive study": "pinned", "bonsai": "muted", "Category theory for programmers": "added"}
+    interest_choose(session, user=user, action="unmute", name="Bonsai")
+    assert {s.name: s.state for s in interests_overview(session, user=user)}["bonsai"] == "inferred"
     history = [choice_sentence(c) for c in interest_choices(session, user=user)]
-    assert history[0] == "Unmuted “Birds”"
-    assert "Renamed “chess” to “Endgame study”" in history
+    assert history[0] == "Unmuted “Bonsai”"
+    assert "Renamed “beekeeping” to “Hive study”" in history
     assert len(history) == 5
 
 
@@ -72,10 +72,10 @@ def test_choices_replay_into_the_state_the_page_shows(pipeline: Pipeline) -> Non
     [
         ("pin", "knitting", "", "no interest called"),
         ("add", "  ", "", "Give the interest a name"),
-        ("add", "chess", "", "already one of your interests"),
-        ("rename", "chess", "birds", "already the name of another interest"),
-        ("rename", "chess", "x" * 121, "120 characters"),
-        ("explode", "chess", "", "Unknown choice"),
+        ("add", "beekeeping", "", "already one of your interests"),
+        ("rename", "beekeeping", "bonsai", "already the name of another interest"),
+        ("rename", "beekeeping", "x" * 121, "120 characters"),
+        ("explode", "beekeeping", "", "Unknown choice"),
     ],
 )
 def test_a_choice_that_cannot_be_made_says_why_and_records_nothing(
@@ -92,83 +92,84 @@ def test_a_choice_that_cannot_be_made_says_why_and_records_nothing(
 
 def test_the_next_run_leaves_out_a_muted_interest_and_says_so(pipeline: Pipeline) -> None:
     pipeline.run()
-    interest_choose(pipeline.session, user=pipeline.user, action="mute", name="chess")
+    interest_choose(pipeline.session, user=pipeline.user, action="mute", name="beekeeping")
     second = pipeline.run()
     assert second.status == "succeeded", second.error
-    assert run_interests(pipeline, second.id) == ["birds"]
-    assert "Left out your muted interest “chess”." in notes(second)
-    assert skipped(second, "interests")["chess"] == "you muted this interest"
+    assert run_interests(pipeline, second.id) == ["bonsai"]
+    assert "Left out your muted interest “beekeeping”." in notes(second)
+    assert skipped(second, "interests")["beekeeping"] == "you muted this interest"
 
 
 def test_a_pinned_interest_stays_even_when_the_posts_no_longer_raise_it(pipeline: Pipeline) -> None:
     pipeline.run()
-    interest_choose(pipeline.session, user=pipeline.user, action="pin", name="birds")
-    chess_only = [Interest(name="chess", description="", weight=1.0, evidence_tweet_ids=pipeline.tweet_ids[:2])]
-    pipeline.llm.interests = chess_only
+    interest_choose(pipeline.session, user=pipeline.user, action="pin", name="bonsai")
+    bees_only = [Interest(name="beekeeping", description="", weight=1.0, evidence_tweet_ids=pipeline.tweet_ids[:2])]
+    pipeline.llm.interests = bees_only
     pipeline.video_source.queries.clear()
     second = pipeline.run()
-    assert run_interests(pipeline, second.id) == ["birds", "chess"]
-    assert any(n.startswith("Kept your pinned interest “birds”, as you last saw it") for n in notes(second))
-    assert "birds" in pipeline.video_source.queries  # searched for, as pinned
+    assert run_interests(pipeline, second.id) == ["bonsai", "beekeeping"]
+    assert any(n.startswith("Kept your pinned interest “bonsai”, as you last saw it") for n in notes(second))
+    assert "bonsai" in pipeline.video_source.queries  # searched for, as pinned
 
 
 def test_a_renamed_interest_keeps_the_users_name_in_the_run_and_the_feed(pipeline: Pipeline) -> None:
     pipeline.run()
-    interest_choose(pipeline.session, user=pipeline.user, action="rename", name="chess", new_name="Endgame study")
+    interest_choose(pipeline.session, user=pipeline.user, action="rename", name="beekeeping", new_name="Hive study")
     pipeline.llm.queries = lambda interests, prefs: [
-        stages.SearchQuery(interest=i.name, query="chess" if i.name == "Endgame study" else i.name) for i in interests
+        stages.SearchQuery(interest=i.name, query="beekeeping" if i.name == "Hive study" else i.name) for i in interests
     ]
-    pipeline.videos.append(fake_video("chess9", "chess"))
+    pipeline.videos.append(fake_video("bees9", "beekeeping"))
     second = pipeline.run()
-    assert run_interests(pipeline, second.id) == ["Endgame study", "birds"]
-    assert "Called “chess” “Endgame study”, as you renamed it." in notes(second)
-    assert [r.interest for r in pipeline.recommendations(second.id)] == ["Endgame study"]
+    assert run_interests(pipeline, second.id) == ["Hive study", "bonsai"]
+    assert "Called “beekeeping” “Hive study”, as you renamed it." in notes(second)
+    assert [r.interest for r in pipeline.recommendations(second.id)] == ["Hive study"]
 
 
 def test_an_interest_added_in_own_words_is_shown_by_the_posts_that_name_it(pipeline: Pipeline) -> None:
     pipeline.run()
-    interest_choose(pipeline.session, user=pipeline.user, action="add", name="Rook endings")
+    interest_choose(pipeline.session, user=pipeline.user, action="add", name="Varroa treatments")
     second = pipeline.run()
     names = run_interests(pipeline, second.id)
-    assert names[0] == "Rook endings"
+    assert names[0] == "Varroa treatments"
     row = pipeline.session.scalar(
-        select(InterestRow).where(InterestRow.run_id == second.id, InterestRow.name == "Rook endings")
+        select(InterestRow).where(InterestRow.run_id == second.id, InterestRow.name == "Varroa treatments")
     )
     assert row is not None and row.evidence_tweet_ids == [pipeline.tweet_ids[1]]
-    assert "Added your interest “Rook endings” in your own words; 1 of your posts touch on it." in notes(second)
+    assert "Added your interest “Varroa treatments” in your own words; 1 of your posts touch on it." in notes(second)
 
 
 def test_no_more_x_removes_the_interest_and_videos_about_it_by_its_own_terms(pipeline: Pipeline) -> None:
     keyworded = [
-        Interest(name="chess", description="", weight=1.0, evidence_tweet_ids=pipeline.tweet_ids[:2]),
+        Interest(name="beekeeping", description="", weight=1.0, evidence_tweet_ids=pipeline.tweet_ids[:2]),
         Interest(
-            name="birds",
+            name="bonsai",
             description="",
             weight=0.5,
             evidence_tweet_ids=pipeline.tweet_ids[2:4],
-            keywords=["birds", "cranes", "swifts"],
+            keywords=["bonsai", "junipers", "nebari"],
         ),
     ]
     pipeline.llm.interests = keyworded
     pipeline.run()
-    # A video that never says "birds" but names two of the interest's own keywords.
-    pipeline.videos.append(fake_video("dusk", "chess", title="Chess break: cranes and swifts at dusk"))
-    instructions_set(pipeline.session, user=pipeline.user, text="no more birds please")
+    # A video that never says "bonsai" but names two of the interest's own keywords.
+    pipeline.videos.append(fake_video("dusk", "beekeeping", title="Beekeeping break: junipers and nebari at dusk"))
+    instructions_set(pipeline.session, user=pipeline.user, text="no more bonsai please")
     second = pipeline.run()
-    assert run_interests(pipeline, second.id) == ["chess"]
-    assert "Removed your interest “birds” and every video about it, as you asked for no more “birds”." in notes(second)
-    assert skipped(second, "interests")["birds"] == "you asked for no more “birds”"
+    assert run_interests(pipeline, second.id) == ["beekeeping"]
+    removed = "Removed your interest “bonsai” and every video about it, as you asked for no more “bonsai”."
+    assert removed in notes(second)
+    assert skipped(second, "interests")["bonsai"] == "you asked for no more “bonsai”"
     assert "which you asked to see no more of" in skipped(second, "screen")["dusk"]
     assert all(r.video_id != "dusk" for r in pipeline.recommendations(second.id))
 
 
 def test_controls_for_a_resumed_run_ignore_its_own_interests(pipeline: Pipeline) -> None:
     first = pipeline.run()
-    interest_choose(pipeline.session, user=pipeline.user, action="rename", name="birds", new_name="Migration")
+    interest_choose(pipeline.session, user=pipeline.user, action="rename", name="bonsai", new_name="Pruning")
     controls = interest_controls(pipeline.session, user_id=pipeline.user.id, run_id=first.id)
     assert controls.previous == []
     controls = interest_controls(pipeline.session, user_id=pipeline.user.id)
-    assert [i.name for i in controls.previous] == ["chess", "Migration"]
+    assert [i.name for i in controls.previous] == ["beekeeping", "Pruning"]
 
 
 # -- feed size and search depth --------------------------------------------------------------
@@ -196,19 +197,19 @@ def test_fewer_interests_search_deeper_and_many_keep_the_usual_depth() -> None:
 
 def test_the_local_engine_writes_more_queries_from_an_interests_keywords() -> None:
     interest = Interest(
-        name="chess", description="", weight=1.0, evidence_tweet_ids=[], keywords=["rook endgames", "openings"]
+        name="beekeeping", description="", weight=1.0, evidence_tweet_ids=[], keywords=["varroa mites", "swarms"]
     )
-    more = LocalEngine().more_queries(interest, ["chess"], 3)
-    assert more == ["chess rook endgames", "chess openings", "rook endgames openings"]
-    assert LocalEngine().more_queries(interest, ["chess"], 1) == more[:1]
+    more = LocalEngine().more_queries(interest, ["beekeeping"], 3)
+    assert more == ["beekeeping varroa mites", "beekeeping swarms", "varroa mites swarms"]
+    assert LocalEngine().more_queries(interest, ["beekeeping"], 1) == more[:1]
 
 
 def test_more_queries_leave_out_keywords_of_words_every_text_uses() -> None:
     """ "need" or "right" in a query finds anything, chatter included: they never make one."""
-    keywords = ["rook endgames", "need", "right", "openings", "right time"]
-    interest = Interest(name="chess", description="", weight=1.0, evidence_tweet_ids=[], keywords=keywords)
-    more = LocalEngine().more_queries(interest, ["chess"], 10)
-    assert more == ["chess rook endgames", "chess openings", "rook endgames openings"]
+    keywords = ["varroa mites", "need", "right", "swarms", "right time"]
+    interest = Interest(name="beekeeping", description="", weight=1.0, evidence_tweet_ids=[], keywords=keywords)
+    more = LocalEngine().more_queries(interest, ["beekeeping"], 10)
+    assert more == ["beekeeping varroa mites", "beekeeping swarms", "varroa mites swarms"]
 
 
 def test_the_local_engine_reads_an_added_interest_against_the_posts() -> None:
@@ -222,26 +223,28 @@ def test_the_local_engine_reads_an_added_interest_against_the_posts() -> None:
 
 
 def test_a_video_is_about_an_excluded_topic_by_its_words_or_two_of_the_removed_interests_keywords() -> None:
-    birds = Interest(
-        name="Birdwatching", description="", weight=1.0, evidence_tweet_ids=[], keywords=["birds", "cranes", "swifts"]
+    bonsai = Interest(
+        name="Penjing", description="", weight=1.0, evidence_tweet_ids=[], keywords=["bonsai", "junipers", "nebari"]
     )
-    prefs = Preferences(instructions="no more birds", interests=InterestControls(previous=[birds, chess_interest()]))
+    prefs = Preferences(
+        instructions="no more bonsai", interests=InterestControls(previous=[bonsai, beekeeping_interest()])
+    )
     topics = excluded_topics(prefs)
-    assert [(t.phrase, t.interests) for t in topics] == [("birds", ("Birdwatching",))]
+    assert [(t.phrase, t.interests) for t in topics] == [("bonsai", ("Penjing",))]
 
     def video(title: str) -> Candidate:
         return Candidate(video_id="v", title=title, description="")
 
-    assert video_excluded(video("Birds of the Arctic"), topics) is not None  # the phrase
-    assert video_excluded(video("A year of birdwatching"), topics) is not None  # the removed interest's name
-    assert video_excluded(video("Cranes and swifts at dusk"), topics) is not None  # two of its keywords
-    assert video_excluded(video("Construction cranes, explained"), topics) is None  # one keyword is not enough
-    assert video_excluded(video("Rook endgames"), topics) is None
-    assert interest_excluded(birds, topics) is not None and interest_excluded(chess_interest(), topics) is None
+    assert video_excluded(video("Bonsai of Kyoto"), topics) is not None  # the phrase
+    assert video_excluded(video("A year of penjing"), topics) is not None  # the removed interest's name
+    assert video_excluded(video("Junipers and nebari up close"), topics) is not None  # two of its keywords
+    assert video_excluded(video("Juniper berries in gin, explained"), topics) is None  # one keyword is not enough
+    assert video_excluded(video("Varroa mites"), topics) is None
+    assert interest_excluded(bonsai, topics) is not None and interest_excluded(beekeeping_interest(), topics) is None
 
 
-def chess_interest() -> Interest:
-    return Interest(name="Chess", description="", weight=1.0, evidence_tweet_ids=[], keywords=["rook endgames"])
+def beekeeping_interest() -> Interest:
+    return Interest(name="Beekeeping", description="", weight=1.0, evidence_tweet_ids=[], keywords=["varroa mites"])
 
 
 def test_an_interest_whose_own_words_all_but_say_the_exclusion_is_removed_with_its_videos() -> None:

@@ -99,8 +99,8 @@ def post_ids(request: ChatRequest, block: str = "posts") -> list[str]:
 def test_interests_come_from_the_model_with_version_tokens_and_cost(fake: FakeOpenAI, records: Records) -> None:
     def answer(request: ChatRequest) -> Reply:
         ids = post_ids(request, "engagement")
-        interest = {"name": "Hash joins", "description": "d", "weight": 0.8, "evidence_tweet_ids": ids[:3]}
-        return structured({"interests": [{**interest, "keywords": ["hash join", "postgres"]}]})
+        interest = {"name": "Cheddaring", "description": "d", "weight": 0.8, "evidence_tweet_ids": ids[:3]}
+        return structured({"interests": [{**interest, "keywords": ["cheddaring", "curd"]}]})
 
     fake.answer(answer)
     engine = make_engine(fake, records)
@@ -121,7 +121,7 @@ def test_interests_come_from_the_model_with_version_tokens_and_cost(fake: FakeOp
     assert engine.named_by_model
     assert request.system == load_prompt("interests").system
     assert s.PREFS.instructions in request.user
-    assert [i.name for i in interests] == ["Hash joins"]
+    assert [i.name for i in interests] == ["Cheddaring"]
     assert interests[0].evidence_tweet_ids == [item["id"] for item in sent[:3]]
     (record,) = records
     assert record.outcome == "ok"
@@ -136,12 +136,12 @@ def test_interests_come_from_the_model_with_version_tokens_and_cost(fake: FakeOp
 def test_invented_evidence_is_sent_back_once_with_the_reason(fake: FakeOpenAI, records: Records) -> None:
     ids = [e.tweet_id for e in s.engagement()]
     bad = {"name": "Crypto", "description": "d", "weight": 1.0, "evidence_tweet_ids": ["999"], "keywords": []}
-    good = {"name": "Hash joins", "description": "d", "weight": 0.8, "evidence_tweet_ids": ids[:2], "keywords": []}
+    good = {"name": "Cheddaring", "description": "d", "weight": 0.8, "evidence_tweet_ids": ids[:2], "keywords": []}
     fake.queue(structured({"interests": [bad]}), structured({"interests": [good]}))
 
     interests = make_engine(fake, records).infer_interests(s.engagement(), s.PREFS)
 
-    assert [i.name for i in interests] == ["Hash joins"]
+    assert [i.name for i in interests] == ["Cheddaring"]
     assert records.outcomes() == ["invalid", "ok"]
     retry = fake.requests[1].messages
     assert retry[:2] == fake.requests[0].messages
@@ -151,17 +151,17 @@ def test_invented_evidence_is_sent_back_once_with_the_reason(fake: FakeOpenAI, r
 
 def test_queries_name_existing_interests_and_are_capped(fake: FakeOpenAI, records: Records) -> None:
     names = [i.name for i in s.interests()]
-    many = [{"interest": names[0], "query": f"postgres planner talk {n}"} for n in range(6)]
+    many = [{"interest": names[0], "query": f"cheddar making talk {n}"} for n in range(6)]
     fake.queue(
         structured({"queries": [{"interest": "Crypto", "query": "bitcoin"}]}),
-        structured({"queries": [*many, {"interest": names[1].upper(), "query": "bird migration lecture"}]}),
+        structured({"queries": [*many, {"interest": names[1].upper(), "query": "mushroom foraging walk"}]}),
     )
 
     queries = make_engine(fake, records).write_queries(s.interests(), s.PREFS)
 
     assert records.outcomes() == ["invalid", "ok"]
     assert [q.query for q in queries if q.interest == names[0]] == [q["query"] for q in many[:4]]
-    assert [(q.interest, q.query) for q in queries if q.interest != names[0]] == [(names[1], "bird migration lecture")]
+    assert [(q.interest, q.query) for q in queries if q.interest != names[0]] == [(names[1], "mushroom foraging walk")]
 
 
 # -- screening ------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def test_the_model_screens_the_local_shortlist_and_the_borderline_drops(fake: Fa
     fake.answer(answer)
     loud = Candidate(
         video_id="bl000000000",
-        title="REACTING to the worst postgres planner hash join fails!!",
+        title="REACTING to the worst cheddar curd cheddaring fails!!",
         channel="Fun",
         description="prank reaction compilation",
         duration_s=600,
@@ -267,8 +267,8 @@ def segment_answer(pick: Callable[[list[dict[str, Any]]], int]) -> Callable[[Cha
 
 
 def densest(shown: list[dict[str, Any]]) -> int:
-    """The segment whose telling sentence is about hash joins (the dense passage of the test transcript)."""
-    return next(r["segment"] for r in shown if "hash" in r["says"])
+    """The segment whose telling sentence is about cheddaring (the dense passage of the test transcript)."""
+    return next(r["segment"] for r in shown if "curd" in r["says"])
 
 
 def test_the_model_chooses_among_topic_segments_never_reading_the_whole_transcript(

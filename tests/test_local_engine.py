@@ -699,7 +699,7 @@ def test_a_long_question_cut_off_before_its_question_mark_is_still_a_question() 
 @pytest.mark.parametrize(
     ("text", "exclusions", "level", "length"),
     [
-        ("Please, no more videos about chess for a while — I'm burned out on it.", ("chess",), None, None),
+        ("Please, no more videos about sailing for a while — I'm burned out on it.", ("sailing",), None, None),
         ("nothing about crypto", ("crypto",), None, None),
         ("no politics please", ("politics",), None, None),
         ("Stop showing me videos about celebrity gossip.", ("celebrity gossip",), None, None),
@@ -711,7 +711,7 @@ def test_a_long_question_cut_off_before_its_question_mark_is_still_a_question() 
         ("I'd like longer clips", (), None, "long"),
         ("Give sourdough a rest for a few weeks, I've had my fill of it lately.", ("sourdough",), None, None),
         ("enough crypto for now", ("crypto",), None, None),
-        ("less chess please", ("chess",), None, None),
+        ("less sailing please", ("sailing",), None, None),
         ("No knitting this month, please.", ("knitting",), None, None),
         ("no more golf today", ("golf",), None, None),
         ("skip anything about crypto please", ("crypto",), None, None),
@@ -787,8 +787,8 @@ def test_unsupported_instructions_are_reported() -> None:
 
 
 def test_engine_exposes_the_plan_it_applies(engine: LocalEngine) -> None:
-    plan = engine.plan(Preferences(instructions="no more videos about chess; prefer talks over podcasts"))
-    assert plan.exclusions == ("chess",)
+    plan = engine.plan(Preferences(instructions="no more videos about sailing; prefer talks over podcasts"))
+    assert plan.exclusions == ("sailing",)
     assert plan.preferred == ("talks",) and plan.avoided == ("podcasts",)
 
 

@@ -68,7 +68,7 @@ SUBJECTS = {
         ("@spoke_sam", "@cadence_cleo"),
         {
             "tubeless tyres": ("sealant", "puncture", "pressure", "rim"),
-            "gear ratios": ("cassette", "chainring", "cadence", "climbing"),
+            "gear ratios": ("cassette", "chainring", "cadence", "hills"),
             "bike fit": ("saddle", "height", "reach", "knee"),
             "chain maintenance": ("wax", "lube", "wear", "drivetrain"),
         },
@@ -187,26 +187,26 @@ def test_a_few_posts_sharing_one_rare_word_are_a_subject() -> None:
 
 
 def test_one_shared_word_does_not_join_two_subjects() -> None:
-    """ "Key" in chess posts and in database posts is a coincidence, not a subject."""
-    chess = [
-        "Lucena position: build a bridge with the rook and the king walks out",
-        "Philidor defence: rook on the third rank until the pawn advances",
-        "Rook endings: Lucena wins, Philidor draws, learn both",
-        "Opposition decides king and pawn endings",
-        "anyone got a good resource on opposition and key squares?",
-        "opposition and key squares explained properly",
+    """ "Press" in knitting posts and in cheesemaking posts is a coincidence, not a subject."""
+    knitting = [
+        "Cable stitch: slip two stitches onto the cable needle and the twist leans left",
+        "Moss stitch border: knit one, purl one until the cable panel starts",
+        "Cable twists: left cross leans left, right cross leans right, learn both",
+        "Blocking decides how cable and moss stitches lie",
+        "anyone got a good resource on blocking lace and a press cloth?",
+        "blocking lace and a press cloth explained properly",
     ]
-    databases = [
-        "Nested loop join is fine when the outer side is tiny",
-        "Hash join builds a table on the smaller input",
-        "Merge join needs both inputs sorted, the planner knows",
-        "The planner picks the join from row estimates",
-        "merge join shines on a sorted join key",
-        "nested loop on the join key with an index",
+    cheesemaking = [
+        "Cheddaring the curd is fine when the slabs are thin",
+        "Rennet sets the milk into a curd in forty minutes",
+        "Milling the curd needs the slabs stacked, the cheesemaker knows",
+        "The cheesemaker cuts the curd at a clean break",
+        "a cheese press shines on a milled curd",
+        "cheddaring the curd slabs before the cheese press",
     ]
     records = [
         TweetRecord(tweet_id=str(i), kind="tweet", text=t, created_at=NEWEST - timedelta(days=i), url=None)
-        for i, t in enumerate(chess + databases, start=1)
+        for i, t in enumerate(knitting + cheesemaking, start=1)
     ]
     interests = LocalEngine().infer_interests(build_engagement(records), Preferences())
     assert interests
@@ -387,7 +387,7 @@ def test_a_quantity_the_posts_repeat_never_names_an_interest(quantity: str) -> N
     texts = [
         f"did {quantity} on the gravel bike, the headwind was brutal",
         f"{quantity} again today, gravel tyres at low pressure feel great",
-        f"gravel climb in the middle of my {quantity} loop",
+        f"gravel hill in the middle of my {quantity} loop",
         f"a {quantity} gravel loop before work, tyres held up",
     ]
     (interest,) = interests_from(texts)
@@ -436,14 +436,14 @@ def test_a_post_naming_an_exclusion_is_never_evidence() -> None:
 
 
 def test_word_runs_break_at_punctuation_and_keep_the_written_form() -> None:
-    runs = word_runs("RT @x: Body text, the font size. EXPLAIN ANALYZE #sql https://t.co/abc")
-    assert [[w for _, w in run] for run in runs] == [["Body", "text"], ["the", "font", "size"], ["EXPLAIN", "ANALYZE"]]
-    assert [t for t, _ in runs[1]] == [None, "font", "size"]
+    runs = word_runs("RT @x: Body text, the nib size. CHEDDAR CURDS #cheese https://t.co/abc")
+    assert [[w for _, w in run] for run in runs] == [["Body", "text"], ["the", "nib", "size"], ["CHEDDAR", "CURDS"]]
+    assert [t for t, _ in runs[1]] == [None, "nib", "size"]
 
 
 def test_accounts_are_mentions_retweeted_and_quoted_authors() -> None:
-    text = "RT @Crimp_Queen: great thread @bob https://twitter.com/serif_sofia/status/123 mail me at a@b.com"
-    assert accounts(text) == {"@crimp_queen", "@bob", "@serif_sofia"}
+    text = "RT @Jib_Queen: great thread @bob https://twitter.com/nib_nora/status/123 mail me at a@b.com"
+    assert accounts(text) == {"@jib_queen", "@bob", "@nib_nora"}
 
 
 def test_a_description_leaves_out_everyday_words_and_quantities_and_says_how_recent() -> None:

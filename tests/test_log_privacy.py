@@ -24,13 +24,16 @@ import structlog
 from fastapi.testclient import TestClient
 
 from app.config import get_settings
+from app.demo import SAMPLE_CATALOG
 from app.main import create_app
 from app.security import SESSION_COOKIE
 from tests.archive_factory import build_archive, snowflake, tweet_entry
-from tests.conftest import SHARED, csrf_for, reset_caches, unique_email
+from tests.conftest import csrf_for, reset_caches, unique_email
 from tests.fake_openai_server import FakeOpenAI, fixture, run_fake_openai, server_error
 
-CATALOG = SHARED / "eval" / "dev" / "catalog.json"
+# The bundled sample catalog: its sourdough and dovetail talks match the posts below, so a run goes on to pick
+# clips and write explanations that cite them.
+CATALOG = SAMPLE_CATALOG
 MARK = uuid.uuid4().hex[:10]
 PASSWORD = f"pw-{MARK}-correct horse"
 WRONG_PASSWORD = f"pw-{MARK}-wrong guess"
@@ -39,9 +42,9 @@ X_TOKEN = f"xbearer{MARK}"
 SECRET_KEY = f"secret{MARK}"
 TWEET_MARK = f"tweet{MARK}"
 TWEETS = [
-    f"How the query planner picks a hash join over a merge join {TWEET_MARK}",
-    f"Kerning versus tracking in typography, finally understood {TWEET_MARK}",
-    f"Bird migration at night: warblers navigate by the stars {TWEET_MARK}",
+    f"How a sourdough starter peaks: the wild yeast and the bacteria race for the flour {TWEET_MARK}",
+    f"Hand-cut dovetails: saw on the waste side, then pare to the baseline with a chisel {TWEET_MARK}",
+    f"Mushroom foraging at dawn: chanterelles hide under the moss {TWEET_MARK}",
 ]
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
@@ -128,7 +131,7 @@ def test_logs_never_hold_tweets_passwords_tokens_or_keys(
     imported = client.post("/api/imports/archive", files={"archive": ("mine.zip", archive)}, headers=headers)
     assert imported.status_code == 201, imported.text
     pasted = client.post(
-        "/api/imports/paste", json={"text": f"a pasted note about joins {TWEET_MARK}"}, headers=headers
+        "/api/imports/paste", json={"text": f"a pasted note about sourdough starters {TWEET_MARK}"}, headers=headers
     )
     assert pasted.status_code == 201
 

@@ -15,13 +15,13 @@ from tests.archive_factory import build_archive, note_tweet_entry, snowflake, tw
 
 T0 = datetime(2026, 2, 9, 12, 48, 50, tzinfo=UTC)
 LONG = (
-    "Why the database picked a hash join: the planner estimated the build side at ten thousand rows, "
-    "so hashing it once and probing with the bigger table cost less than sorting both inputs for a merge "
-    "join. Then statistics went stale after a bulk load, the estimate fell to a hundred rows, and the "
-    "nested loop it chose instead took minutes. Run ANALYZE after every bulk load &amp; check the plan "
-    "again: https://t.co/plan42 explains the cost model in detail, with the numbers from our own tables."
+    "Why the cheddar came out crumbly: the recipe said to cut the curd at a clean break after forty minutes, "
+    "so cutting it then and stirring it gently lost less fat to the whey than waiting for a firmer set before "
+    "cheddaring. Then the milk cooled after a power cut, the rennet worked slower, and the soft curd it set "
+    "instead took hours to drain. Check the milk temperature after every pause &amp; test the break again: "
+    "https://t.co/make42 explains the make sheet in detail, with the numbers from our own vats."
 )
-EXPANDED = "https://example.org/planner-costs"
+EXPANDED = "https://example.org/cheddar-make-sheet"
 
 
 def truncated(text: str, *, link: str = "https://t.co/note01") -> str:
@@ -39,7 +39,7 @@ def long_post(
         str(1_600_000_000_000_000_000 + sequence),
         text,
         moment + timedelta(milliseconds=264),  # notes record milliseconds, posts only seconds
-        urls=[("https://t.co/plan42", EXPANDED)],
+        urls=[("https://t.co/make42", EXPANDED)],
         **note,
     )
     return post, noted
@@ -50,7 +50,7 @@ def texts(data: bytes) -> dict[str, str]:
 
 
 def expected(text: str) -> str:
-    return text.replace("&amp;", "&").replace("https://t.co/plan42", EXPANDED)
+    return text.replace("&amp;", "&").replace("https://t.co/make42", EXPANDED)
 
 
 def test_a_long_post_gets_its_full_text_from_note_tweet_js() -> None:
@@ -64,7 +64,7 @@ def test_a_long_post_gets_its_full_text_from_note_tweet_js() -> None:
 
 
 def test_two_long_posts_in_the_same_second_each_get_their_own_note() -> None:
-    other = ("A second long post about typography, kerning and tracking. " * 8).strip()
+    other = ("A second long post about brush lettering, nibs and ink. " * 8).strip()
     first, first_note = long_post(T0)
     second, second_note = long_post(T0, other, sequence=1)
 
@@ -79,14 +79,14 @@ def test_a_note_naming_its_post_is_matched_by_id_and_one_with_another_time_by_it
     by_id_note["noteTweet"]["createdAt"] = "2020-01-01T00:00:00.000Z"
     by_id_note["noteTweet"]["tweetId"] = by_id["tweet"]["id_str"]
     later = T0 + timedelta(hours=3)
-    birds = ("Bird migration at night: warblers navigate by the stars. " * 8).strip()
-    by_text, by_text_note = long_post(later, birds, sequence=2)
+    mushrooms = ("Mushroom foraging at dawn: chanterelles hide under the moss. " * 8).strip()
+    by_text, by_text_note = long_post(later, mushrooms, sequence=2)
     by_text_note["noteTweet"]["createdAt"] = "2026-02-09T15:48:57.000Z"  # edited: a later time than the post
 
     found = texts(build_archive([by_id, by_text], notes=[by_id_note, by_text_note]))
 
     assert found[by_id["tweet"]["id_str"]] == expected(LONG)
-    assert found[by_text["tweet"]["id_str"]] == birds
+    assert found[by_text["tweet"]["id_str"]] == mushrooms
 
 
 def test_a_note_whose_text_does_not_continue_the_post_is_not_applied() -> None:
@@ -95,14 +95,14 @@ def test_a_note_whose_text_does_not_continue_the_post_is_not_applied() -> None:
 
     found = texts(build_archive([post], notes=[stranger]))
 
-    assert found[post["tweet"]["id_str"]].startswith("Why the database picked a hash join")
+    assert found[post["tweet"]["id_str"]].startswith("Why the cheddar came out crumbly")
     assert len(found[post["tweet"]["id_str"]]) < len(LONG)  # still the truncated text
 
 
 def test_an_empty_note_tweet_js_changes_nothing() -> None:
     post, _ = long_post(T0)
     [item] = parse_archive(build_archive([post])).items
-    assert item.text.startswith("Why the database picked a hash join")
+    assert item.text.startswith("Why the cheddar came out crumbly")
     assert len(item.text) < len(LONG)
 
 

@@ -15,10 +15,10 @@ from tests.fakes import ScriptedLLM, fake_video
 from tests.test_stages import Recorder, interest
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
-THEN = [  # two years before: the person followed chess then
-    "the sicilian defence still scares me as white, too many sharp lines",
-    "rook endgames are where my chess games go to die",
-    "studying chess openings every night this month",
+THEN = [  # two years before: the person followed beekeeping then
+    "the varroa mites still scare me every autumn, too many weak colonies",
+    "swarm cells are where my beekeeping seasons go to die",
+    "studying beekeeping and opening the hives every weekend this month",
 ]
 NOW_POSTS = [  # what they post about now
     "my sourdough levain peaked early again, the crumb came out tight",
@@ -41,7 +41,7 @@ def talk(*lines: str) -> TranscriptData:
     return TranscriptData(video_id="v", language_code="en", is_generated=True, segments=segments)
 
 
-CHESS = talk("in the sicilian defence black fights for the centre", "rook endgames decide many chess games")
+HIVES = talk("in the autumn varroa mites weaken the colonies", "swarm cells decide many beekeeping seasons")
 BREAD = talk(  # a word or two of the old posts ("studying", "open") do not make it about them
     "the levain is ready when it has doubled",
     "a tight crumb means the sourdough was underproofed",
@@ -51,7 +51,7 @@ BREAD = talk(  # a word or two of the old posts ("studying", "open") do not make
 
 def test_a_talk_on_what_the_user_posted_long_ago_has_moved_on_one_on_what_they_post_now_has_not() -> None:
     both = PastAndPresent.of(posts())
-    assert both.moved_on(CHESS)
+    assert both.moved_on(HIVES)
     assert not both.moved_on(BREAD)
     assert not both.moved_on(talk("the weather in lisbon was lovely all week"))  # close to neither
 
@@ -60,34 +60,34 @@ def test_a_talk_named_after_what_the_user_posted_long_ago_has_moved_on_whatever_
     both = PastAndPresent.of(posts())
     shared = talk("the dough and the crumb, the levain and the loaf")  # the talk itself reads like the recent posts
     assert not both.moved_on(shared)
-    assert both.moved_on(shared, title="Rook endgames for club players")  # two words of the old posts
-    assert not both.moved_on(shared, title="Rook and levain: a sourdough crumb study")  # more of the recent ones
-    assert not both.moved_on(shared, title="Rook takes the crumb")  # one word says nothing
+    assert both.moved_on(shared, title="Swarm cells for club members")  # two words of the old posts
+    assert not both.moved_on(shared, title="Swarm and levain: a sourdough crumb study")  # more of the recent ones
+    assert not both.moved_on(shared, title="Swarm takes the crumb")  # one word says nothing
 
 
 def test_without_posts_of_long_ago_or_without_dates_nothing_has_moved_on() -> None:
-    assert not PastAndPresent.of(posts(then=False)).moved_on(CHESS)
-    assert not PastAndPresent.of(posts(dated=False)).moved_on(CHESS)
-    assert not PastAndPresent.of([]).moved_on(CHESS)
+    assert not PastAndPresent.of(posts(then=False)).moved_on(HIVES)
+    assert not PastAndPresent.of(posts(dated=False)).moved_on(HIVES)
+    assert not PastAndPresent.of([]).moved_on(HIVES)
 
 
 def test_the_clip_stage_leaves_such_a_talk_out_unless_the_user_chose_its_interest() -> None:
-    chess, bread = fake_video("chess", "chess"), fake_video("bread", "bread")
+    hives, bread = fake_video("hives", "beekeeping"), fake_video("bread", "bread")
     cands = [
-        chess.candidate.model_copy(update={"interest": "Chess"}),
+        hives.candidate.model_copy(update={"interest": "Beekeeping"}),
         bread.candidate.model_copy(update={"interest": "Bread"}),
     ]
-    texts = [CHESS.model_copy(update={"video_id": "chess"}), BREAD.model_copy(update={"video_id": "bread"})]
-    found = [interest("Chess"), interest("Bread")]
+    texts = [HIVES.model_copy(update={"video_id": "hives"}), BREAD.model_copy(update={"video_id": "bread"})]
+    found = [interest("Beekeeping"), interest("Bread")]
     progress = Recorder()
     stages.clips(Engines(ScriptedLLM()), cands, texts, found, posts(), Preferences(), progress)
-    assert progress.reason_for("chess") == MOVED_ON_REASON
+    assert progress.reason_for("hives") == MOVED_ON_REASON
     assert MOVED_ON_REASON not in progress.reason_for("bread")
 
     pinned = Preferences(interests=InterestControls(pinned=[found[0]]))
     progress = Recorder()
     stages.clips(Engines(ScriptedLLM()), cands, texts, found, posts(), pinned, progress)
-    assert MOVED_ON_REASON not in progress.reason_for("chess")
+    assert MOVED_ON_REASON not in progress.reason_for("hives")
 
 
 def test_on_real_captions_no_feed_shows_a_subject_its_persona_left_behind() -> None:
@@ -129,10 +129,11 @@ def test_the_clip_stage_leaves_out_a_talk_about_an_excluded_subject_that_never_n
 
 
 def test_the_clip_stage_says_a_talk_that_names_an_excluded_subject_again_and_again_is_about_it() -> None:
-    """ "No more chess": a talk titled for something else that keeps saying chess is left out, and the log says why."""
-    chatty = talk("my chess club meets on tuesdays", "we argue about chess openings all evening")
+    """ "No more beekeeping": a talk titled for something else that keeps saying beekeeping is left out, and the log
+    says why."""
+    chatty = talk("my beekeeping club meets on tuesdays", "we argue about beekeeping gear all evening")
     lines = ["the levain is ready when it has doubled", "a tight crumb means the dough was underproofed"] * 3
-    lines.insert(2, "unlike chess, baking forgives a late move")  # said once, in passing
+    lines.insert(2, "unlike beekeeping, baking forgives a late move")  # said once, in passing
     once = TranscriptData(
         video_id="once",
         language_code="en",
@@ -144,6 +145,6 @@ def test_the_clip_stage_says_a_talk_that_names_an_excluded_subject_again_and_aga
         for n in ("chatty", "once")
     ]
     texts = [chatty.model_copy(update={"video_id": "chatty"}), once.model_copy(update={"video_id": "once"})]
-    progress = excluding("no more chess", cands, texts, interest("Bread"), posts(then=False))
-    assert progress.reason_for("chatty") == "names “chess” again and again, which you asked to see no more of"
-    assert "chess" not in progress.reason_for("once")
+    progress = excluding("no more beekeeping", cands, texts, interest("Bread"), posts(then=False))
+    assert progress.reason_for("chatty") == "names “beekeeping” again and again, which you asked to see no more of"
+    assert "beekeeping" not in progress.reason_for("once")

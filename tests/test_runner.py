@@ -60,16 +60,16 @@ def sessions(session: Session) -> sessionmaker[Session]:
 
 
 def world() -> list[FakeVideo]:
-    """Four chess videos and four bird videos (scores: higher view_count = better clip)."""
-    return [fake_video(f"chess{i}", "chess", score=10 - i) for i in range(4)] + [
-        fake_video(f"birds{i}", "birds", channel="Field Notes", score=5 - i) for i in range(4)
+    """Four beekeeping videos and four bonsai videos (scores: higher view_count = better clip)."""
+    return [fake_video(f"bees{i}", "beekeeping", score=10 - i) for i in range(4)] + [
+        fake_video(f"bonsai{i}", "bonsai", channel="Field Notes", score=5 - i) for i in range(4)
     ]
 
 
 def two_interests(tweet_ids: list[str]) -> list[Interest]:
     return [
-        Interest(name="chess", description="Endgames", weight=1.0, evidence_tweet_ids=tweet_ids[:2]),
-        Interest(name="birds", description="Migration", weight=0.5, evidence_tweet_ids=tweet_ids[2:4]),
+        Interest(name="beekeeping", description="Hive inspections", weight=1.0, evidence_tweet_ids=tweet_ids[:2]),
+        Interest(name="bonsai", description="Pruning", weight=0.5, evidence_tweet_ids=tweet_ids[2:4]),
     ]
 
 
@@ -78,7 +78,7 @@ class Pipeline:
 
     def __init__(self, session: Session, sessions: sessionmaker[Session], user: User, *, seeded: bool = True) -> None:
         self.session, self.sessions, self.user = session, sessions, user
-        texts = ["chess endgame study", "rook endings", "cranes flying", "swifts"] if seeded else []
+        texts = ["beekeeping hive study", "varroa treatments", "junipers pruned", "nebari"] if seeded else []
         self.tweet_ids = add_tweets(session, user, texts)
         self.videos = world() if seeded else []
         self.video_source = FakeVideoSource(self.videos)
@@ -150,7 +150,7 @@ def test_a_run_executes_every_stage_in_order_and_stores_the_feed(pipeline: Pipel
     assert run.counts["rank"]["out"] == 8
     recs = pipeline.recommendations(run.id)
     assert [r.score for r in recs] == sorted((r.score for r in recs), reverse=True)
-    assert {r.video_id for r in recs} == {f"{name}{i}" for name in ("chess", "birds") for i in range(4)}
+    assert {r.video_id for r in recs} == {f"{name}{i}" for name in ("bees", "bonsai") for i in range(4)}
     assert all(r.start_s == 100.0 and r.end_s == 140.0 and r.tweet_ids for r in recs)
     assert all(set(r.tweet_ids) <= set(pipeline.tweet_ids) for r in recs)
     stored = pipeline.session.scalar(
@@ -160,14 +160,15 @@ def test_a_run_executes_every_stage_in_order_and_stores_the_feed(pipeline: Pipel
     interests = pipeline.session.scalars(
         select(InterestRow).where(InterestRow.run_id == run.id).order_by(InterestRow.position)
     ).all()
-    assert [i.name for i in interests] == ["chess", "birds"]
-    assert pipeline.session.get(Video, "birds0") is not None
+    assert [i.name for i in interests] == ["beekeeping", "bonsai"]
+    assert pipeline.session.get(Video, "bonsai0") is not None
     assert (
-        pipeline.session.scalar(select(func.count()).select_from(Transcript).where(Transcript.video_id == "chess0"))
-        == 1
+        pipeline.session.scalar(select(func.count()).select_from(Transcript).where(Transcript.video_id == "bees0")) == 1
     )
     feed = feed_items(pipeline.session, user=pipeline.user)
-    assert [(i.video_id, i.title, i.channel) for i in feed][:1] == [("chess0", "A lecture on chess", "Lecture Hall")]
+    assert [(i.video_id, i.title, i.channel) for i in feed][:1] == [
+        ("bees0", "A lecture on beekeeping", "Lecture Hall")
+    ]
 
 
 def test_a_killed_run_resumes_after_its_last_finished_stage_without_redoing_work(pipeline: Pipeline) -> None:
@@ -300,17 +301,17 @@ def test_a_run_delivered_too_often_is_given_up(pipeline: Pipeline) -> None:
 
 
 def test_failed_items_are_skipped_and_logged_and_the_run_goes_on(pipeline: Pipeline) -> None:
-    pipeline.videos[0].transcript = TranscriptUnavailable("chess0", "subtitles are disabled for this video")
-    pipeline.llm.clips["chess1"] = RuntimeError("timeout")
-    pipeline.llm.explanations["birds0"] = {"text": "Because.", "tweet_ids": ["999"]}
+    pipeline.videos[0].transcript = TranscriptUnavailable("bees0", "subtitles are disabled for this video")
+    pipeline.llm.clips["bees1"] = RuntimeError("timeout")
+    pipeline.llm.explanations["bonsai0"] = {"text": "Because.", "tweet_ids": ["999"]}
     run = pipeline.run()
     assert run.status == "succeeded", run.error
-    assert "subtitles are disabled" in skipped(run, "transcripts")["chess0"]
-    assert "timeout" in skipped(run, "clip")["chess1"]
-    assert "not the user's" in skipped(run, "rank")["birds0"]
-    assert [r.video_id for r in pipeline.recommendations(run.id)] == ["chess2", "chess3", "birds1", "birds2", "birds3"]
+    assert "subtitles are disabled" in skipped(run, "transcripts")["bees0"]
+    assert "timeout" in skipped(run, "clip")["bees1"]
+    assert "not the user's" in skipped(run, "rank")["bonsai0"]
+    assert [r.video_id for r in pipeline.recommendations(run.id)] == ["bees2", "bees3", "bonsai1", "bonsai2", "bonsai3"]
     assert run.counts["transcripts"]["skipped"] == 1
-    cached = pipeline.session.scalar(select(Transcript).where(Transcript.video_id == "chess0"))
+    cached = pipeline.session.scalar(select(Transcript).where(Transcript.video_id == "bees0"))
     assert cached is not None and cached.error is not None and "disabled" in cached.error
 
 
@@ -338,11 +339,11 @@ def scripted_clip(**update: Any) -> Callable[..., Any]:
 
 
 BAD_CLIPS = {
-    "chess0": scripted_clip(end_s=400.0),  # past the end of the 300 s video
-    "chess1": scripted_clip(quote="never said"),
-    "birds0": scripted_clip(start_s=-5.0),
+    "bees0": scripted_clip(end_s=400.0),  # past the end of the 300 s video
+    "bees1": scripted_clip(quote="never said"),
+    "bonsai0": scripted_clip(start_s=-5.0),
 }
-INVENTED_CITATIONS = {"chess2": {"text": "Because.", "tweet_ids": ["123", "456"]}}
+INVENTED_CITATIONS = {"bees2": {"text": "Because.", "tweet_ids": ["123", "456"]}}
 
 
 def test_bad_engine_output_is_repaired_by_the_fallback_engine(pipeline: Pipeline) -> None:
@@ -352,8 +353,8 @@ def test_bad_engine_output_is_repaired_by_the_fallback_engine(pipeline: Pipeline
     recs = pipeline.recommendations(run.id)
     # Repaired clips compete for the feed: the fallback's scores are on its own scale, ranked within it.
     ids = [r.video_id for r in recs]
-    assert len(ids) == 8 and {"chess0", "birds0"} <= set(ids)
-    assert sum(i.startswith("chess") for i in ids) == sum(i.startswith("birds") for i in ids) == 4
+    assert len(ids) == 8 and {"bees0", "bonsai0"} <= set(ids)
+    assert sum(i.startswith("bees") for i in ids) == sum(i.startswith("bonsai") for i in ids) == 4
     assert pipeline.fallback.calls["clip"] == 3 and pipeline.fallback.calls["explain"] == 1
     assert all(r.start_s == 100.0 and r.end_s == 140.0 and set(r.tweet_ids) <= set(pipeline.tweet_ids) for r in recs)
 
@@ -361,9 +362,9 @@ def test_bad_engine_output_is_repaired_by_the_fallback_engine(pipeline: Pipeline
 def test_bad_engine_output_without_a_fallback_is_dropped_never_stored(pipeline: Pipeline) -> None:
     pipeline.llm.clips, pipeline.llm.explanations = dict(BAD_CLIPS), dict(INVENTED_CITATIONS)
     run = pipeline.run()
-    assert [r.video_id for r in pipeline.recommendations(run.id)] == ["chess3", "birds1", "birds2", "birds3"]
-    assert set(skipped(run, "clip")) == {"chess0", "chess1", "birds0"}
-    assert "not the user's" in skipped(run, "rank")["chess2"]
+    assert [r.video_id for r in pipeline.recommendations(run.id)] == ["bees3", "bonsai1", "bonsai2", "bonsai3"]
+    assert set(skipped(run, "clip")) == {"bees0", "bees1", "bonsai0"}
+    assert "not the user's" in skipped(run, "rank")["bees2"]
 
 
 # -- usage, preferences, instructions ------------------------------------------------
@@ -399,9 +400,9 @@ def test_feedback_hidden_channels_and_seen_videos_shape_the_next_run(pipeline: P
     second = pipeline.run()
     assert second.status == "succeeded"
     assert pipeline.recommendations(second.id) == []  # the first run showed every video
-    assert seen_prefs[0].feedback[0].video_id == "chess0" and seen_prefs[0].feedback[0].reason == "too_basic"
-    assert "already shown" in skipped(second, "screen")["chess0"]
-    assert "hidden" in skipped(second, "screen")["birds3"]
+    assert seen_prefs[0].feedback[0].video_id == "bees0" and seen_prefs[0].feedback[0].reason == "too_basic"
+    assert "already shown" in skipped(second, "screen")["bees0"]
+    assert "hidden" in skipped(second, "screen")["bonsai3"]
     shown = sum(1 for reason in skipped(second, "screen").values() if "already shown" in reason)
     found = len(skipped(second, "screen"))
     assert 0 < shown < found
@@ -427,33 +428,35 @@ def test_a_run_that_finds_only_what_the_feed_showed_says_there_is_nothing_new(pi
 
 def test_an_interest_voted_down_again_and_again_is_set_aside_by_the_next_run(pipeline: Pipeline) -> None:
     first = pipeline.run()
-    chess = [r for r in pipeline.recommendations(first.id) if r.video_id.startswith("chess")]
-    for rec, reason in zip(chess, [None, "off_topic", None, "too_basic"], strict=False):
+    bees = [r for r in pipeline.recommendations(first.id) if r.video_id.startswith("bees")]
+    for rec, reason in zip(bees, [None, "off_topic", None, "too_basic"], strict=False):
         pipeline.session.add(Feedback(user_id=pipeline.user.id, recommendation_id=rec.id, vote=-1, reason=reason))
     pipeline.session.flush()
 
     second = pipeline.run()
     assert second.status == "succeeded"
     said = notes(second)
-    assert "Set “chess” aside: you voted down 3 of its clips. Pin it on the Interests page to see it again." in said
-    assert not any("“birds” aside" in line for line in said)
+    assert (
+        "Set “beekeeping” aside: you voted down 3 of its clips. Pin it on the Interests page to see it again." in said
+    )
+    assert not any("“bonsai” aside" in line for line in said)
     # the interests page still lists it, saying why the run showed none of it
     listed = {s.name: s.description for s in interests_overview(pipeline.session, user=pipeline.user)}
-    assert listed["chess"].startswith("Set aside: you voted down 3 of its clips. Pin it to see it again.")
-    assert not listed["birds"].startswith("Set aside")
+    assert listed["beekeeping"].startswith("Set aside: you voted down 3 of its clips. Pin it to see it again.")
+    assert not listed["bonsai"].startswith("Set aside")
 
 
 class PlanningLLM(ScriptedLLM):
     def plan(self, prefs: Preferences) -> InstructionPlan:
-        return InstructionPlan(applied=['excluding videos about "chess"'], unsupported=["make it purple"])
+        return InstructionPlan(applied=['excluding videos about "beekeeping"'], unsupported=["make it purple"])
 
 
 def test_the_run_log_says_which_instructions_were_applied_and_which_not(pipeline: Pipeline) -> None:
-    instructions_set(pipeline.session, user=pipeline.user, text="No chess. Make it purple.")
+    instructions_set(pipeline.session, user=pipeline.user, text="No beekeeping. Make it purple.")
     planning = PlanningLLM(interests=two_interests(pipeline.tweet_ids))
     run = pipeline.execute(pipeline.start(), llm=planning)
     said = notes(run)
-    assert 'Instructions applied: excluding videos about "chess".' in said
+    assert 'Instructions applied: excluding videos about "beekeeping".' in said
     assert "Instructions the scripted engine could not apply: make it purple." in said
 
     run = pipeline.run()  # an engine that takes instructions as they are
@@ -486,17 +489,17 @@ def bare(session: Session, sessions: sessionmaker[Session], user: User) -> Pipel
     return Pipeline(session, sessions, user, seeded=False)
 
 
-CHESS_POSTS = [
-    "Studying rook endgames tonight, the Lucena position finally clicked",
-    "Philidor defence in rook endgames is such an elegant drawing method",
-    "Opposition and triangulation in king and pawn endgames",
-    "Rook endgame technique: cut the king off along the file",
-    "Another evening of endgame studies, rook and pawn versus rook",
+BEEKEEPING_POSTS = [
+    "Studying varroa mites tonight, the alcohol wash finally clicked",
+    "Oxalic dribble for varroa mites is such an elegant winter treatment",
+    "Brood breaks and drone trapping against hive mites",
+    "Varroa mite technique: break the brood cycle with a caged queen",
+    "Another evening of mite counts, varroa on the sticky board again",
 ]
 
 
 def test_a_user_with_three_tweets_gets_a_short_feed_that_says_so(bare: Pipeline) -> None:
-    run = local_run(bare, CHESS_POSTS[:3], [fake_video("v1", "rook endgames", title="Rook endgames lecture")])
+    run = local_run(bare, BEEKEEPING_POSTS[:3], [fake_video("v1", "varroa mites", title="Varroa mites lecture")])
     assert run.status == "succeeded", run.error
     feed = feed_items(bare.session, user=bare.user)
     assert [item.video_id for item in feed] == ["v1"]
@@ -505,8 +508,8 @@ def test_a_user_with_three_tweets_gets_a_short_feed_that_says_so(bare: Pipeline)
 
 
 def test_posts_without_a_common_subject_finish_with_a_note_and_no_talk_of_searching(bare: Pipeline) -> None:
-    posts = ["Rook endgames are hard", "Sourdough crumb looked great today", "Cycling to work in the rain"]
-    run = local_run(bare, posts, [fake_video("v1", "rook endgames", title="Rook endgames lecture")])
+    posts = ["Varroa mites are hard", "Sourdough crumb looked great today", "Cycling to work in the rain"]
+    run = local_run(bare, posts, [fake_video("v1", "varroa mites", title="Varroa mites lecture")])
     assert run.status == "succeeded", run.error
     said = [n for n in notes(run) if n.startswith("No interests could be inferred from your 3 posts and likes.")]
     assert said and "add an interest in your own words" in said[0], notes(run)
@@ -514,24 +517,24 @@ def test_posts_without_a_common_subject_finish_with_a_note_and_no_talk_of_search
 
 
 def test_a_catalog_without_a_match_finishes_with_a_note(bare: Pipeline) -> None:
-    run = local_run(bare, CHESS_POSTS, [fake_video("v1", "sourdough baking")])
+    run = local_run(bare, BEEKEEPING_POSTS, [fake_video("v1", "sourdough baking")])
     assert run.status == "succeeded"
     assert any("found no videos" in n for n in notes(run))
     assert feed_items(bare.session, user=bare.user) == []
 
 
 def test_a_one_segment_transcript_and_a_missing_transcript_are_skipped_with_reasons(bare: Pipeline) -> None:
-    short = fake_video("one", "rook endgames", title="Rook endgames lecture")
+    short = fake_video("one", "varroa mites", title="Varroa mites lecture")
     short.transcript = TranscriptData(
         video_id="one",
         language_code="en",
         is_generated=True,
-        segments=[Segment(text="rook endgames are about activity", start=0, duration=600)],
+        segments=[Segment(text="varroa mites are about timing", start=0, duration=600)],
     )
     missing = fake_video(
-        "none", "rook endgames", title="Rook endgames talk", transcript=TranscriptUnavailable("none", "no captions")
+        "none", "varroa mites", title="Varroa mites talk", transcript=TranscriptUnavailable("none", "no captions")
     )
-    run = local_run(bare, CHESS_POSTS, [short, missing])
+    run = local_run(bare, BEEKEEPING_POSTS, [short, missing])
     assert run.status == "succeeded", run.error
     assert "no captions" in skipped(run, "transcripts")["none"]
     assert "one" in skipped(run, "clip")
@@ -539,8 +542,8 @@ def test_a_one_segment_transcript_and_a_missing_transcript_are_skipped_with_reas
 
 
 def test_instructions_that_exclude_everything_finish_with_a_note(bare: Pipeline) -> None:
-    instructions_set(bare.session, user=bare.user, text="No more videos about rook endgames. Nothing about endgames.")
-    run = local_run(bare, CHESS_POSTS, [fake_video("v1", "rook endgames", title="Rook endgames lecture")])
+    instructions_set(bare.session, user=bare.user, text="No more videos about varroa mites. Nothing about mites.")
+    run = local_run(bare, BEEKEEPING_POSTS, [fake_video("v1", "varroa mites", title="Varroa mites lecture")])
     assert run.status == "succeeded", run.error
     assert feed_items(bare.session, user=bare.user) == []
     assert any("Instructions applied" in n for n in notes(run))

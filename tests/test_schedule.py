@@ -41,7 +41,7 @@ def scheduled(
     user.refresh_schedule = schedule
     user.refresh_hour = hour
     if tweets:
-        add_tweets(session, user, ["a post about chess endgames"])
+        add_tweets(session, user, ["a post about knitting cables"])
     session.flush()
     return user
 

@@ -105,17 +105,17 @@ def test_diversity_tail_past_the_top_ten_is_uncapped() -> None:
 
 def test_interests_keep_only_the_users_own_evidence_and_drop_interests_citing_none() -> None:
     answer = [
-        interest("Chess", ["t1", "invented", "t1", "t2"]),
+        interest("Pottery", ["t1", "invented", "t1", "t2"]),
         interest("Ghosts", ["invented-1", "invented-2"]),
-        interest("chess", ["t2"]),
+        interest("pottery", ["t2"]),
     ]
     progress = Recorder()
     kept = stages.interests(
         Engines(ScriptedLLM(interests=answer)), engagement("t1", "t2"), PREFS, progress, user_tweet_ids={"t1", "t2"}
     )
-    assert [(i.name, i.evidence_tweet_ids) for i in kept] == [("Chess", ["t1", "t2"])]
+    assert [(i.name, i.evidence_tweet_ids) for i in kept] == [("Pottery", ["t1", "t2"])]
     assert "cites none of your tweets" in progress.reason_for("Ghosts")
-    assert "duplicate" in progress.reason_for("chess")
+    assert "duplicate" in progress.reason_for("pottery")
 
 
 def test_interests_of_no_engagement_ask_no_engine() -> None:
@@ -126,10 +126,10 @@ def test_interests_of_no_engagement_ask_no_engine() -> None:
 
 def test_a_failing_engine_falls_back_for_a_whole_stage_and_says_so() -> None:
     primary = ScriptedLLM(name="model", interests=RuntimeError("server on fire"))
-    fallback = ScriptedLLM(name="local", interests=[interest("Chess", ["t1"])])
+    fallback = ScriptedLLM(name="local", interests=[interest("Pottery", ["t1"])])
     progress = Recorder()
     kept = stages.interests(Engines(primary, fallback), engagement("t1"), PREFS, progress, user_tweet_ids={"t1"})
-    assert [i.name for i in kept] == ["Chess"]
+    assert [i.name for i in kept] == ["Pottery"]
     assert "server on fire" in progress.notes[0] and "local" in progress.notes[0]
 
 
@@ -140,43 +140,43 @@ def test_a_failing_engine_without_fallback_fails_the_stage() -> None:
 
 
 def test_queries_for_unknown_interests_repeats_and_surplus_are_dropped() -> None:
-    answer = [SearchQuery(interest="Chess", query=f"chess q{i}") for i in range(6)]
-    answer += [SearchQuery(interest="Chess", query="  CHESS   q0 "), SearchQuery(interest="Nope", query="x")]
-    kept = stages.queries(Engines(ScriptedLLM(queries=answer)), [interest("Chess")], PREFS, Recorder())
-    assert [q.query for q in kept] == ["chess q0", "chess q1", "chess q2", "chess q3"]
+    answer = [SearchQuery(interest="Pottery", query=f"pottery q{i}") for i in range(6)]
+    answer += [SearchQuery(interest="Pottery", query="  POTTERY   q0 "), SearchQuery(interest="Nope", query="x")]
+    kept = stages.queries(Engines(ScriptedLLM(queries=answer)), [interest("Pottery")], PREFS, Recorder())
+    assert [q.query for q in kept] == ["pottery q0", "pottery q1", "pottery q2", "pottery q3"]
 
 
 # -- search --------------------------------------------------------------------------
 
 
 def test_search_skips_a_failed_query_and_ties_each_video_to_the_first_interest_that_found_it() -> None:
-    videos = [fake_video("v1", "chess endgames"), fake_video("v2", "chess openings")]
+    videos = [fake_video("v1", "pottery glazes"), fake_video("v2", "pottery wheels")]
     source = FakeVideoSource(videos, failures={"broken": SourceError("quota exceeded")})
     written = [
-        SearchQuery(interest="Endgames", query="endgames"),
-        SearchQuery(interest="Chess", query="chess"),
-        SearchQuery(interest="Chess", query="broken"),
+        SearchQuery(interest="Glazes", query="glazes"),
+        SearchQuery(interest="Pottery", query="pottery"),
+        SearchQuery(interest="Pottery", query="broken"),
     ]
     progress = Recorder()
     found = stages.search(source, written, progress)
     assert [(c.video_id, c.interest, c.query) for c in found] == [
-        ("v1", "Endgames", "endgames"),
-        ("v2", "Chess", "chess"),
+        ("v1", "Glazes", "glazes"),
+        ("v2", "Pottery", "pottery"),
     ]
     assert progress.skipped == [("query “broken”", "quota exceeded")]
 
 
 def test_search_reads_past_the_results_already_shown_and_no_further() -> None:
-    videos = [fake_video(f"v{i}", f"chess lesson {i}") for i in range(1, 8)]
+    videos = [fake_video(f"v{i}", f"pottery lesson {i}") for i in range(1, 8)]
     source = FakeVideoSource(videos)
-    written = [SearchQuery(interest="Chess", query="chess")]
+    written = [SearchQuery(interest="Pottery", query="pottery")]
     first = stages.search(source, written, Recorder(), per_query=3)
     assert [c.video_id for c in first] == ["v1", "v2", "v3"]
     again = stages.search(source, written, Recorder(), per_query=3, seen=["v1", "v3", "v9"])
     assert [c.video_id for c in again] == ["v1", "v2", "v3", "v4", "v5"]  # two of the first three were shown
     unseen = stages.search(source, written, Recorder(), per_query=3, seen=["v6"])
     assert [c.video_id for c in unseen] == ["v1", "v2", "v3"]  # none of the first page was shown: one search
-    assert source.queries == ["chess", "chess", "chess", "chess"]
+    assert source.queries == ["pottery", "pottery", "pottery", "pottery"]
 
 
 def test_search_fails_when_every_query_fails() -> None:
@@ -189,7 +189,7 @@ def test_search_fails_when_every_query_fails() -> None:
 # -- screen --------------------------------------------------------------------------
 
 
-def candidate(video_id: str, interest_name: str = "Chess", **fields: object) -> Candidate:
+def candidate(video_id: str, interest_name: str = "Pottery", **fields: object) -> Candidate:
     values: dict[str, object] = {"title": f"title {video_id}", "channel": "Chan", **fields}
     return Candidate.model_validate({"video_id": video_id, "interest": interest_name, **values})
 
@@ -200,7 +200,7 @@ def test_screen_rules_out_hidden_channels_seen_and_short_videos_before_the_engin
     def judge(cands: list[Candidate], _interests: object, _prefs: object) -> list[ScreenDecision]:
         seen_by_engine.extend(c.video_id for c in cands)
         return [
-            ScreenDecision(video_id=c.video_id, keep=c.video_id != "drama", interest="Chess", reason="drama video")
+            ScreenDecision(video_id=c.video_id, keep=c.video_id != "drama", interest="Pottery", reason="drama video")
             for c in cands
         ]
 
@@ -214,7 +214,7 @@ def test_screen_rules_out_hidden_channels_seen_and_short_videos_before_the_engin
     ]
     prefs = Preferences(hidden_channels=["hidden channel"], seen_video_ids=["seen"])
     progress = Recorder()
-    kept = stages.screen(Engines(llm), cands, [interest("Chess")], prefs, progress, max_kept=10)
+    kept = stages.screen(Engines(llm), cands, [interest("Pottery")], prefs, progress, max_kept=10)
     assert [c.video_id for c in kept] == ["good"]
     assert seen_by_engine == ["drama", "good"]
     assert "hidden" in progress.reason_for("hidden")
@@ -270,7 +270,12 @@ def test_screen_drops_candidates_the_engine_forgot_or_tied_to_an_unknown_interes
     )
     progress = Recorder()
     kept = stages.screen(
-        Engines(llm), [candidate("x", "Also made up"), candidate("y")], [interest("Chess")], PREFS, progress, max_kept=5
+        Engines(llm),
+        [candidate("x", "Also made up"), candidate("y")],
+        [interest("Pottery")],
+        PREFS,
+        progress,
+        max_kept=5,
     )
     assert kept == []
     assert "not tied" in progress.reason_for("x")
@@ -292,10 +297,10 @@ class MemoryCache:
 
 
 def test_transcripts_come_from_the_cache_first_and_failures_become_skipped_items() -> None:
-    cached = fake_video("cached", "chess")
-    fresh = fake_video("fresh", "chess")
-    disabled = fake_video("disabled", "chess", transcript=TranscriptUnavailable("disabled", "subtitles are disabled"))
-    broken = fake_video("broken", "chess", transcript=ConnectionError("reset by peer"))
+    cached = fake_video("cached", "pottery")
+    fresh = fake_video("fresh", "pottery")
+    disabled = fake_video("disabled", "pottery", transcript=TranscriptUnavailable("disabled", "subtitles are disabled"))
+    broken = fake_video("broken", "pottery", transcript=ConnectionError("reset by peer"))
     source = FakeTranscriptSource([fresh, disabled, broken])
     assert isinstance(cached.transcript, TranscriptData)
     cache = MemoryCache({"cached": cached.transcript})
@@ -312,7 +317,7 @@ def test_transcripts_come_from_the_cache_first_and_failures_become_skipped_items
 
 
 def test_a_blocked_server_is_said_once_and_not_remembered_against_the_videos() -> None:
-    videos = [fake_video(f"v{i}", "chess") for i in range(4)]
+    videos = [fake_video(f"v{i}", "pottery") for i in range(4)]
     for video in videos[1:3]:
         video.transcript = TranscriptBlocked(video.candidate.video_id, "YouTube refused the request")
     videos[3].transcript = TranscriptUnreachable("v3", "the proxy refused or could not be reached")
@@ -328,7 +333,7 @@ def test_a_blocked_server_is_said_once_and_not_remembered_against_the_videos() -
 
 
 def test_an_empty_transcript_is_skipped() -> None:
-    empty = fake_video("empty", "chess")
+    empty = fake_video("empty", "pottery")
     empty.transcript = TranscriptData(video_id="empty", language_code="en", is_generated=True, segments=[])
     progress = Recorder()
     got = stages.transcripts([empty.candidate], FakeTranscriptSource([empty]), MemoryCache(), progress, workers=1)
@@ -340,8 +345,8 @@ def test_an_empty_transcript_is_skipped() -> None:
 
 
 def clip_inputs(*videos: str) -> tuple[list[Candidate], list[TranscriptData]]:
-    made = [fake_video(v, "chess") for v in videos]
-    cands = [m.candidate.model_copy(update={"interest": "Chess"}) for m in made]
+    made = [fake_video(v, "pottery") for v in videos]
+    cands = [m.candidate.model_copy(update={"interest": "Pottery"}) for m in made]
     texts = [m.transcript for m in made if isinstance(m.transcript, TranscriptData)]
     return cands, texts
 
@@ -365,13 +370,13 @@ def test_invalid_clips_are_repaired_by_the_fallback_engine_or_dropped() -> None:
     )
     progress = Recorder()
     chosen = stages.clips(
-        Engines(primary, ScriptedLLM(name="local")), cands, texts, [interest("Chess")], [], PREFS, progress
+        Engines(primary, ScriptedLLM(name="local")), cands, texts, [interest("Pottery")], [], PREFS, progress
     )
     assert [c.video_id for c in chosen] == ["late", "misquoted", "fine", "engine-error"]
     assert all((c.start_s, c.end_s) == (100.0, 140.0) for c in chosen)
 
     progress = Recorder()
-    chosen = stages.clips(Engines(primary), cands, texts, [interest("Chess")], [], PREFS, progress)
+    chosen = stages.clips(Engines(primary), cands, texts, [interest("Pottery")], [], PREFS, progress)
     assert [c.video_id for c in chosen] == ["fine"]
     assert "after the video" in progress.reason_for("late")
     assert "quote is not spoken inside the clip" in progress.reason_for("misquoted")
@@ -384,7 +389,7 @@ def test_a_video_without_a_fitting_passage_is_skipped() -> None:
         video_id="plain", language_code="en", is_generated=True, segments=[Segment(text="hi", start=0, duration=4)]
     )
     progress = Recorder()
-    assert stages.clips(Engines(ScriptedLLM()), cands, [one_segment], [interest("Chess")], [], PREFS, progress) == []
+    assert stages.clips(Engines(ScriptedLLM()), cands, [one_segment], [interest("Pottery")], [], PREFS, progress) == []
     assert "no passage" in progress.reason_for("plain")
     assert texts  # the fake's own transcript would have had one
 
@@ -394,7 +399,7 @@ def test_a_rejected_api_key_is_not_papered_over_by_the_fallback() -> None:
     primary = ScriptedLLM(clips={"v": LLMAuthError("the LLM rejected the API key")})
     with pytest.raises(LLMAuthError):
         stages.clips(
-            Engines(primary, ScriptedLLM(name="local")), cands, texts, [interest("Chess")], [], PREFS, Recorder()
+            Engines(primary, ScriptedLLM(name="local")), cands, texts, [interest("Pottery")], [], PREFS, Recorder()
         )
 
 

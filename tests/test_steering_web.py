@@ -17,7 +17,7 @@ from app.pipeline.shortfall import SHORTFALL_ITEM, shortfall
 from app.services.users import user_by_email
 from app.services.why_not import NotAVideoId, video_id_of
 from tests.conftest import csrf_for, signup
-from tests.feed_factory import add_run, seed_feed
+from tests.feed_factory import add_run, add_tweets, seed_feed
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -50,18 +50,19 @@ def stranger(app) -> Any:  # type: ignore[no-untyped-def]
 
 
 def _seed_interests(user_id: int) -> list[str]:
-    """One finished run with two interests; the first shown by a post with markup in it."""
+    """One finished run with two interests; the first, with markup in its description, shown by a post."""
     with session_scope() as db:
         feed = seed_feed(db, user_id, runs=1, per_run=3)
         run_id = feed.run_ids[0]
+        post_ids = add_tweets(db, user_id, ["I keep reading about cheddaring"])
         db.add(
             Interest(
                 user_id=user_id,
                 run_id=run_id,
-                name="Query planners",
-                description=f"Join order {HOSTILE}",
+                name="Cheddaring",
+                description=f"Curd milling {HOSTILE}",
                 weight=0.8,
-                evidence_tweet_ids=feed.tweet_ids[:1],
+                evidence_tweet_ids=post_ids,
                 position=0,
             )
         )
@@ -86,28 +87,28 @@ def test_interests_page_lists_interests_with_weights_and_posts_escaped(me) -> No
     client, user_id = me
     _seed_interests(user_id)
     html = client.get("/interests").text
-    assert html.index("Query planners") < html.index("Sourdough")
-    assert "0.80" in html and "I keep reading about query planners" in html
-    assert "Join order &lt;script&gt;" in html and HOSTILE not in html
+    assert html.index("Cheddaring") < html.index("Sourdough")
+    assert "0.80" in html and "I keep reading about cheddaring" in html
+    assert "Curd milling &lt;script&gt;" in html and HOSTILE not in html
     assert 'href="/interests"' in html and 'aria-current="page"' in html
 
 
 def test_pin_mute_rename_and_add_from_the_page_are_kept_as_history(me) -> None:
     client, user_id = me
     _seed_interests(user_id)
-    assert _post(client, "/interests/choose", action="pin", name="Query planners").headers["location"] == (
+    assert _post(client, "/interests/choose", action="pin", name="Cheddaring").headers["location"] == (
         "/interests?done=pin"
     )
     _post(client, "/interests/choose", action="mute", name="Sourdough")
-    _post(client, "/interests/choose", action="rename", name="Query planners", new_name="Databases inside out")
+    _post(client, "/interests/choose", action="rename", name="Cheddaring", new_name="Cheese from curd to rind")
     _post(client, "/interests/choose", action="add", name="Category theory for programmers")
     html = client.get("/interests?done=add").text
     assert "Added: the next run looks for it in your own words." in html
-    assert "The run called it “Query planners”." in html
-    assert "Renamed “Query planners” to “Databases inside out”" in html
+    assert "The run called it “Cheddaring”." in html
+    assert "Renamed “Cheddaring” to “Cheese from curd to rind”" in html
     state = {i["name"]: i["state"] for i in client.get("/api/interests").json()["interests"]}
     assert state == {
-        "Databases inside out": "pinned",
+        "Cheese from curd to rind": "pinned",
         "Sourdough": "muted",
         "Category theory for programmers": "added",
     }
@@ -147,12 +148,12 @@ def test_interests_api_changes_choices_and_refuses_with_a_reason(me, stranger) -
     body = client.get("/api/interests").json()
     assert body["feed_size"] == 20
     first = body["interests"][0]
-    assert first["name"] == "Query planners" and first["weight"] == 0.8 and first["state"] == "inferred"
+    assert first["name"] == "Cheddaring" and first["weight"] == 0.8 and first["state"] == "inferred"
     assert first["posts"][0]["url"].startswith("https://x.com/i/status/")
     created = _api(client, "POST", "/api/interests/choices", json={"action": "mute", "name": "sourdough"})
     assert created.status_code == 201
     assert created.json()["history"][0]["summary"] == "Muted “sourdough”"
-    refused = _api(client, "POST", "/api/interests/choices", json={"action": "unpin", "name": "Chess"})
+    refused = _api(client, "POST", "/api/interests/choices", json={"action": "unpin", "name": "Knitting"})
     assert refused.status_code == 400 and "no interest called" in refused.json()["detail"]
     # Another user sees none of it and cannot choose about it.
     assert other.get("/api/interests").json() == {"interests": [], "history": [], "feed_size": 20}
@@ -175,7 +176,8 @@ def test_the_feeds_parse_as_rss_atom_and_json_feed_with_clip_links_and_cited_pos
         assert rec is not None
         video = db.get(Video, rec.video_id)
         assert video is not None
-        video.title = f"Joins {HOSTILE}"
+        video.title = f"Curds {HOSTILE}"
+        rec.explanation = "You wrote about cheddaring; this clip explains milling the curd (0.0)."
     urls = _feed_links(client)
     anonymous = TestClient(client.app)
     rss = anonymous.get(urls["rss"].split("8000", 1)[1])
@@ -184,9 +186,9 @@ def test_the_feeds_parse_as_rss_atom_and_json_feed_with_clip_links_and_cited_pos
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "rss20" and len(parsed.entries) == 3
     top = parsed.entries[0]
-    assert top.title.startswith(f"Joins {HOSTILE}")  # the text survives, as text
+    assert top.title.startswith(f"Curds {HOSTILE}")  # the text survives, as text
     assert top.link.endswith(f"&t={751}s")
-    assert "You wrote about query planners" in top.description
+    assert "You wrote about cheddaring" in top.description
     assert "<script>" not in top.description  # escaped inside the HTML, so a reader shows it as text
     assert "https://x.com/i/status/" in top.description
     atom = feedparser.parse(anonymous.get(urls["atom"].split("8000", 1)[1]).content)
@@ -253,7 +255,7 @@ def test_a_video_id_is_read_from_an_id_or_a_link(pasted: str) -> None:
 
 def test_text_without_a_video_id_is_refused() -> None:
     with pytest.raises(NotAVideoId):
-        video_id_of("a video about rooks")
+        video_id_of("a video about cable stitches")
 
 
 def _run_with_log(user_id: int, log: list[dict[str, str]]) -> int:
@@ -295,7 +297,7 @@ def test_why_not_explains_a_clip_that_scored_below_the_feed(me) -> None:
         seeded = seed_feed(db, user_id, runs=1, per_run=2)
         clip = {
             "video_id": "DDDDDDDDDDD",
-            "interest": "databases",
+            "interest": "cheesemaking",
             "start_s": 1,
             "end_s": 40,
             "quote": "q",
@@ -316,8 +318,8 @@ def test_the_shortfall_tells_talks_left_out_as_asked_from_talks_without_a_close_
         return {"kind": "skipped", "stage": stage, "item": "v", "message": message}
 
     log = [
-        skipped("clip", "about “chess” in all but name, which you asked to see no more of"),
-        skipped("clip", "about “chess” in all but name, which you asked to see no more of"),
+        skipped("clip", "about “knitting” in all but name, which you asked to see no more of"),
+        skipped("clip", "about “knitting” in all but name, which you asked to see no more of"),
         skipped("clip", MOVED_ON_REASON),
         skipped("clip", "no passage matches the interest well enough"),
         skipped("screen", MOVED_ON_REASON),  # another stage's skip is not the clip stage's

@@ -266,10 +266,10 @@ class NamingScripted(ScriptedLLM):
 def test_a_run_stores_the_new_names_where_a_resumed_run_reads_them(
     session: Session, sessions: sessionmaker[Session], user: User
 ) -> None:
-    tweet_ids = add_tweets(session, user, ["chess endgame study", "rook endings", "cranes flying", "swifts"])
-    videos = [fake_video(f"chess{i}", "chess", score=10 - i) for i in range(3)]
+    tweet_ids = add_tweets(session, user, ["woodturning bowl study", "lathe gouges", "cranes flying", "swifts"])
+    videos = [fake_video(f"turning{i}", "woodturning", score=10 - i) for i in range(3)]
     llm = NamingScripted(
-        interests=[Interest(name="chess", description="Endgames", weight=1.0, evidence_tweet_ids=tweet_ids[:2])]
+        interests=[Interest(name="woodturning", description="Bowls", weight=1.0, evidence_tweet_ids=tweet_ids[:2])]
     )
     run, _ = run_create(session, user=user, trigger="cli")
     session.flush()
@@ -282,11 +282,11 @@ def test_a_run_stores_the_new_names_where_a_resumed_run_reads_them(
     )
     session.expire_all()
     rows = session.scalars(select(InterestRow).where(InterestRow.run_id == run.id)).all()
-    assert [r.name for r in rows] == ["Chess studies"]
+    assert [r.name for r in rows] == ["Woodturning studies"]
     saved = run_stage_results(session, run_id=run.id)
-    assert [i["name"] for i in saved["interests"]] == ["Chess studies"]
-    assert {c["interest"] for c in saved["screen"]} == {"Chess studies"}
-    assert {c["interest"] for c in saved["rank"]} == {"Chess studies"}
+    assert [i["name"] for i in saved["interests"]] == ["Woodturning studies"]
+    assert {c["interest"] for c in saved["screen"]} == {"Woodturning studies"}
+    assert {c["interest"] for c in saved["rank"]} == {"Woodturning studies"}
 
 
 def steer(inferred: list[Interest], controls: InterestControls) -> tuple[Progress, list[Interest]]:
@@ -307,9 +307,9 @@ def steer(inferred: list[Interest], controls: InterestControls) -> tuple[Progres
 def test_an_interest_on_the_same_posts_keeps_the_name_the_user_last_saw() -> None:
     last = Interest(name="Plate tectonics", description="", weight=1.0, evidence_tweet_ids=["1", "2", "3"])
     today = Interest(name="Seafloor", description="Your 2 posts on it.", weight=1.0, evidence_tweet_ids=["2", "3"])
-    other = Interest(name="Chess", description="", weight=0.5, evidence_tweet_ids=["4"])
+    other = Interest(name="Woodturning", description="", weight=0.5, evidence_tweet_ids=["4"])
     _, found = steer([today, other], InterestControls(previous=[last]))
-    assert [i.name for i in found] == ["Plate tectonics", "Chess"]
+    assert [i.name for i in found] == ["Plate tectonics", "Woodturning"]
     # one word of the posts is no name they give it; a phrase is
     assert found[0].description == "Your 2 posts on it."
     phrase = today.model_copy(update={"name": "Seafloor spreading"})
@@ -317,7 +317,7 @@ def test_an_interest_on_the_same_posts_keeps_the_name_the_user_last_saw() -> Non
     assert found[0].description == "Your posts call it “seafloor spreading”. Your 2 posts on it."
 
     _, found = steer([today, other], InterestControls(previous=[last], muted=["plate tectonics"]))
-    assert [i.name for i in found] == ["Chess"]
+    assert [i.name for i in found] == ["Woodturning"]
 
     mine = last.model_copy(update={"name": "Seafloor spreading"})
     renamed = InterestControls(previous=[mine], renamed={"plate tectonics": "Seafloor spreading"})

@@ -104,7 +104,7 @@ def test_an_exhausted_quota_stops_every_call_until_midnight_pacific(api):
     assert api.count("search") == 1  # a quota answer is not retried
 
     with pytest.raises(SourceError, match=r"quota exceeded.*resets at"):
-        source(api, gate).search("chess", 25)  # a new source, the same day: no request at all
+        source(api, gate).search("knitting", 25)  # a new source, the same day: no request at all
     assert api.count("search") == 1
 
     api.script("search", (200, SEARCH))

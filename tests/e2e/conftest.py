@@ -1,6 +1,7 @@
 """Browser tests: a real server on loopback with its own SQLite file, Debian's chromium driven by Playwright.
 
-The server runs with the YouTube player stub and the offline catalog, and every page
+The server runs with the YouTube player stub and the offline catalog (the dev catalog's videos, then those of the
+bundled sample catalog, so runs of posts on the sample's subjects find clips), and every page
 is opened in a context that lets only loopback requests through: anything else is
 aborted and recorded, so a test can check nothing tried to leave the machine.
 """
@@ -40,6 +41,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
+from app.demo import SAMPLE_CATALOG
 from app.models import PipelineRun, Recommendation, Tweet, Video
 from app.services.users import user_create
 from tests.conftest import PASSWORD, REPO, SHARED, unique_email
@@ -84,6 +86,9 @@ class LiveServer:
 def live_server() -> Iterator[LiveServer]:
     tmp = Path(tempfile.mkdtemp(prefix="openrec-e2e-"))
     database_url = f"sqlite:///{tmp / 'e2e.sqlite3'}"
+    catalog = tmp / "catalog.json"
+    videos = [video for path in (CATALOG, SAMPLE_CATALOG) for video in json.loads(path.read_text())["videos"]]
+    catalog.write_text(json.dumps({"videos": videos}))
     port = _free_port()
     env = {
         **os.environ,
@@ -97,7 +102,7 @@ def live_server() -> Iterator[LiveServer]:
         "X_BEARER_TOKEN": "",
         "OPENREC_YOUTUBE_PLAYER_STUB": "true",
         "OPENREC_VIDEO_SOURCE": "catalog",
-        "OPENREC_CATALOG": str(CATALOG),
+        "OPENREC_CATALOG": str(catalog),
         "OPENREC_LOG_LEVEL": "WARNING",
     }
     log = (tmp / "server.log").open("wb")
@@ -252,8 +257,8 @@ def seed_catalog_feed(
             for kind, text in zip(
                 kinds,
                 (
-                    "Been reading about how query planners pick join strategies — fascinating stuff",
-                    "Typography rabbit hole today: kerning vs tracking, who knew",
+                    "Been reading about how a sourdough starter picks up its wild yeast — fascinating stuff",
+                    "Calligraphy rabbit hole today: broad nib vs pointed pen, who knew",
                 ),
                 strict=True,
             )
@@ -285,13 +290,13 @@ def seed_catalog_feed(
                 user_id=user.id,
                 run_id=run.id,
                 video_id=video["id"],
-                interest="query planning",
+                interest="sourdough baking",
                 start_s=first["start"],
                 end_s=end,
                 quote=quote,
                 quote_s=inside[1]["start"],
                 explanation=(
-                    f'Picked for your interest in query planning, from "{tweets[position % 2].text}". '
+                    f'Picked for your interest in sourdough baking, from "{tweets[position % 2].text}". '
                     f'In this clip: "{quote}"'
                 ),
                 tweet_ids=[tweets[position % 2].tweet_id],

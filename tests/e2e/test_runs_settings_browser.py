@@ -17,12 +17,12 @@ from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, LiveServer, sign_in,
 pytestmark = pytest.mark.e2e
 
 POSTS = [
-    "Spent the evening reading EXPLAIN ANALYZE output, the query planner picked a hash join over a nested loop",
-    "Why does Postgres estimate row counts so badly for correlated columns? Planner statistics are a rabbit hole",
-    "B-tree indexes and index-only scans: the visibility map is the unsung hero of Postgres performance",
-    "Merge join vs hash join: the planner's cost model finally makes sense to me",
-    "King and pawn endgames are all about the opposition, chess is beautiful",
-    "Studying the Lucena position again tonight, rook endgames in chess are hard",
+    "Spent the evening feeding my sourdough starter, it peaked in four hours at twenty six degrees",
+    "Why does my sourdough starter smell so sharp? Wild yeast and lactic acid bacteria are a rabbit hole",
+    "Bulk fermentation with an aliquot jar: reading the dough, not the clock, is the unsung hero of sourdough",
+    "Stretch and folds vs kneading: the sourdough gluten finally makes sense to me",
+    "Cable stitches are all about the cable needle, knitting is beautiful",
+    "Working the moss stitch border again tonight, lace knitting patterns are hard",
 ]
 
 
@@ -47,14 +47,14 @@ def test_instructions_then_a_run_to_completion(live_server: LiveServer, browse: 
 
     page.goto(f"{base}/settings")
     save_instructions(page, "prefer talks over podcasts")
-    save_instructions(page, "no chess")
+    save_instructions(page, "no knitting")
     history = page.locator("#instructions .history-item")
     expect(history).to_have_count(2)
-    expect(history.nth(0)).to_contain_text("no chess")
+    expect(history.nth(0)).to_contain_text("no knitting")
     expect(history.nth(0)).to_contain_text("in force")
     expect(history.nth(1)).to_contain_text("prefer talks over podcasts")
     expect(history.nth(1).get_by_role("button", name="Restore")).to_be_visible()
-    expect(page.locator("#instructions-text")).to_have_value("no chess")
+    expect(page.locator("#instructions-text")).to_have_value("no knitting")
 
     page.goto(f"{base}/runs")
     status_polls: list[str] = []
@@ -65,12 +65,12 @@ def test_instructions_then_a_run_to_completion(live_server: LiveServer, browse: 
     expect(page.locator(".run-summary .status")).to_have_text("Finished", timeout=90_000)
     expect(page.get_by_role("link", name="See your feed")).to_have_attribute("href", "/")
     expect(page.locator(".stage.stage-done")).to_have_count(8)
-    expect(page.locator(".notes")).to_contain_text("chess")  # the instructions, applied
+    expect(page.locator(".notes")).to_contain_text("knitting")  # the instructions, applied
     expect(page.locator(".interest").first).to_be_visible()
     evidence = page.locator(".evidence li").first
     expect(evidence).to_contain_text("(pasted)")  # pasted notes have no post on X to link to
     assert page.locator(".evidence a").count() == 0
-    assert evidence.inner_text().removesuffix(" (pasted)") in POSTS[:4]  # chess was excluded
+    assert evidence.inner_text().removesuffix(" (pasted)") in POSTS[:4]  # knitting was excluded
     # Polling stops once the run has ended.
     polls = len(status_polls)
     page.wait_for_timeout(2500)

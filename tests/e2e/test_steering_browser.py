@@ -16,12 +16,12 @@ from tests.e2e.conftest import DESKTOP, PHONE, LiveServer, screenshot, seed_cata
 pytestmark = pytest.mark.e2e
 
 POSTS = [
-    "Spent the evening reading EXPLAIN ANALYZE output, the query planner picked a hash join over a nested loop",
-    "Why does Postgres estimate row counts so badly for correlated columns? Planner statistics are a rabbit hole",
-    "Merge join vs hash join: the planner's cost model finally makes sense to me",
-    "King and pawn endgames are all about the opposition, chess is beautiful",
-    "Studying the Lucena position again tonight, rook endgames in chess are hard",
-    "Rook endgames: cut the king off and build the bridge, chess endgame technique",
+    "Spent the evening feeding my sourdough starter, it peaked in four hours at twenty six degrees",
+    "Why does my sourdough starter smell so sharp? Wild yeast and lactic acid bacteria are a rabbit hole",
+    "Stretch and folds vs kneading: the sourdough gluten finally makes sense to me",
+    "Cable stitches are all about the cable needle, knitting is beautiful",
+    "Working the moss stitch border again tonight, lace knitting patterns are hard",
+    "Cable stitches: slip two onto the cable needle and hold them in front, knitting technique",
 ]
 
 
