@@ -96,6 +96,7 @@ class Candidate(Value):
     like_count: int | None = None
     query: str = ""  # the query that found it
     interest: str = ""  # the interest whose query found it
+    fit: float = 1.0  # set by screening: its score there relative to the best video it kept (0-1)
 
 
 class ScreenDecision(Value):

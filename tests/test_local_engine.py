@@ -503,6 +503,22 @@ def test_the_same_passage_scores_higher_in_a_talk_about_the_subject_than_in_an_a
     assert scores()["talk"] < 1.2 * scores()["aside"]  # the clip alone cannot tell them apart
 
 
+def test_of_two_talks_that_answer_the_posts_alike_the_one_whose_title_fits_the_interest_scores_higher(
+    engine: LocalEngine,
+) -> None:
+    users = sourdough_user()
+    interest = interest_about(engine.infer_interests(users, Preferences()), "sourdough")
+    segments, _ = lecture(auto=False)
+    transcript = TranscriptData(video_id="v", language_code="en", is_generated=False, segments=segments)
+    scores = {}
+    for fit in (1.0, 0.3, 0.0):
+        clip = engine.choose_clip(candidate("v", "Baking", fit=fit), interest, transcript, users, Preferences())
+        assert clip is not None
+        scores[fit] = clip.score
+    assert scores[1.0] > scores[0.3] > scores[0.0] > 0  # a video kept for its meaning alone still has its clip
+    assert scores[0.3] > 0.5 * scores[1.0]  # the passage's answer to the posts counts most
+
+
 @pytest.mark.parametrize(("instructions", "low", "high"), [("short clips please", 30, 60), ("longer clips", 60, 180)])
 def test_clip_length_follows_instructions(engine: LocalEngine, instructions: str, low: float, high: float) -> None:
     segments, _ = lecture(auto=False)

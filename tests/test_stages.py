@@ -264,6 +264,19 @@ def test_screen_shares_the_kept_videos_out_between_interests_best_first() -> Non
     assert "most promising" in progress.reason_for("a2")
 
 
+def test_screen_gives_each_kept_video_its_score_relative_to_the_best_one() -> None:
+    cands = [candidate("a", "A"), candidate("b", "A"), candidate("c", "A")]
+    scores = {"a": 0.2, "b": 0.8, "c": 0.0}
+    llm = ScriptedLLM(
+        screen=lambda cs, _i, _p: [
+            ScreenDecision(video_id=c.video_id, keep=True, interest="A", reason="ok", score=scores[c.video_id])
+            for c in cs
+        ]
+    )
+    kept = stages.screen(Engines(llm), cands, [interest("A")], PREFS, Recorder(), max_kept=5)
+    assert [(c.video_id, c.fit) for c in kept] == [("b", 1.0), ("a", pytest.approx(0.25)), ("c", 0.0)]
+
+
 def test_screen_drops_candidates_the_engine_forgot_or_tied_to_an_unknown_interest() -> None:
     llm = ScriptedLLM(
         screen=[ScreenDecision(video_id="x", keep=True, interest="Made up", reason="ok")],

@@ -292,6 +292,7 @@ def screen(
     too short for a clip and those longer or shorter than the instructions allow are ruled
     out before the engine judges the rest; at most
     `max_kept` go on, shared out between interests so one interest cannot take every transcript.
+    Each carries its screening score relative to the best one's (`fit`), for the clip's score.
     """
     hidden, seen = {c.casefold() for c in prefs.hidden_channels}, set(prefs.seen_video_ids)
     plan = parse_instructions(prefs.instructions)
@@ -327,6 +328,9 @@ def screen(
             else:
                 kept.append((decision.score, candidate.model_copy(update={"interest": interest})))
     kept.sort(key=lambda pair: -pair[0])
+    best = kept[0][0] if kept else 0.0
+    if best > 0:
+        kept = [(score, c.model_copy(update={"fit": max(0.0, score) / best})) for score, c in kept]
     chosen = _share_out([c for _, c in kept], max_kept)
     for _, candidate in kept:
         if candidate.video_id not in chosen:

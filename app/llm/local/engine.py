@@ -34,6 +34,12 @@ from app.validation import validate_clip
 
 MAX_QUERIES = 4
 MIN_MATCH = 0.1  # a best window this far from what the user writes about is not worth a clip
+# A passage can answer the posts in a talk on a neighbouring subject (a talk on building kilns that says "glaze"
+# throughout, for someone who posts about glazing their pots): a clip's score also counts, to this power, how well
+# screening found the video's title and description to fit the interest (`Candidate.fit`), so talks about the
+# subject itself come first. Never below MIN_FIT: a video kept for its meaning alone fits little.
+FIT_EXPONENT = 0.25
+MIN_FIT = 0.05
 MAX_CITED = 3
 SHARED_SURPRISAL = 3.0  # one word no commoner than "heat" (Zipf 5 or less), or two commoner ones
 EXCERPT_CHARS = 110
@@ -126,6 +132,7 @@ class LocalEngine:
             return None
         quality = substance(candidate)
         score = window.match * (0.5 + 0.5 * interest.weight) * quality.factor * level_factor(candidate, plan)
+        score *= max(candidate.fit, MIN_FIT) ** FIT_EXPONENT
         clip = Clip(
             video_id=candidate.video_id,
             interest=interest.name,
