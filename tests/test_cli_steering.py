@@ -19,10 +19,10 @@ def email() -> str:
     address = unique_email("cli")
     with session_scope() as db:
         user = user_create(db, email=address, password=PASSWORD)
-        tweets = add_tweets(db, user.id, ["pottery glazes all evening", "swifts are back"])
+        tweets = add_tweets(db, user.id, ["pottery glazes all evening", "the kites are flying again"])
         run = add_run(db, user.id)
         for position, (name, description, weight, evidence) in enumerate(
-            [("Pottery", "Glazes", 0.9, tweets[:1]), ("Birds", "Swifts", 0.4, tweets[1:])]
+            [("Pottery", "Glazes", 0.9, tweets[:1]), ("Kites", "Flying", 0.4, tweets[1:])]
         ):
             db.add(
                 Interest(
@@ -47,7 +47,7 @@ def test_interests_lists_the_latest_runs_interests_with_their_state(email: str, 
     listed = _listed(email, capsys)
     assert [(i["name"], i["state"], i["weight"]) for i in listed] == [
         ("Pottery", "inferred", 0.9),
-        ("Birds", "inferred", 0.4),
+        ("Kites", "inferred", 0.4),
     ]
     assert len(listed[0]["posts"]) == 1
     assert main(["interests", email]) == 0
@@ -58,13 +58,13 @@ def test_interests_lists_the_latest_runs_interests_with_their_state(email: str, 
 def test_interests_changes_follow_the_contract(email: str, capsys) -> None:
     assert main(["interests", email, "pin", "pottery"]) == 0
     assert capsys.readouterr().out == "Pinned “pottery”; the next run follows it\n"
-    assert main(["interests", email, "mute", "Birds"]) == 0
-    assert main(["interests", email, "unmute", "Birds"]) == 0
+    assert main(["interests", email, "mute", "Kites"]) == 0
+    assert main(["interests", email, "unmute", "Kites"]) == 0
     assert main(["interests", email, "rename", "Pottery", "Glaze study"]) == 0
     assert main(["interests", email, "add", "Category theory for programmers"]) == 0
     capsys.readouterr()
     states = {i["name"]: i["state"] for i in _listed(email, capsys)}
-    assert states == {"Glaze study": "pinned", "Birds": "inferred", "Category theory for programmers": "added"}
+    assert states == {"Glaze study": "pinned", "Kites": "inferred", "Category theory for programmers": "added"}
 
 
 @pytest.mark.parametrize(

@@ -365,12 +365,12 @@ def test_a_refused_import_writes_nothing(session: Session, user: User, data: byt
 # --- 2. transcripts through the local engine's sentences and clip choice -------------------------
 
 VOCABULARY = [
-    *("hash", "join", "planner", "rows", "estimate", "statistics", "index", "scan", "postgres", "query"),
-    *("memory", "disk", "batch", "probe", "table", "bird", "migration", "warbler", "navigate", "magnetic"),
-    *("field", "star", "compass", "night", "flight", "swift", "africa", "the", "a", "of", "and", "so", "now"),
+    *("curd", "whey", "cheesemaker", "slabs", "acidity", "rennet", "brine", "press", "cheddar", "cave"),
+    *("mould", "wheel", "vat", "culture", "salt", "mushroom", "foraging", "chanterelle", "spore", "moss"),
+    *("forest", "birch", "gills", "night", "rain", "morel", "autumn", "the", "a", "of", "and", "so", "now"),
     *("okay", "then", "because", "it", "is", "was", "we", "you", "this", "that"),
 ]
-NON_LATIN = ["日本語", "の", "テキスト", "です", "مرحبا", "بالعالم", "Привет", "мир", "ハッシュ結合", "計画"]
+NON_LATIN = ["日本語", "の", "テキスト", "です", "مرحبا", "بالعالم", "Привет", "мир", "チェダー化", "熟成"]
 TAGS = ["[Music]", "[Applause]", "[Laughter]"]
 
 
@@ -419,13 +419,13 @@ def transcript_case(draw: st.DrawFn) -> tuple[TranscriptData, int | None]:
 
 def _profile_inputs(words: list[str]) -> tuple[Interest, list[Engagement]]:
     now = datetime(2026, 3, 1, tzinfo=UTC)
-    posts = [" ".join(words[i : i + 6]) or "hash join" for i in range(0, max(len(words), 1), 6)]
+    posts = [" ".join(words[i : i + 6]) or "washed curd" for i in range(0, max(len(words), 1), 6)]
     engagement = [
         Engagement(tweet_id=str(1_800_000_000_000_000_000 + i), kind="tweet", text=text, created_at=now, weight=1.0)
         for i, text in enumerate(posts)
     ]
     interest = Interest(
-        name=" ".join(words[:2]) or "hash join",
+        name=" ".join(words[:2]) or "washed curd",
         description="from the user's posts",
         weight=0.8,
         evidence_tweet_ids=[e.tweet_id for e in engagement[:3]],
@@ -471,10 +471,11 @@ def _talk(spans: list[tuple[str, float, float]]) -> TranscriptData:
     return TranscriptData(video_id="vid00000001", language_code="en", is_generated=True, segments=segments)
 
 
-ON_TOPIC = "hash join planner rows estimate"
+ON_TOPIC = "curd whey cheesemaker slabs acidity"
 REGRESSIONS = {
     "zero-length caption where the passage starts": _talk(
-        [("filler words here", 0, 2), ("hash join planner", 10, 0.0)] + [(ON_TOPIC, 10 + i * 2, 2) for i in range(30)]
+        [("filler words here", 0, 2), ("curd whey cheesemaker", 10, 0.0)]
+        + [(ON_TOPIC, 10 + i * 2, 2) for i in range(30)]
     ),
     "captions out of order": _talk(
         [(ON_TOPIC if 20 <= i < 50 else "other things entirely", i * 2.0, 2.0) for i in range(70)][::-1]
@@ -494,7 +495,7 @@ REGRESSIONS = {
 def test_local_clip_regressions(name: str, duration_s: int | None) -> None:
     """Transcripts that once made the local engine return a clip its own quote was not inside of."""
     CASES["transcripts (regressions)"] += 1
-    outcome = _check_local_clip(REGRESSIONS[name], duration_s, ["hash", "join"], Preferences())
+    outcome = _check_local_clip(REGRESSIONS[name], duration_s, ["curd", "whey"], Preferences())
     OUTCOMES[f"local {outcome}"] += 1
     assert outcome == "clip"  # each holds a passage of 30 s or more on the interest
 
@@ -504,14 +505,14 @@ def test_a_two_hour_transcript_is_handled(shape: str) -> None:
     """Huge input: 2 h of two-second captions, on topic now and then, in order or shuffled."""
     CASES["transcripts (huge)"] += 1
     texts = [
-        "the planner estimates rows for the hash join" if i % 97 < 20 else "and then we talked about other things"
+        "the cheesemaker salts slabs of curd in the whey" if i % 97 < 20 else "and then we talked about other things"
         for i in range(3600)
     ]
     segments = [Segment(text=text, start=i * 2.0, duration=2.0) for i, text in enumerate(texts)]
     if shape == "shuffled":
         segments = segments[1::2] + segments[::2]
     transcript = TranscriptData(video_id="vid00000001", language_code="en", is_generated=True, segments=segments)
-    outcome = _check_local_clip(transcript, 7_200, ["hash", "join", "planner", "rows", "estimate"], Preferences())
+    outcome = _check_local_clip(transcript, 7_200, ["curd", "whey", "cheesemaker", "slabs", "salt"], Preferences())
     OUTCOMES[f"local {outcome}"] += 1
     if shape == "in order":
         assert outcome == "clip"
@@ -558,7 +559,7 @@ def clip_reply(draw: st.DrawFn) -> Any:
         "end_s": draw(starts | starts.map(lambda v: v + 60.0)),
         "quote": draw(st.sampled_from([quote_source[a:b], quote_source.upper()]) | hostile_text | huge),
         "score": draw(numbers),
-        "explanation": draw(hostile_text | huge | st.just("You wrote about hash joins.")),
+        "explanation": draw(hostile_text | huge | st.just("You wrote about cheddaring curds.")),
         "tweet_ids": draw(id_lists),
     }
     return draw(st.just(reply) | junk_content)
@@ -566,7 +567,7 @@ def clip_reply(draw: st.DrawFn) -> Any:
 
 @st.composite
 def explain_reply(draw: st.DrawFn) -> Any:
-    text = draw(hostile_text | huge | st.just("You wrote about the planner; this clip explains hash joins."))
+    text = draw(hostile_text | huge | st.just("You wrote about the cheesemaker; this clip explains cheddaring curds."))
     cited = st.lists(st.sampled_from(INTERESTS[0].evidence_tweet_ids[:3]), min_size=1, max_size=3)  # what is sent
     return draw(st.just({"text": text, "tweet_ids": draw(cited | id_lists)}) | junk_content)
 

@@ -150,9 +150,9 @@ def test_an_obeying_model_cannot_invent_interests_from_injected_text(
 def test_an_obeying_model_cannot_recommend_an_injected_video(fake: FakeOpenAI, records: list[CallRecord]) -> None:
     hostile = Candidate(
         video_id="pgHOSTILE01",
-        title="Postgres planner: hash joins and row estimates",
-        channel="Database Talks 9",
-        description=f"A talk on the PostgreSQL query planner. {INJECTION}",
+        title="Cheddar making: cheddaring curds and whey acidity",
+        channel="Cheese Talks 9",
+        description=f"A talk on farmhouse cheddar making. {INJECTION}",
         duration_s=900,
     )
     candidates = [hostile, *s.candidates()[:6]]
@@ -231,7 +231,7 @@ def test_markup_alone_is_refused_even_with_real_citations(fake: FakeOpenAI, reco
                     },
                     {
                         "video_id": rows[1]["video_id"],
-                        "text": f'Hash joins, where a < b matters: "{phrase}".',
+                        "text": f'Cheddaring curds, where a < b matters: "{phrase}".',
                         "tweet_ids": rows[1]["post_ids"][:1],
                     },
                 ]
@@ -246,13 +246,13 @@ def test_markup_alone_is_refused_even_with_real_citations(fake: FakeOpenAI, reco
     first, second = (c.video_id for c in s.candidates()[:2])
     local = by_video[first]  # the local writer's, which quotes the clip
     assert local.quote.rstrip(".…") in local.explanation and "<a" not in local.explanation
-    assert by_video[second].explanation.startswith("Hash joins, where a < b matters")
+    assert by_video[second].explanation.startswith("Cheddaring curds, where a < b matters")
 
 
 def test_markup_spoken_in_a_transcript_is_kept_as_text_and_escaped_on_the_page(
     fake: FakeOpenAI, records: list[CallRecord]
 ) -> None:
-    payload = "<img src=x onerror=alert(1)> a hash join builds a hash table on the smaller input."
+    payload = "<img src=x onerror=alert(1)> cheddaring stacks the slabs of curd along the warm vat."
     segments = [
         Segment(text=payload if 20 <= i < 30 else s.FILLER[i % len(s.FILLER)] + ".", start=i * 5.0, duration=5.0)
         for i in range(60)

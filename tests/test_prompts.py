@@ -23,7 +23,9 @@ LOCAL = LocalEngine()
 def clip_rows() -> list[Any]:
     clip = LOCAL.choose_clip(s.candidates()[0], s.interests()[0], s.transcript(), s.engagement(), s.PREFS)
     assert clip is not None
-    return [(clip, s.candidates()[0], "a hash join builds a hash table on the smaller input", ["1860000000000000000"])]
+    return [
+        (clip, s.candidates()[0], "cheddaring stacks the slabs of curd on top of each other", ["1860000000000000000"])
+    ]
 
 
 RENDER: dict[str, Callable[[], str]] = {
@@ -46,23 +48,27 @@ BLOCKS = {
     "rank": ("clips", "posts"),
     "explain": ("clips", "posts"),
 }
-WRITTEN = {"video_id": "pg000000000", "text": 'It says "a hash join builds".', "tweet_ids": ["1860000000000000000"]}
+WRITTEN = {
+    "video_id": "pg000000000",
+    "text": 'It says "cheddaring stacks the slabs".',
+    "tweet_ids": ["1860000000000000000"],
+}
 REPLIES: dict[str, dict[str, Any]] = {
     "interests": {
         "interests": [
             {
-                "name": "Postgres joins",
-                "description": "How the planner picks joins.",
+                "name": "Cheddaring curds",
+                "description": "How the cheesemaker cheddars curds.",
                 "weight": 0.9,
                 "evidence_tweet_ids": ["1860000000000000000"],
-                "keywords": ["hash join"],
+                "keywords": ["washed curd"],
             }
         ]
     },
-    "queries": {"queries": [{"interest": "Postgres joins", "query": "hash join talk"}]},
+    "queries": {"queries": [{"interest": "Cheddaring curds", "query": "cheddaring talk"}]},
     "screen": {
         "decisions": [
-            {"video_id": "pg000000000", "keep": True, "interest": "Postgres joins", "reason": "r", "score": 1}
+            {"video_id": "pg000000000", "keep": True, "interest": "Cheddaring curds", "reason": "r", "score": 1}
         ]
     },
     "clip": {"choices": [{"video_id": "pg000000000", "segment": 2, "score": 0.8}]},

@@ -12,12 +12,12 @@ from app.verbatim import clean_verbatim
 # Manual captions cut every few words, as YouTube serves them: (start, text), 3 s each.
 CAPTIONS = [
     (100.0, "Welcome back."),
-    (103.0, "A hash join builds a table"),
-    (106.0, "on the smaller input."),
-    (109.0, "When memory runs out it spills to disk"),
-    (112.0, "in batches. A merge join walks two"),
-    (115.0, "inputs sorted on the join key."),
-    (118.0, "That is why sort order matters."),
+    (103.0, "Cheddaring stacks the curd in slabs"),
+    (106.0, "along the warm vat."),
+    (109.0, "When the whey runs out the curd knits"),
+    (112.0, "into slabs. A cheese press squeezes two"),
+    (115.0, "wheels wrapped in cheesecloth overnight."),
+    (118.0, "That is why pressing time matters."),
 ]
 
 
@@ -27,24 +27,27 @@ def transcript(captions: list[tuple[float, str]] = CAPTIONS) -> TranscriptData:
 
 
 def test_a_fragment_across_sentences_becomes_the_sentences_it_touches() -> None:
-    quote, quote_s = whole_quote("it spills to disk in batches. A merge join walks two inputs", transcript(), 100, 121)
+    quote, quote_s = whole_quote(
+        "the curd knits into slabs. A cheese press squeezes two wheels", transcript(), 100, 121
+    )
     assert quote == (
-        "When memory runs out it spills to disk in batches. A merge join walks two inputs sorted on the join key."
+        "When the whey runs out the curd knits into slabs. "
+        "A cheese press squeezes two wheels wrapped in cheesecloth overnight."
     )
     assert quote in spoken_between(transcript(), 100, 121)
-    # Spoken from the start of "When memory runs out", not from the clip start.
+    # Spoken from the start of "When the whey runs out", not from the clip start.
     assert quote_s is not None and 108.5 <= quote_s <= 109.5
 
 
 def test_the_quote_time_is_when_it_is_spoken_inside_the_clip() -> None:
-    quote, quote_s = whole_quote("That is why sort order matters.", transcript(), 100, 121)
-    assert quote == "That is why sort order matters."
+    quote, quote_s = whole_quote("That is why pressing time matters.", transcript(), 100, 121)
+    assert quote == "That is why pressing time matters."
     assert quote_s == 118.0
 
 
 def test_a_sentence_that_starts_before_the_clip_is_shown_as_an_excerpt() -> None:
-    quote, quote_s = whole_quote("on the smaller input.", transcript(), 105.5, 121)
-    assert quote == ELLIPSIS + "on the smaller input."
+    quote, quote_s = whole_quote("along the warm vat.", transcript(), 105.5, 121)
+    assert quote == ELLIPSIS + "along the warm vat."
     assert quote_s is not None and 105.5 <= quote_s < 109
 
 
@@ -61,9 +64,9 @@ def test_sentences_too_long_to_read_keep_the_chosen_words_marked_as_an_excerpt()
 
 def test_auto_captions_without_punctuation_give_a_marked_excerpt() -> None:
     captions = [(start, text.lower().replace(".", "")) for start, text in CAPTIONS]
-    quote, quote_s = whole_quote("a merge join walks two inputs", transcript(captions), 100, 121)
-    assert quote == f"{ELLIPSIS}a merge join walks two inputs{ELLIPSIS}"
-    # "a merge join" is said in the caption that starts at 112 s, after "in batches".
+    quote, quote_s = whole_quote("a cheese press squeezes two wheels", transcript(captions), 100, 121)
+    assert quote == f"{ELLIPSIS}a cheese press squeezes two wheels{ELLIPSIS}"
+    # "a cheese press" is said in the caption that starts at 112 s, after "into slabs".
     assert quote_s is not None and 112 < quote_s < 115
 
 
@@ -72,9 +75,16 @@ def test_a_quote_not_spoken_in_the_clip_is_left_as_it_is_with_no_time() -> None:
 
 
 def test_a_clip_gets_its_whole_quote_and_time() -> None:
-    clip = Clip(video_id="vid00000001", interest="joins", start_s=100, end_s=121, quote="A hash join builds", score=1)
+    clip = Clip(
+        video_id="vid00000001",
+        interest="cheddaring",
+        start_s=100,
+        end_s=121,
+        quote="Cheddaring stacks the curd",
+        score=1,
+    )
     out = with_whole_quote(clip, transcript())
-    assert out.quote == "A hash join builds a table on the smaller input."
+    assert out.quote == "Cheddaring stacks the curd in slabs along the warm vat."
     assert out.quote_s is not None and 102.5 <= out.quote_s <= 103.5
     assert (out.start_s, out.end_s) == (clip.start_s, clip.end_s)
 

@@ -10,21 +10,21 @@ from app.schemas import Segment, TranscriptData
 from app.validation import MIN_CLIP_S
 from tests import llm_samples as s
 
-BIRDS = [
-    "Warblers migrate at night and navigate by the stars.",
-    "Young warblers learn the star compass before their first migration.",
-    "Buntings in a planetarium turned with the rotating night sky.",
-    "The magnetic compass of migrating birds works even under clouds.",
-    "Swifts fly to Africa without landing for months.",
-    "Godwits cross the Pacific in one nonstop migration flight.",
+FORAGING = [
+    "Chanterelles fruit in the forest after rain and hide under the moss.",
+    "Young foragers learn the false chanterelles before their first forest harvest.",
+    "Morels in a burnt forest come up with the spring rain.",
+    "The spore print of a forest mushroom works even after days of rain.",
+    "Foragers find chanterelles under birches for weeks after rain.",
+    "Puffballs swell in the forest in one night of warm rain.",
 ]
-JOINS = [
-    "A hash join builds a hash table on the smaller input.",
-    "The planner estimates rows to choose between hash join and merge join.",
-    "A merge join walks two sorted inputs side by side.",
-    "When the row estimate is wrong the hash table spills to disk.",
-    "Explain analyze prints actual rows next to the planner estimate.",
-    "Extended statistics fix row estimates for correlated columns.",
+CHEDDARING = [
+    "Cheddaring stacks the curd in slabs while the whey drains from the vat.",
+    "The cheesemaker tests the whey to choose between a cheddared curd and a washed curd.",
+    "A washed curd soaks in warm water before it goes to the press.",
+    "When the acidity is wrong the whey turns the vat sour.",
+    "A pH meter shows the actual acidity next to the cheesemaker target.",
+    "Brine and a cool aging cave settle the acidity of young wheels.",
 ]
 
 
@@ -33,7 +33,7 @@ def timed(lines: list[str], *, each_s: float = 6.0) -> list[Segment]:
 
 
 def test_segments_follow_the_topics_and_fit_a_clip() -> None:
-    lines = BIRDS * 2 + JOINS * 2 + BIRDS * 2  # 72 s of birds, 72 s of joins, 72 s of birds
+    lines = FORAGING * 2 + CHEDDARING * 2 + FORAGING * 2  # 72 s of foraging, 72 s of cheddaring, 72 s of foraging
     segments = topic_segments(timed(lines))
 
     starts = {sentence.start for sentence in split_sentences(timed(lines))}
@@ -41,23 +41,23 @@ def test_segments_follow_the_topics_and_fit_a_clip() -> None:
     assert all(MIN_CLIP_S <= t.end - t.start <= MAX_SEGMENT_S for t in segments)
     assert all(a.end <= b.start for a, b in pairwise(segments))  # in order, apart
     assert all(t.start in starts for t in segments)  # on whole sentences
-    switch = 72.0  # where the talk turns to joins
+    switch = 72.0  # where the talk turns to cheddaring
     assert any(abs(t.start - switch) <= 6.0 for t in segments)
 
 
 def test_a_long_stretch_on_one_topic_is_cut_to_clip_lengths() -> None:
-    segments = topic_segments(timed(JOINS * 12))  # seven minutes on joins
+    segments = topic_segments(timed(CHEDDARING * 12))  # seven minutes on cheddaring
 
     assert len(segments) >= 3
     assert all(MIN_SEGMENT_S <= t.end - t.start <= MAX_SEGMENT_S for t in segments[:-1])
 
 
 def test_the_telling_sentence_and_relevance_follow_what_the_person_writes_about() -> None:
-    segments = topic_segments(timed(BIRDS * 2 + JOINS * 2))
-    profile = {"hash": 1.0, "join": 1.0, "planner": 0.5}
+    segments = topic_segments(timed(FORAGING * 2 + CHEDDARING * 2))
+    profile = {"curd": 1.0, "whey": 1.0, "cheesemaker": 0.5}
 
     best = max(segments, key=lambda t: t.relevance(profile))
-    assert "join" in best.text and "join" in best.key_sentence(profile).text
+    assert "curd" in best.text and "curd" in best.key_sentence(profile).text
     assert best.relevance(profile) > min(t.relevance(profile) for t in segments)
 
 
@@ -77,7 +77,7 @@ def test_an_empty_transcript_has_no_segments() -> None:
 
 def test_a_sentence_longer_than_any_clip_is_left_out() -> None:
     endless = Segment(text="one endless run-on caption without a stop", start=0.0, duration=400.0)
-    after = [c.model_copy(update={"start": 400.0 + c.start}) for c in timed(JOINS * 2)]
+    after = [c.model_copy(update={"start": 400.0 + c.start}) for c in timed(CHEDDARING * 2)]
 
     segments = topic_segments([endless, *after])
 

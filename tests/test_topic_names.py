@@ -266,7 +266,7 @@ class NamingScripted(ScriptedLLM):
 def test_a_run_stores_the_new_names_where_a_resumed_run_reads_them(
     session: Session, sessions: sessionmaker[Session], user: User
 ) -> None:
-    tweet_ids = add_tweets(session, user, ["woodturning bowl study", "lathe gouges", "cranes flying", "swifts"])
+    tweet_ids = add_tweets(session, user, ["woodturning bowl study", "lathe gouges", "kites flying", "stunt kites"])
     videos = [fake_video(f"turning{i}", "woodturning", score=10 - i) for i in range(3)]
     llm = NamingScripted(
         interests=[Interest(name="woodturning", description="Bowls", weight=1.0, evidence_tweet_ids=tweet_ids[:2])]
