@@ -89,7 +89,7 @@ def seed(database_url: str) -> tuple[str, str]:
         db.execute(
             insert(Video),
             [
-                {"id": f"v{i:010d}", "title": f"A lecture on query planning, part {i}", "channel": f"Channel {i % 40}"}
+                {"id": f"v{i:010d}", "title": f"A lecture on cheesemaking, part {i}", "channel": f"Channel {i % 40}"}
                 | {"description": "", "duration_s": 3600, "updated_at": now}
                 for i in range(VIDEOS)
             ],
@@ -98,7 +98,7 @@ def seed(database_url: str) -> tuple[str, str]:
         db.execute(
             insert(Tweet),
             [
-                {"user_id": user.id, "tweet_id": t, "kind": "tweet", "text": f"Post {t} about join strategies"}
+                {"user_id": user.id, "tweet_id": t, "kind": "tweet", "text": f"Post {t} about brining cheeses"}
                 | {"created_at": now, "source": "archive", "imported_at": now}
                 for t in tweet_ids
             ],
@@ -115,12 +115,12 @@ def seed(database_url: str) -> tuple[str, str]:
                         "user_id": user.id,
                         "run_id": run.id,
                         "video_id": f"v{(r * 7 + position) % VIDEOS:010d}",
-                        "interest": "query planning",
+                        "interest": "cheesemaking",
                         "start_s": 600.0 + position,
                         "end_s": 690.0 + position,
-                        "quote": "the planner estimates the rows and picks a hash join because the inner side fits",
-                        "explanation": "Picked for your interest in query planning. You posted about join strategies; "
-                        "this clip explains how the planner chooses one.",
+                        "quote": "the cheesemaker cuts the curds and drains the whey because the rennet has set firm",
+                        "explanation": "Picked for your interest in cheesemaking. You posted about brining cheeses; "
+                        "this clip explains how the cheesemaker brines one.",
                         "tweet_ids": [tweet_ids[n % TWEETS], tweet_ids[(n + 1) % TWEETS]],
                         "score": 0.5,
                         "position": position,

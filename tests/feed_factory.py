@@ -61,7 +61,7 @@ def seed_feed(
 ) -> SeededFeed:
     """`runs` runs of `per_run` clips each; clip i of a run is on channel i % len(channels)."""
     seeded = SeededFeed(user_id=user_id)
-    seeded.tweet_ids = add_tweets(session, user_id, ["I keep reading about query planners", "Hash joins are neat"])
+    seeded.tweet_ids = add_tweets(session, user_id, ["I keep reading about cheese presses", "Rennet is neat"])
     per_run_ids: list[list[int]] = []
     for r in range(runs):
         run = add_run(session, user_id, status=status)
@@ -80,11 +80,11 @@ def seed_feed(
                 user_id=user_id,
                 run_id=run.id,
                 video_id=video.id,
-                interest="databases",
+                interest="cheesemaking",
                 start_s=751.0 + position,
                 end_s=842.0 + position,
-                quote=f"the planner picks a hash join here ({r}.{position})",
-                explanation=f"You wrote about query planners; this clip explains join choice ({r}.{position}).",
+                quote=f"the cheesemaker presses the curds here ({r}.{position})",
+                explanation=f"You wrote about cheese presses; this clip explains pressing curds ({r}.{position}).",
                 tweet_ids=list(seeded.tweet_ids),
                 score=0.9 - position / 100,
                 position=position,

@@ -222,7 +222,7 @@ def test_text_with_nul_characters_is_stored_without_them(visitor: Visitor) -> No
         assert {"channel": "nulchannel"} in client.get("/api/hidden-channels", **sent).json()
         put = client.put("/api/settings", json={"instructions": "no\u0000 crypto"}, **sent)
         assert put.status_code == 200 and put.json()["instructions"] == "no crypto"
-        pasted = client.post("/api/imports/paste", json={"text": "a note\u0000 about hash joins"}, **sent)
+        pasted = client.post("/api/imports/paste", json={"text": "a note\u0000 about rennet curds"}, **sent)
         assert pasted.status_code == 201, pasted.text
         token = client.post("/api/tokens", json={"name": "\u0000named"}, **sent)
         assert token.status_code == 201 and any(t["name"] == "named" for t in client.get("/api/tokens", **sent).json())

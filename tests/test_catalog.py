@@ -42,19 +42,19 @@ def catalog(tmp_path: Path) -> Path:
             video("aaaaaaaaaaa", "Gardening for beginners", description="Tomatoes and soil."),
             video(
                 "bbbbbbbbbbb",
-                "Hash joins in depth",
-                channel="Database Talks",
-                description="How databases join tables.",
+                "Rennet curds in depth",
+                channel="Dairy Talks",
+                description="How dairies press curds.",
                 transcript=[
-                    {"text": "a hash join builds a hash table", "start": 0.0, "duration": 4.0},
-                    {"text": "then probes it row by row", "start": 4.0, "duration": 4.0},
+                    {"text": "a rennet curd sets in a rennet vat", "start": 0.0, "duration": 4.0},
+                    {"text": "then cut it cube by cube", "start": 4.0, "duration": 4.0},
                 ],
             ),
             video(
                 "ccccccccccc",
                 "A quiet walk",
                 description="No talking.",
-                transcript=[{"text": "today we talk about the hash join spill to disk", "start": 0, "duration": 5}],
+                transcript=[{"text": "today we talk about the rennet curd sinking in whey", "start": 0, "duration": 5}],
             ),
             video("ddddddddddd", "Empty captions", transcript=[{"text": "  ", "start": 0, "duration": 2}]),
         ],
@@ -63,36 +63,36 @@ def catalog(tmp_path: Path) -> Path:
 
 def test_search_ranks_metadata_above_transcript_mentions(catalog: Path) -> None:
     source = CatalogSource.from_path(catalog)
-    found = source.search("hash join", 10)
+    found = source.search("rennet curd", 10)
     assert [c.video_id for c in found] == ["bbbbbbbbbbb", "ccccccccccc"]
     first = found[0]
     assert (first.title, first.channel, first.duration_s, first.query) == (
-        "Hash joins in depth",
-        "Database Talks",
+        "Rennet curds in depth",
+        "Dairy Talks",
         600,
-        "hash join",
+        "rennet curd",
     )
     assert str(first.published_at) == "2020-01-30"
 
 
 def test_search_matches_channel_and_description(catalog: Path) -> None:
     source = CatalogSource.from_path(catalog)
-    assert [c.video_id for c in source.search("database", 5)] == ["bbbbbbbbbbb"]
+    assert [c.video_id for c in source.search("dairy", 5)] == ["bbbbbbbbbbb"]
     assert [c.video_id for c in source.search("tomatoes", 5)] == ["aaaaaaaaaaa"]
 
 
 def test_search_limit_and_no_match(catalog: Path) -> None:
     source = CatalogSource.from_path(catalog)
-    assert len(source.search("hash join", 1)) == 1
+    assert len(source.search("rennet curd", 1)) == 1
     assert source.search("volcano", 5) == []
     assert source.search("the and of", 5) == []  # only stop words
-    assert source.search("hash", 0) == []
+    assert source.search("rennet", 0) == []
 
 
 def test_fetch_returns_the_catalog_transcript(catalog: Path) -> None:
     transcript = CatalogSource.from_path(catalog).fetch("bbbbbbbbbbb")
     assert transcript.video_id == "bbbbbbbbbbb"
-    assert [s.text for s in transcript.segments] == ["a hash join builds a hash table", "then probes it row by row"]
+    assert [s.text for s in transcript.segments] == ["a rennet curd sets in a rennet vat", "then cut it cube by cube"]
     assert transcript.segments[1].start == 4.0
 
 

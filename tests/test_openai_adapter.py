@@ -35,7 +35,7 @@ from tests.fake_openai_server import (
 MESSAGES = [{"role": "system", "content": "You explain."}, {"role": "user", "content": "Why this clip?"}]
 WRITTEN = {
     "video_id": "abcdefghijk",
-    "text": 'You wrote about hash joins; here "the build side spills to disk".',
+    "text": 'You wrote about cheese brine; here "the wheel soaks in brine for a day".',
     "tweet_ids": ["1850000000000000001"],
 }
 ANSWER = {"explanations": [WRITTEN]}

@@ -307,7 +307,7 @@ def test_a_run_in_progress_shows_live_progress_on_the_empty_feed(live_server: Li
     email = unique_email("running")
     with live_server.db() as db:
         user = user_create(db, email=email, password=PASSWORD)
-        db.add(Tweet(user_id=user.id, tweet_id="1900000000000000001", kind="tweet", text="query planners"))
+        db.add(Tweet(user_id=user.id, tweet_id="1900000000000000001", kind="tweet", text="cheese presses"))
         run = PipelineRun(user_id=user.id, status="running", stage="search", progress_done=3, progress_total=10)
         db.add(run)
         db.flush()
