@@ -75,14 +75,7 @@ def test_a_quote_not_spoken_in_the_clip_is_left_as_it_is_with_no_time() -> None:
 
 
 def test_a_clip_gets_its_whole_quote_and_time() -> None:
-    clip = Clip(
-        video_id="vid00000001",
-        interest="cheddaring",
-        start_s=100,
-        end_s=121,
-        quote="Cheddaring stacks the curd",
-        score=1,
-    )
+    clip = Clip(video_id="vid00000001", interest="cheese", start_s=100, end_s=121, quote="Cheddaring stacks", score=1)
     out = with_whole_quote(clip, transcript())
     assert out.quote == "Cheddaring stacks the curd in slabs along the warm vat."
     assert out.quote_s is not None and 102.5 <= out.quote_s <= 103.5
