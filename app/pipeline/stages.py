@@ -372,14 +372,14 @@ def name_interests(
     if not isinstance(namer, NamesTopics):
         return list(found), list(kept)
     controls = prefs.interests
-    shown = _shown_before(namer, candidates, found, prefs, topics)
+    before = _shown_before(namer, candidates, found, prefs, topics)
     # A name the user saw with clips stays; one the last run found no clips for still takes its videos' name.
-    seen = {interest_key(i.name) for i in controls.previous} & {interest_key(c.interest) for c in shown}
+    seen = {interest_key(i.name) for i in controls.previous} & {interest_key(c.interest) for c in before}
     chosen = seen | {
         interest_key(name) for name in [*(i.name for i in controls.pinned), *controls.added, *controls.renamed.values()]
     }
     renaming = [i for i in found if interest_key(i.name) not in chosen]
-    named = namer.name_topics(renaming, [*kept, *shown], candidates)
+    named = namer.name_topics(renaming, [*kept, *before], candidates)
     muted = {interest_key(name) for name in controls.muted}
     existing = {interest_key(i.name): i.name for i in found}
     target: dict[str, str] = {}
