@@ -185,9 +185,10 @@ ALSO = (
 
 
 def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
-    """One to three sentences: what the user wrote (with the verb for how they engaged), what in the clip answers
-    or extends it, and a phrase spoken in the clip. The wording turns with the video, so a feed never reads as
-    one template repeated."""
+    """One to three sentences: what the user wrote (with the verb for how they engaged), what in the clip takes it
+    up or extends it, and a phrase spoken in the clip. The wording turns with the video, so a feed never reads as
+    one template repeated. A question is "taken up", never "answered": the words it shares with the clip show the
+    clip is about it, not that the clip settles it."""
     quote = clip.quote.strip().rstrip(",;:")
     if quote[-1:] not in ".?!…":
         quote += "."
@@ -201,13 +202,13 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
     seed = sum(map(ord, clip.video_id))  # the wording turns with the video
     turn = seed % 4
     if turn == 0:
-        text = f'You {verb} "{excerpt}". This part of the talk {"answers that" if asked else "takes it further"}: '
-        text += f'"{quote}"'
+        text = f'You {verb} "{excerpt}". This part of the talk '
+        text += f'{"takes up that question" if asked else "takes it further"}: "{quote}"'
     elif turn == 1:
-        text = f'"{quote}" That line is the core of this clip, and it {"answers" if asked else "builds on"} '
+        text = f'"{quote}" That line is the core of this clip, and it {"speaks to" if asked else "builds on"} '
         text += f'what you {verb}: "{excerpt}".'
     elif turn == 2:
-        text = f'Since you {verb} "{excerpt}", here is a stretch that {"answers it" if asked else "goes deeper"}, '
+        text = f'Since you {verb} "{excerpt}", here is a stretch that {"takes it up" if asked else "goes deeper"}, '
         text += f'in the speaker\'s words: "{quote}"'
     else:
         text = f'Picking up from {NOUNS[first][0]} "{excerpt}", the speaker says: "{quote}"'
