@@ -8,8 +8,11 @@ screening has tied videos to an interest, the phrase that many of those titles s
 and few titles found for other interests do, is the subject's name: class-based TF-IDF
 over title phrases (as topic models label their topics), with a phrase's fit to the
 interest's own posts as a tie-breaker. A name must be shared by a good part of the
-interest's videos, except where the interest's name is a single word or everyday words taken
-from the posts: any phrase two of its titles share names it better.
+interest's videos, each counted by how well screening found it to fit the interest: talks on a
+neighbouring subject that screening kept with a low fit ("Kiln wash" talks for posts on glaze
+chemistry) are not what the posts are about, and their phrase does not replace
+a name the user wrote. Where the interest's name is a single word or everyday words taken from
+the posts, any phrase two of its titles share names it better.
 
 A title phrase is a run of one to four words between punctuation marks, starting and
 ending with a content word; words that describe the video rather than its subject
@@ -62,6 +65,7 @@ class _Phrase:
     key: tuple[str, ...]  # its content terms, in order
     forms: Counter[str]  # as written in the titles
     titles: int = 0  # titles of the interest holding it
+    fit: float = 0.0  # ... and the sum of their videos' screening fit (`Candidate.fit`)
 
 
 def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found: Sequence[Candidate]) -> dict[str, str]:
@@ -79,22 +83,31 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
     total = max(len(background), 1)
     proposals: list[tuple[float, str, str, tuple[str, ...]]] = []
     for interest in interests:
-        titles = [phrases_of[c.video_id] for c in kept if c.interest == interest.name]
+        own_videos = [c for c in kept if c.interest == interest.name]
+        titles = [phrases_of[c.video_id] for c in own_videos]
         if len(titles) < MIN_TITLES:
             continue
         counted: dict[tuple[str, ...], _Phrase] = {}
-        for phrases in titles:
+        for video, phrases in zip(own_videos, titles, strict=True):
             for key, form in phrases.items():
                 phrase = counted.setdefault(key, _Phrase(key, Counter()))
                 phrase.forms[form] += 1
                 phrase.titles += 1
+                phrase.fit += video.fit
         # One word from the posts ("Learn", "Water", "Deep"), everyday words ("Few Days") or words that name no
         # thing ("Volcanic") rarely name a subject: any phrase several titles share does better. Other names of the
-        # user's give way only to a phrase much of the interest shares.
+        # user's give way only to a phrase much of the interest shares, by count and by screening fit.
         weak = plain_name(interest.name) or not names_a_thing(interest.name)
         needed = MIN_TITLES if weak else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
         own = set(terms(interest.name))
-        ranked = [p for p in counted.values() if p.titles >= needed and not everyday(_written(p))]
+        total_fit = sum(c.fit for c in own_videos)
+        ranked = [
+            p
+            for p in counted.values()
+            if p.titles >= needed
+            and not everyday(_written(p))
+            and (weak or total_fit <= 0 or p.fit >= MIN_SHARE * total_fit)
+        ]
         if not ranked or (len(own) > 1 and any(set(p.key) <= own for p in ranked)):
             continue  # a phrase the titles confirm is a name already ("Glacier ridges", their "Glacier")
         fits = _fits(interest, [_written(p) for p in ranked])
