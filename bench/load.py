@@ -198,21 +198,26 @@ async def request(
     return response
 
 
-async def sign_in(tally: Tally, user: User) -> None:
-    page = await request(tally, user, "GET /login", "GET", "/login")
+async def form_token(tally: Tally, user: User, name: str, path: str) -> str:
+    """The CSRF token a page's forms carry for this user's cookie."""
+    page = await request(tally, user, name, "GET", path)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text if page else "")
     if token is None:
-        raise RuntimeError(f"no sign-in form for {user.email}")
-    form = {"email": user.email, "password": PASSWORD, "csrf_token": token[1]}
+        raise RuntimeError(f"no form with a CSRF token on {path} for {user.email}")
+    return token[1]
+
+
+async def sign_in(tally: Tally, user: User) -> None:
+    form = {
+        "email": user.email,
+        "password": PASSWORD,
+        "csrf_token": await form_token(tally, user, "GET /login", "/login"),
+    }
     if await request(tally, user, "POST /login", "POST", "/login", data=form, expect=(303,)) is None:
         raise RuntimeError(f"{user.email} could not sign in: {dict(tally.errors)}")
     # Signing in rotates the CSRF cookie (a token seen before it must not work after it): the feed page it leads
     # to carries the token of the new one, as the browser's htmx requests send it.
-    feed = await request(tally, user, "GET / (feed page)", "GET", "/")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', feed.text if feed else "")
-    if token is None:
-        raise RuntimeError(f"no feed page with a CSRF token for {user.email}")
-    user.csrf = token[1]
+    user.csrf = await form_token(tally, user, "GET / (feed page)", "/")
 
 
 async def vote(tally: Tally, user: User, rec_id: int, rng: random.Random) -> None:

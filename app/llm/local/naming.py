@@ -84,12 +84,11 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
     proposals: list[tuple[float, str, str, tuple[str, ...]]] = []
     for interest in interests:
         own_videos = [c for c in kept if c.interest == interest.name]
-        titles = [phrases_of[c.video_id] for c in own_videos]
-        if len(titles) < MIN_TITLES:
+        if len(own_videos) < MIN_TITLES:
             continue
         counted: dict[tuple[str, ...], _Phrase] = {}
-        for video, phrases in zip(own_videos, titles, strict=True):
-            for key, form in phrases.items():
+        for video in own_videos:
+            for key, form in phrases_of[video.video_id].items():
                 phrase = counted.setdefault(key, _Phrase(key, Counter()))
                 phrase.forms[form] += 1
                 phrase.titles += 1
@@ -98,22 +97,20 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
         # thing ("Volcanic") rarely name a subject: any phrase several titles share does better. Other names of the
         # user's give way only to a phrase much of the interest shares, by count and by screening fit.
         weak = plain_name(interest.name) or not names_a_thing(interest.name)
-        needed = MIN_TITLES if weak else max(MIN_TITLES, math.ceil(MIN_SHARE * len(titles)))
+        needed = MIN_TITLES if weak else max(MIN_TITLES, math.ceil(MIN_SHARE * len(own_videos)))
         own = set(terms(interest.name))
         total_fit = sum(c.fit for c in own_videos)
         ranked = [
             p
             for p in counted.values()
-            if p.titles >= needed
-            and not everyday(_written(p))
-            and (weak or total_fit <= 0 or p.fit >= MIN_SHARE * total_fit)
+            if p.titles >= needed and not everyday(_written(p)) and (weak or p.fit >= MIN_SHARE * total_fit)
         ]
         if not ranked or (len(own) > 1 and any(set(p.key) <= own for p in ranked)):
             continue  # a phrase the titles confirm is a name already ("Glacier ridges", their "Glacier")
         fits = _fits(interest, [_written(p) for p in ranked])
         for phrase, fit in zip(ranked, fits, strict=True):
             distinct = math.log(1 + total / df[phrase.key])
-            score = (phrase.titles / len(titles)) * distinct * (1 + LENGTH_BONUS * (len(phrase.key) - 1))
+            score = (phrase.titles / len(own_videos)) * distinct * (1 + LENGTH_BONUS * (len(phrase.key) - 1))
             proposals.append((score * (1 + FIT_WEIGHT * fit), interest.name, _written(phrase), phrase.key))
     titled = {old for _, old, _, _ in proposals}
     for interest in interests:
