@@ -130,12 +130,12 @@ def test_a_phrase_only_the_interests_loosest_videos_share_does_not_rename_a_name
     ("Kiln wash"), but they hold little of what the interest's posts are about, so the name stays."""
     titles = {"Why some surfaces turn matte": 1.0, "Crawling, pinholes and crazing": 0.9}
     titles |= {"Kiln wash - mixing": 0.25, "Kiln wash - applying": 0.2}
-    interest_ = interest("Glaze chemistry", "crawl", "matte")
+    interest_ = interest("Glaze recipes", "crawl", "matte")
     kept = [video(f"k{i}", t, interest_.name).model_copy(update={"fit": f}) for i, (t, f) in enumerate(titles.items())]
     assert topic_names([interest_], kept, [*kept, *FOUND]) == {}
     # the same titles, the phrase's talks fitting as well as the rest: a name shared by half of them
     even = [k.model_copy(update={"fit": 1.0}) for k in kept]
-    assert topic_names([interest_], even, [*even, *FOUND]) == {"Glaze chemistry": "Kiln wash"}
+    assert topic_names([interest_], even, [*even, *FOUND]) == {"Glaze recipes": "Kiln wash"}
 
 
 def test_a_title_that_gives_a_subject_by_its_initials_counts_toward_its_full_name() -> None:

@@ -10,7 +10,7 @@ over title phrases (as topic models label their topics), with a phrase's fit to 
 interest's own posts as a tie-breaker. A name must be shared by a good part of the
 interest's videos, each counted by how well screening found it to fit the interest: talks on a
 neighbouring subject that screening kept with a low fit ("Kiln wash" talks for posts on glaze
-chemistry) are not what the posts are about, and their phrase does not replace
+recipes) are not what the posts are about, and their phrase does not replace
 a name the user wrote. Where the interest's name is a single word or everyday words taken from
 the posts, any phrase two of its titles share names it better.
 
