@@ -1,6 +1,6 @@
 """Prints the quality table of the local engine on an evaluation set: one line per persona, with run time.
 
-    .venv/bin/python bench/eval.py [--set dev|real|wide | --dir PATH] [-v] [--repeat N]
+    .venv/bin/python bench/eval.py [--set dev|real|wide | --dir PATH] [-v] [--repeat N] [--feed-size N]
     .venv/bin/python bench/eval.py --set real --subsample 0.8 --seeds 12
 
 `dev` is the synthetic set (shared/eval/dev), `real` the set built from real captions (eval/real),
@@ -8,6 +8,8 @@
 With `--second-day`, each run is the one after the first (its feed already seen, its
 interests the ones the user last saw), as the scheduled refresh makes it: what is left once
 the best videos have been shown.
+Each run asks for `--feed-size` clips, the product's default unless given: a person who
+runs the CLI gets that many, and the scorer reads the first ten of them.
 `seconds` is the fastest of N runs of one persona, from archive bytes to scored feed
 (the catalog is read and indexed once, before the first run, and timed apart).
 
@@ -28,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.models import DEFAULT_FEED_SIZE, FEED_SIZES
 from app.sources.catalog import CatalogSource
 from tests.eval_harness import DEV_SET, REAL_SET, WIDE_SET, EvalRun, labels, run_persona
 
@@ -45,7 +48,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--second-day", action="store_true", help="score the run after the first, with the first feed already seen"
     )
+    parser.add_argument(
+        "--feed-size", type=int, default=DEFAULT_FEED_SIZE, help="clips each run asks for (the product's default)"
+    )
     args = parser.parse_args(argv)
+    if not FEED_SIZES[0] <= args.feed_size <= FEED_SIZES[1]:
+        parser.error(f"--feed-size is {FEED_SIZES[0]} to {FEED_SIZES[1]} clips, as a user may ask")
     if args.subsample is not None and not 0 < args.subsample <= 1:
         parser.error("--subsample is a share of the archive, above 0 and at most 1")
     eval_dir = args.dir.resolve() if args.dir else SETS[args.set]
@@ -58,10 +66,12 @@ def main(argv: list[str]) -> int:
     header = ("persona", "p@10", "clip_hit", "grounded", "excluded", "stale", "items", "named", "seconds")
     print(f"{header[0]:8} " + " ".join(f"{h:>8}" for h in header[1:]))
     if args.subsample is not None:
-        return subsampled(eval_dir, args.subsample, args.seeds, second_day=args.second_day)
+        return subsampled(eval_dir, args.subsample, args.seeds, args.feed_size, second_day=args.second_day)
     for persona in labels(eval_dir)["personas"]:
         runs = [
-            next_day(persona, eval_dir) if args.second_day else run_persona(persona, eval_dir)
+            next_day(persona, eval_dir, args.feed_size)
+            if args.second_day
+            else run_persona(persona, eval_dir, feed_size=args.feed_size)
             for _ in range(max(1, args.repeat))
         ]
         run = runs[0]
@@ -78,24 +88,26 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def next_day(persona: str, eval_dir: Path, *, keep: float = 1.0, seed: int = 0) -> EvalRun:
+def next_day(persona: str, eval_dir: Path, feed_size: int, *, keep: float = 1.0, seed: int = 0) -> EvalRun:
     """The run after the first, as the scheduled refresh makes it: the first feed's videos shown already, and
     the interests the user saw with them known."""
-    first = run_persona(persona, eval_dir, keep=keep, seed=seed)
+    first = run_persona(persona, eval_dir, keep=keep, seed=seed, feed_size=feed_size)
     seen = [item.video_id for item in first.feed]
-    return run_persona(persona, eval_dir, keep=keep, seed=seed, seen=seen, previous=first.interests)
+    return run_persona(
+        persona, eval_dir, keep=keep, seed=seed, seen=seen, previous=first.interests, feed_size=feed_size
+    )
 
 
-def subsampled(eval_dir: Path, keep: float, seeds: int, *, second_day: bool = False) -> int:
+def subsampled(eval_dir: Path, keep: float, seeds: int, feed_size: int, *, second_day: bool = False) -> int:
     """Per persona, the mean of each figure over `seeds` runs on a random `keep` share of its archive."""
     print(f"means over {seeds} draws of {keep:.0%} of each archive's items")
     columns = ("p@10", "clip_hit", "grounded", "excluded", "stale", "items", "named")
     means: dict[str, list[float]] = {c: [] for c in columns}
     for persona in labels(eval_dir)["personas"]:
         runs = [
-            next_day(persona, eval_dir, keep=keep, seed=seed)
+            next_day(persona, eval_dir, feed_size, keep=keep, seed=seed)
             if second_day
-            else run_persona(persona, eval_dir, keep=keep, seed=seed)
+            else run_persona(persona, eval_dir, keep=keep, seed=seed, feed_size=feed_size)
             for seed in range(seeds)
         ]
         line = {c: statistics.mean(float(r.metrics.get(c) or 0) for r in runs) for c in columns}

@@ -133,11 +133,13 @@ def run_stages(
     previous: Sequence[Interest] = (),
     feedback: Sequence[FeedbackSignal] = (),
     instructions: str | None = None,
+    feed_size: int = FEED_SIZE,
 ) -> StageRun:
     """The pipeline's stages for one persona, as the runner calls them, without the database. With `keep` below
     1, a random share of the archive's items (drawn with `seed`): the same person on another day, or a person
     who posts less, for the spread of the figures. `seen` are videos an earlier feed showed and `previous` the
-    interests that run gave (the next day's run); `instructions`, when given, replace the persona's own."""
+    interests that run gave (the next day's run); `instructions`, when given, replace the persona's own. Tests run
+    feeds of FEED_SIZE, the fewest a user can ask for: the same rules, and quicker."""
     spec = labels(eval_dir)["personas"][persona]
     source = CatalogSource.from_path(eval_dir / "catalog.json")
     started = time.perf_counter()
@@ -150,14 +152,14 @@ def run_stages(
     user_ids = {e.tweet_id for e in items}
     prefs = Preferences(
         instructions=spec.get("instructions", "") if instructions is None else instructions,
-        feed_size=FEED_SIZE,
+        feed_size=feed_size,
         seen_video_ids=list(seen),
         feedback=list(feedback),
         interests=InterestControls(previous=list(previous)),
     )
     topics = excluded_topics(prefs)  # as the runner fixes them when the run starts
     found = stages.interests(engines, items, prefs, progress, user_tweet_ids=user_ids, topics=topics)
-    depth = stages.search_depth(FEED_SIZE, len(found))
+    depth = stages.search_depth(feed_size, len(found))
     written = stages.queries(engines, found, prefs, progress, depth=depth)
     candidates = stages.search(source, written, progress, per_query=depth.results_per_query, seen=seen)
     kept = stages.screen(
@@ -166,7 +168,7 @@ def run_stages(
         found,
         prefs,
         progress,
-        max_kept=FEED_SIZE * stages.CLIP_CANDIDATES_PER_FEED_ITEM,
+        max_kept=feed_size * stages.CLIP_CANDIDATES_PER_FEED_ITEM,
         topics=topics,
     )
     found, kept = stages.name_interests(engines, found, kept, candidates, prefs, progress, topics=topics)
@@ -174,7 +176,7 @@ def run_stages(
     texts = stages.transcripts(kept, source, MemoryTranscripts(), progress, workers=engines.workers)
     chosen = stages.clips(engines, kept, texts, found, items, prefs, progress, topics=topics)
     feed = stages.rank(
-        engines, chosen, kept, found, items, prefs, progress, user_tweet_ids=user_ids, feed_size=FEED_SIZE
+        engines, chosen, kept, found, items, prefs, progress, user_tweet_ids=user_ids, feed_size=feed_size
     )
     return StageRun(items, found, candidates, kept, feed, time.perf_counter() - started)
 
@@ -187,11 +189,14 @@ def run_persona(
     seed: int = 0,
     seen: Sequence[str] = (),
     previous: Sequence[Interest] = (),
+    feed_size: int = FEED_SIZE,
 ) -> EvalRun:
     """One full run of the local engine for one persona, timed from archive bytes to scored feed."""
     progress = Progress()
     engines = Engines(primary=LocalEngine())
-    run = run_stages(engines, persona, eval_dir, progress, keep=keep, seed=seed, seen=seen, previous=previous)
+    run = run_stages(
+        engines, persona, eval_dir, progress, keep=keep, seed=seed, seen=seen, previous=previous, feed_size=feed_size
+    )
     payload = [item.model_dump(mode="json") for item in run.feed]
     metrics = scorer(eval_dir).score(labels(eval_dir), persona, payload)
     return EvalRun(persona, run.feed, metrics, run.seconds, run.found, progress.skipped, progress.notes)

@@ -8,7 +8,7 @@ import pytest
 
 from app.llm.openai_client import LLMAuthError
 from app.pipeline import stages
-from app.pipeline.diversity import diversify
+from app.pipeline.diversity import diversify, interest_cap
 from app.pipeline.stages import Engines, StageError
 from app.schemas import (
     Candidate,
@@ -83,6 +83,14 @@ def test_diversity_keeps_the_rule_even_when_the_top_ten_stays_short() -> None:
     ranked = [Item(f"a{i}", "a") for i in range(8)] + [Item(f"b{i}", "b") for i in range(8)]
     feed = diversify(ranked, limit=10, single_interest=False)
     assert [i.video_id for i in feed] == ["a0", "a1", "a2", "b0", "b1", "b2"]
+
+
+def test_a_longer_feed_goes_on_past_a_short_front_under_its_whole_feed_cap() -> None:
+    """The first ten hold three of one interest; a feed of twenty goes on with what its own cap allows rather than
+    stopping at the varied front."""
+    ranked = [Item(f"a{i}", "a") for i in range(12)] + [Item(f"b{i}", "b") for i in range(2)]
+    feed = diversify(ranked, limit=20, single_interest=False, per_feed=6)
+    assert [i.video_id for i in feed] == ["a0", "a1", "a2", "b0", "b1", "a3", "a4", "a5"]
 
 
 def test_diversity_does_not_cap_a_single_interest() -> None:
@@ -487,6 +495,26 @@ def test_an_interest_without_a_clip_takes_no_share_of_the_feed() -> None:
     )
     assert len(ranked) == 10
     assert sum(i.interest == "A" for i in ranked) == sum(i.interest == "B" for i in ranked) == 5
+
+
+def test_a_feed_of_twenty_keeps_the_first_ten_as_varied_as_a_feed_of_ten() -> None:
+    """The cap scales with the feed over the whole of it, but what a person sees first is the first ten: one
+    interest whose clips all score highest does not take seven of them because the feed is longer."""
+    spec = {f"a{i}": ("A", 10 - i / 10) for i in range(12)}
+    spec |= {f"b{i}": ("B", 5 - i / 10) for i in range(8)} | {f"c{i}": ("C", 4 - i / 10) for i in range(8)}
+    chosen, cands = ranked_clips(spec)
+    found = [interest("A"), interest("B"), interest("C")]
+
+    def feed(size: int) -> list[str]:
+        ranked = stages.rank(
+            Engines(ScriptedLLM()), chosen, cands, found, [], PREFS, Recorder(), user_tweet_ids={"t1"}, feed_size=size
+        )
+        return [i.interest for i in ranked]
+
+    ten, twenty = feed(10), feed(20)
+    assert twenty[:10] == ten
+    assert ten.count("A") == interest_cap(10, 3)
+    assert len(twenty) == 20 and twenty.count("A") == interest_cap(20, 3)
 
 
 def test_rank_asks_the_fallback_for_an_explanation_the_engine_got_wrong() -> None:

@@ -1,11 +1,13 @@
 """The feed's diversity rule: one clip per video, and no more than three clips of one
-interest among the first ten, unless the user has only one interest. A run applies it
-scaled to the user's feed size (`interest_cap`), over the whole feed.
+interest among the first ten, unless the user has only one interest. The first ten are
+what a person sees first, so the rule holds there whatever the feed size; a longer feed
+also caps each interest over the whole feed, the rule scaled to its size (`interest_cap`).
 
-The rule is kept even when it leaves the top ten short: a feed of nine varied clips
-beats ten where one interest crowds out the rest. Past the top ten there is no cap.
+The rule is kept even when it leaves a feed of ten short: a feed of nine varied clips
+beats ten where one interest crowds out the rest. A longer feed goes on past a short
+front with the clips the whole-feed cap allows: the front is still the most varied part.
 An interest the user has not written about for long (a "light" one, kept only to fill
-the list of interests) takes one clip of the top: the feed is about what they follow now.
+the list of interests) takes one clip of the feed: the feed is about what they follow now.
 """
 
 from __future__ import annotations
@@ -45,25 +47,38 @@ def diversify(
     single_interest: bool,
     top: int = TOP,
     per_interest: int = PER_INTEREST,
+    per_feed: int | None = None,
     light: Collection[str] = (),
 ) -> list[ItemT]:
-    """The feed from items ranked best first: at most `limit` items, the rule above applied."""
+    """The feed from items ranked best first: at most `limit` items, `per_interest` of one interest among the
+    first `top`, and `per_feed` in the whole feed (no cap past the top when None); the rule above applied."""
     unique: list[ItemT] = []
     videos: set[str] = set()
     for item in ranked:
         if item.video_id not in videos:
             videos.add(item.video_id)
             unique.append(item)
-    head: list[ItemT] = []
-    per: Counter[str] = Counter()
-    for item in unique:
-        if len(head) >= min(top, limit):
-            break
-        if single_interest or per[item.interest] < (1 if item.interest in light else per_interest):
-            head.append(item)
-            per[item.interest] += 1
-    if len(head) < top:
+    if single_interest:
+        return unique[:limit]
+    head = _capped(unique, [], min(top, limit), per_interest, light)
+    if len(head) < top and limit <= top:
         return head
     chosen = {id(item) for item in head}
-    tail = [item for item in unique if id(item) not in chosen]
-    return [*head, *tail][:limit]
+    rest = [item for item in unique if id(item) not in chosen]
+    if per_feed is None:
+        return [*head, *rest][:limit]
+    return _capped(rest, head, limit, per_feed, light)
+
+
+def _capped(items: Sequence[ItemT], placed: list[ItemT], limit: int, cap: int, light: Collection[str]) -> list[ItemT]:
+    """`placed` followed by `items` in order, each while its interest holds fewer than `cap` of the feed (one for a
+    light interest), up to `limit` in all."""
+    feed = list(placed)
+    per = Counter(item.interest for item in feed)
+    for item in items:
+        if len(feed) >= limit:
+            break
+        if per[item.interest] < (1 if item.interest in light else cap):
+            feed.append(item)
+            per[item.interest] += 1
+    return feed

@@ -30,7 +30,7 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 from app.llm.base import LLM, Batches
 from app.llm.local import LocalEngine, parse_instructions
 from app.llm.openai_client import LLMAuthError
-from app.pipeline.diversity import diversify, interest_cap
+from app.pipeline.diversity import TOP, diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
 from app.pipeline.exclusions import ExcludedTopic, talk_names, talks_about, video_excluded
 from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
@@ -677,16 +677,17 @@ def rank(
     usable = [c for c in chosen if c.video_id in by_video and c.interest in by_name]
     scores = normalised(usable)
     ranked = sorted(usable, key=lambda c: (-scores[c.video_id], c.video_id))
-    # The diversity rule, scaled to the feed: the same for the clips the engine reranks and for the feed. An
-    # interest without a clip (nothing found, or set aside) takes no share of it.
+    # The diversity rule, for the first ten and scaled to the whole feed: the same for the clips the engine reranks
+    # and for the feed. An interest without a clip (nothing found, or set aside) takes no share of it.
     with_clips = {c.interest for c in usable}
     active = [i for i in found if i.name in with_clips]
     light = _light_interests(active, prefs)
     rule = partial(
         diversify,
         single_interest=len(active) == 1,
-        top=feed_size,
-        per_interest=interest_cap(feed_size, len(active), len(light)),
+        top=TOP,
+        per_interest=interest_cap(TOP, len(active), len(light)),
+        per_feed=interest_cap(feed_size, len(active), len(light)),
         light=light,
     )
     batches = isinstance(engines.primary, Batches)
