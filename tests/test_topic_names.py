@@ -138,6 +138,21 @@ def test_a_phrase_only_the_interests_loosest_videos_share_does_not_rename_a_name
     assert topic_names([interest_], even, [*even, *FOUND]) == {"Glaze recipes": "Kiln wash"}
 
 
+def test_a_one_word_name_takes_the_phrase_its_closest_videos_share_over_one_its_loosest_share() -> None:
+    """Any phrase two titles share names an interest called after one word of the posts better than that word;
+    of two such phrases, the one shared by the talks screening found closest to the posts wins, though the
+    other is longer and as many titles share it."""
+    titles = {"Glaze recipes - matte finishes": 1.0, "Glaze recipes - crawling": 0.8}
+    titles |= {"Wood fired kilns - stacking": 0.2, "Wood fired kilns - firing schedule": 0.2}
+    titles |= {"Why pots crack": 0.3}
+    interest_ = interest("Crawl", "matte", "pinholes")
+    kept = [video(f"k{i}", t, interest_.name).model_copy(update={"fit": f}) for i, (t, f) in enumerate(titles.items())]
+    assert topic_names([interest_], kept, [*kept, *FOUND]) == {"Crawl": "Glaze recipes"}
+    # the same titles, all fitting alike: the longer phrase, as widely shared, names it
+    even = [k.model_copy(update={"fit": 1.0}) for k in kept]
+    assert topic_names([interest_], even, [*even, *FOUND]) == {"Crawl": "Wood fired kilns"}
+
+
 def test_a_title_that_gives_a_subject_by_its_initials_counts_toward_its_full_name() -> None:
     """One title spells the subject out, another gives its initials: together they name it, where each form
     alone is in one title only and a phrase two other titles share would win."""

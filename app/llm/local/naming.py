@@ -11,8 +11,9 @@ interest's own posts as a tie-breaker. A name must be shared by a good part of t
 interest's videos, each counted by how well screening found it to fit the interest: talks on a
 neighbouring subject that screening kept with a low fit ("Kiln wash" talks for posts on glaze
 recipes) are not what the posts are about, and their phrase does not replace
-a name the user wrote. Where the interest's name is a single word or everyday words taken from
-the posts, any phrase two of its titles share names it better.
+a name the user wrote, nor outranks a phrase the closest talks share. Where the
+interest's name is a single word or everyday words taken from the posts, any phrase
+two of its titles share names it better.
 
 A title phrase is a run of one to four words between punctuation marks, starting and
 ending with a content word; words that describe the video rather than its subject
@@ -110,7 +111,11 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
         fits = _fits(interest, [_written(p) for p in ranked])
         for phrase, fit in zip(ranked, fits, strict=True):
             distinct = math.log(1 + total / df[phrase.key])
-            score = (phrase.titles / len(own_videos)) * distinct * (1 + LENGTH_BONUS * (len(phrase.key) - 1))
+            # The phrase's share of the interest: half by titles, half by how well screening found them to fit, so
+            # that two titles among the loosest the interest kept do not outrank two among its closest.
+            titled_share = phrase.titles / len(own_videos)
+            share = (titled_share + (phrase.fit / total_fit if total_fit else titled_share)) / 2
+            score = share * distinct * (1 + LENGTH_BONUS * (len(phrase.key) - 1))
             proposals.append((score * (1 + FIT_WEIGHT * fit), interest.name, _written(phrase), phrase.key))
     titled = {old for _, old, _, _ in proposals}
     for interest in interests:
