@@ -180,7 +180,6 @@ def test_the_per_interest_cap_scales_with_the_feed_and_lets_few_interests_fill_i
     assert interest_cap(20, 8) == 2 * PER_INTEREST
     assert interest_cap(10, 3) * 3 >= 10
     assert interest_cap(50, 2) * 2 >= 50
-    assert interest_cap(10, 3, light=1) * 2 + 1 >= 10  # one of long ago takes one clip, the others the rest
 
 
 def test_fewer_interests_search_deeper_and_many_keep_the_usual_depth() -> None:

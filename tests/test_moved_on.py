@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.pipeline import stages
 from app.pipeline.exclusions import excluded_topics
-from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
+from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent, old_subject_reason
 from app.pipeline.stages import Engines
 from app.schemas import Candidate, Engagement, Interest, InterestControls, Preferences, Segment, TranscriptData
 from tests.eval_harness import REAL_SET, labels, run_persona
@@ -88,6 +88,27 @@ def test_the_clip_stage_leaves_such_a_talk_out_unless_the_user_chose_its_interes
     progress = Recorder()
     stages.clips(Engines(ScriptedLLM()), cands, texts, found, posts(), pinned, progress)
     assert MOVED_ON_REASON not in progress.reason_for("hives")
+
+
+def test_the_clip_stage_leaves_out_a_talk_tied_to_an_interest_of_long_ago_unless_the_user_pinned_it() -> None:
+    """An interest far lighter than the rest only fills the list of interests: a talk screening tied to it has no
+    clip, though its words are closer to what the user posts now than to the old posts, and the log says how to
+    bring its clips back."""
+    bread = fake_video("bread", "bread").candidate.model_copy(update={"interest": "Beekeeping"})
+    texts = [BREAD.model_copy(update={"video_id": "bread"})]
+    found = [interest("Sourdough"), interest("Beekeeping", weight=0.02)]
+    assert not PastAndPresent.of(posts()).moved_on(BREAD)
+    llm, progress = ScriptedLLM(), Recorder()
+    assert stages.clips(Engines(llm), [bread], texts, found, posts(), Preferences(), progress) == []
+    assert progress.reason_for("bread") == old_subject_reason("Beekeeping")
+    assert "pin it" in old_subject_reason("Beekeeping")
+    assert llm.calls["clip"] == 0
+
+    pinned = Preferences(interests=InterestControls(pinned=[found[1]]))
+    llm, progress = ScriptedLLM(), Recorder()
+    stages.clips(Engines(llm), [bread], texts, found, posts(), pinned, progress)
+    assert llm.calls["clip"] == 1  # the talk's passages are read
+    assert progress.reason_for("bread") != old_subject_reason("Beekeeping")
 
 
 def test_on_real_captions_no_feed_shows_a_subject_its_persona_left_behind() -> None:

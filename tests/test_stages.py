@@ -16,7 +16,6 @@ from app.schemas import (
     Engagement,
     Explanation,
     Interest,
-    InterestControls,
     Preferences,
     ScreenDecision,
     SearchQuery,
@@ -461,27 +460,6 @@ def test_rank_orders_by_score_repairs_foreign_citations_and_replaces_unexplainab
     assert feed[0].tweet_ids == ["t1"]
     assert "not the user's" in progress.reason_for("a1")
     assert all(set(i.tweet_ids) <= {"t1", "t2"} and i.tweet_ids for i in feed)
-
-
-def test_an_interest_of_long_ago_holds_one_clip_unless_the_user_pinned_it() -> None:
-    """A subject the user has not written about for long only fills the list of interests: the feed's top goes
-    to what they write about now."""
-    spec = {f"old{i}": ("Old", 9 - i) for i in range(4)}
-    spec |= {f"a{i}": ("A", 5 - i / 10) for i in range(6)} | {f"b{i}": ("B", 4 - i / 10) for i in range(6)}
-    chosen, cands = ranked_clips(spec)
-    found = [interest("A"), interest("B", weight=0.6), interest("Old", weight=0.02)]
-
-    def feed(prefs: Preferences) -> list[str]:
-        ranked = stages.rank(
-            Engines(ScriptedLLM()), chosen, cands, found, [], prefs, Recorder(), user_tweet_ids={"t1"}, feed_size=10
-        )
-        return [i.video_id for i in ranked]
-
-    shown = feed(PREFS)
-    assert [v for v in shown if v.startswith("old")] == ["old0"]
-    assert len(shown) == 10  # the others take the room it leaves
-    pinned = Preferences(interests=InterestControls(pinned=[found[2]]))
-    assert sum(v.startswith("old") for v in feed(pinned)) == 4
 
 
 def test_an_interest_without_a_clip_takes_no_share_of_the_feed() -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.db import session_scope
 from app.models import Feedback, Interest, InterestChoice, PipelineRun, Recommendation, RunStageResult, User, Video
-from app.pipeline.moved_on import MOVED_ON_REASON
+from app.pipeline.moved_on import MOVED_ON_REASON, old_subject_reason
 from app.pipeline.shortfall import SHORTFALL_ITEM, shortfall
 from app.services.users import user_by_email
 from app.services.why_not import NotAVideoId, video_id_of
@@ -321,13 +321,14 @@ def test_the_shortfall_tells_talks_left_out_as_asked_from_talks_without_a_close_
         skipped("clip", "about “knitting” in all but name, which you asked to see no more of"),
         skipped("clip", "about “knitting” in all but name, which you asked to see no more of"),
         skipped("clip", MOVED_ON_REASON),
+        skipped("clip", old_subject_reason("Beekeeping")),  # tied to an interest of long ago
         skipped("clip", "no passage matches the interest well enough"),
         skipped("screen", MOVED_ON_REASON),  # another stage's skip is not the clip stage's
     ]
     outs = {"search": 40, "screen": 12, "transcripts": 8, "clip": 4}
     assert shortfall(4, 10, outs, log) == (
         "4 of 10 clips met the bar this time: the search found 40 new videos, 12 passed screening, "
-        "8 had a usable transcript, 2 of those were about what you asked to see no more of, 1 was closer to what "
+        "8 had a usable transcript, 2 of those were about what you asked to see no more of, 2 were closer to what "
         "you posted long ago than to what you post now and 4 of the rest had a passage close enough to your posts."
     )
 

@@ -6,15 +6,13 @@ also caps each interest over the whole feed, the rule scaled to its size (`inter
 The rule is kept even when it leaves a feed of ten short: a feed of nine varied clips
 beats ten where one interest crowds out the rest. A longer feed goes on past a short
 front with the clips the whole-feed cap allows: the front is still the most varied part.
-An interest the user has not written about for long (a "light" one, kept only to fill
-the list of interests) takes one clip of the feed: the feed is about what they follow now.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 TOP = 10
@@ -32,12 +30,10 @@ class Placed(Protocol):
 ItemT = TypeVar("ItemT", bound=Placed)
 
 
-def interest_cap(feed_size: int, interests: int, light: int = 0) -> int:
+def interest_cap(feed_size: int, interests: int) -> int:
     """The most clips of one interest in a feed of `feed_size`: the rule above scaled to the feed,
-    raised where the interests are too few to fill the feed under it (three interests, ten clips).
-    `light` interests take one clip each and leave the rest of the feed to the others."""
-    full = max(interests - light, 1)
-    return max(math.ceil(PER_INTEREST * feed_size / TOP), math.ceil((feed_size - light) / full))
+    raised where the interests are too few to fill the feed under it (three interests, ten clips)."""
+    return max(math.ceil(PER_INTEREST * feed_size / TOP), math.ceil(feed_size / max(interests, 1)))
 
 
 def diversify(
@@ -48,7 +44,6 @@ def diversify(
     top: int = TOP,
     per_interest: int = PER_INTEREST,
     per_feed: int | None = None,
-    light: Collection[str] = (),
 ) -> list[ItemT]:
     """The feed from items ranked best first: at most `limit` items, `per_interest` of one interest among the
     first `top`, and `per_feed` in the whole feed (no cap past the top when None); the rule above applied."""
@@ -60,25 +55,25 @@ def diversify(
             unique.append(item)
     if single_interest:
         return unique[:limit]
-    head = _capped(unique, [], min(top, limit), per_interest, light)
+    head = _capped(unique, [], min(top, limit), per_interest)
     if len(head) < top and limit <= top:
         return head
     chosen = {id(item) for item in head}
     rest = [item for item in unique if id(item) not in chosen]
     if per_feed is None:
         return [*head, *rest][:limit]
-    return _capped(rest, head, limit, per_feed, light)
+    return _capped(rest, head, limit, per_feed)
 
 
-def _capped(items: Sequence[ItemT], placed: list[ItemT], limit: int, cap: int, light: Collection[str]) -> list[ItemT]:
-    """`placed` followed by `items` in order, each while its interest holds fewer than `cap` of the feed (one for a
-    light interest), up to `limit` in all."""
+def _capped(items: Sequence[ItemT], placed: list[ItemT], limit: int, cap: int) -> list[ItemT]:
+    """`placed` followed by `items` in order, each while its interest holds fewer than `cap` of the feed, up to
+    `limit` in all."""
     feed = list(placed)
     per = Counter(item.interest for item in feed)
     for item in items:
         if len(feed) >= limit:
             break
-        if per[item.interest] < (1 if item.interest in light else cap):
+        if per[item.interest] < cap:
             feed.append(item)
             per[item.interest] += 1
     return feed

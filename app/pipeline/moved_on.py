@@ -23,6 +23,7 @@ from app.schemas import Engagement, TranscriptData
 from app.text import terms
 
 MOVED_ON_REASON = "closer to what you posted over a year ago than to what you post now"
+OLD_SUBJECT = "a subject you have not posted about for long"  # how the run log names an interest of long ago
 MIN_TITLE_WORDS = 2  # a title's words of the old posts that can say it is about them
 
 
@@ -56,3 +57,8 @@ class PastAndPresent:
             return True
         said = Counter(t for segment in transcript.segments for t in set(terms(segment.text)))
         return cosine(self.past, said) > cosine(self.present, said)
+
+
+def old_subject_reason(interest: str) -> str:
+    """Why a talk tied to an interest of long ago has no clip, and what brings its clips back."""
+    return f"for “{interest}”, {OLD_SUBJECT}: pin it on the interests page to see its clips"

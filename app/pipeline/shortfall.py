@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.pipeline.moved_on import MOVED_ON_REASON
+from app.pipeline.moved_on import MOVED_ON_REASON, OLD_SUBJECT
 from app.pipeline.talk_style import NOT_A_LESSON
 
 SHORTFALL_ITEM = "feed size"  # the `item` of the run-log note that says why the feed is short
@@ -53,7 +53,7 @@ def _left_out(entry: Mapping[str, Any]) -> str:
     """EXCLUDED, MOVED_ON or NO_LESSON for a clip-stage skip that set a talk aside before its passages were read,
     else ""."""
     message = str(entry.get("message", ""))
-    if message == MOVED_ON_REASON:
+    if message == MOVED_ON_REASON or OLD_SUBJECT in message:
         return MOVED_ON
     if NOT_A_LESSON in message:
         return NO_LESSON

@@ -33,7 +33,7 @@ from app.llm.openai_client import LLMAuthError
 from app.pipeline.diversity import TOP, diversify, interest_cap
 from app.pipeline.engagement import EngagementInput, build_engagement
 from app.pipeline.exclusions import ExcludedTopic, talk_names, talks_about, video_excluded
-from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent
+from app.pipeline.moved_on import MOVED_ON_REASON, PastAndPresent, old_subject_reason
 from app.pipeline.quotes import with_whole_quote
 from app.pipeline.shortfall import ASKED_NOT_TO_SEE
 from app.pipeline.steering import DescribesInterests, interest_key, renamed_interest, set_aside, steer_interests
@@ -582,10 +582,13 @@ def clips(
     """The best valid clip of each video that has a transcript (videos without one are skipped): none of a talk that
     names an excluded topic again and again (`talk_names`) or is about one in all but name (`talks_about`), of a
     talk that is no lesson however its title reads (`talk_style`), nor, unless its interest is one they chose, of
-    a talk about what the user posted long ago rather than now (`moved_on`)."""
+    a talk about what the user posted long ago rather than now (`moved_on`) or tied to an interest of long ago,
+    far lighter than the rest: such an interest fills the list of interests, where the user can pin it, and
+    draws the talks on that old subject away from the current ones, but the feed is about what they follow now."""
     by_name = {i.name: i for i in found}
     by_video = {t.video_id: t for t in texts}
     chosen_by_user = _chosen_by_user(prefs)
+    old_subjects = _light_interests(found, prefs)
     then_and_now = PastAndPresent.of(items)
     usable = [c for c in kept if c.video_id in by_video and c.interest in by_name]
     excluded = talks_about([(c, by_video[c.video_id]) for c in usable], topics)
@@ -604,6 +607,8 @@ def clips(
             progress.skip(candidate.video_id, style)
         elif not theirs and then_and_now.moved_on(transcript, candidate.title):
             progress.skip(candidate.video_id, MOVED_ON_REASON)
+        elif candidate.interest in old_subjects:
+            progress.skip(candidate.video_id, old_subject_reason(candidate.interest))
         else:
             work.append((candidate, by_name[candidate.interest], transcript))
     chosen: list[Clip] = []
@@ -681,14 +686,12 @@ def rank(
     # and for the feed. An interest without a clip (nothing found, or set aside) takes no share of it.
     with_clips = {c.interest for c in usable}
     active = [i for i in found if i.name in with_clips]
-    light = _light_interests(active, prefs)
     rule = partial(
         diversify,
         single_interest=len(active) == 1,
         top=TOP,
-        per_interest=interest_cap(TOP, len(active), len(light)),
-        per_feed=interest_cap(feed_size, len(active), len(light)),
-        light=light,
+        per_interest=interest_cap(TOP, len(active)),
+        per_feed=interest_cap(feed_size, len(active)),
     )
     batches = isinstance(engines.primary, Batches)
     if batches and ranked:
@@ -744,7 +747,7 @@ def rank(
 
 def _light_interests(found: Sequence[Interest], prefs: Preferences) -> set[str]:
     """Interests far lighter than the heaviest (subjects of long ago, kept to fill the list), unless the user pinned
-    or added them: they hold one clip each of the feed's top, the user's current subjects the rest."""
+    or added them."""
     heaviest = max((i.weight for i in found), default=0.0)
     chosen = _chosen_by_user(prefs)
     return {i.name for i in found if i.weight < LIGHT_SHARE * heaviest and interest_key(i.name) not in chosen}
