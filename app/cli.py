@@ -86,9 +86,10 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     try:
         with session_scope() as session:
             user = user_create(session, email=args.email, password=args.password)
-            print(f"created user {user.email} (id {user.id})")
+            said = f"created user {user.email} (id {user.id})"
     except EmailTaken as exc:
         raise CommandError(f"a user with email {exc} already exists") from exc
+    print(said)  # after the commit, like every command that writes: a reader that stops early cannot undo it
     return 0
 
 
@@ -111,13 +112,13 @@ def cmd_import_archive(args: argparse.Namespace) -> int:
             with path.open("rb") as handle:
                 job = import_archive(session, user=user, data=handle, filename=path.name)
             account = f" (@{job.account_username})" if job.account_username else ""
-            print(f"imported {path.name}{account} for {user.email}: {sum(job.counts.values())} new")
-            for kind, count in job.counts.items():
-                print(f"  {kind:<8} {count:>7}")
-            for reason, count in job.skipped.items():
-                print(f"  skipped {count}: {reason}")
+            lines = [f"imported {path.name}{account} for {user.email}: {sum(job.counts.values())} new"]
+            lines += [f"  {kind:<8} {count:>7}" for kind, count in job.counts.items()]
+            lines += [f"  skipped {count}: {reason}" for reason, count in job.skipped.items()]
     except ArchiveError as exc:
         raise CommandError(f"{path.name}: {exc}") from exc
+    # Said once the import is stored: a reader that stops early (`| head`) cannot undo it.
+    print("\n".join(lines))
     return 0
 
 
@@ -293,7 +294,8 @@ def cmd_interests(args: argparse.Namespace) -> int:
                 )
             except InterestChoiceError as exc:
                 raise CommandError(str(exc)) from exc
-            print(f"{choice_sentence(row)}; the next run follows it")
+            said = f"{choice_sentence(row)}; the next run follows it"
+        print(said)
         return 0
     with session_scope() as session:
         states = interests_overview(session, user=_user(session, args.email))

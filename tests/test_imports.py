@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.db import session_scope
 from app.models import ImportJob, Tweet, User
 from app.services.imports import (
     INSERT_CHUNK_ROWS,
@@ -22,6 +25,7 @@ from app.services.imports import (
     import_x_api,
     imports_list,
 )
+from app.services.users import user_by_email
 from app.sources.paste import MAX_ENTRY_CHARS, SKIP_SHORTENED, PasteError, note_id
 from app.sources.tweet_records import RecordBatch, TweetRecord
 from app.sources.x_api import XApiResult, XUser
@@ -177,6 +181,29 @@ def test_failures_are_recorded_and_listed_newest_first(session: Session, user: U
     assert listed[0].id == failed.id
     assert (failed.status, failed.error, len(failed.filename or "")) == ("failed", "not a ZIP", 255)
     assert {job.source for job in listed} == {"archive", "paste"}
+
+
+def test_a_cli_import_whose_reader_stops_early_is_still_stored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`openrec import-archive ... | head -1`: the reader closes the pipe before the report ends, and the import it
+    reports must not be undone by that."""
+    from app.cli import main
+    from tests.conftest import PASSWORD, unique_email
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    email = unique_email("cli")
+    expected, _ = raw_archive_counts(PERSONAS / "lena.zip")
+    assert main(["create-user", email, "--password", PASSWORD]) == 0
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    with pytest.raises(BrokenPipeError):
+        main(["import-archive", email, str(PERSONAS / "lena.zip")])
+    with session_scope() as session:
+        user = user_by_email(session, email=email)
+        assert user is not None
+        stored = session.scalar(select(func.count()).select_from(Tweet).where(Tweet.user_id == user.id))
+    assert stored == sum(expected.values())
 
 
 def test_cli_import_archive_prints_counts_and_skips(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
