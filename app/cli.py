@@ -89,7 +89,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
             said = f"created user {user.email} (id {user.id})"
     except EmailTaken as exc:
         raise CommandError(f"a user with email {exc} already exists") from exc
-    print(said)  # after the commit, like every command that writes: a reader that stops early cannot undo it
+    print(said)  # after the commit: a reader that stops early cannot undo it
     return 0
 
 
