@@ -90,6 +90,52 @@ def test_without_a_shared_phrase_a_stray_word_gives_way_to_the_posts_word_neares
     assert topic_names([written], [c.model_copy(update={"interest": written.name}) for c in CRYPTIC], CRYPTIC) == {}
 
 
+ERUPTIONS = [  # cryptic titles on one subject that no word of the person's names
+    Candidate(
+        video_id="v1",
+        title="Why does Hawaii's lava flow so far?",
+        description="Runny basalt, lava tubes and shield volcanoes.",
+        channel="Open Lectures",
+        interest="Rumble",
+    ),
+    Candidate(
+        video_id="v2",
+        title="What happens in the hour before an eruption?",
+        description="Tremor, gas and swelling ground: how magma announces itself.",
+        channel="Open Lectures",
+        interest="Rumble",
+    ),
+]
+
+
+def test_without_a_shared_phrase_an_incidental_word_gives_way_to_the_field_of_study_of_the_videos() -> None:
+    incidental = interest("Rumble", "smoke", "hike", "trip")
+    assert topic_names([incidental], ERUPTIONS, ERUPTIONS) == {"Rumble": "Volcanology"}
+    # a word of the person's that names the subject better than any field stays theirs
+    lava = interest("Finally", "lava", "smoke", "hike")
+    retagged = [c.model_copy(update={"interest": "Finally"}) for c in ERUPTIONS]
+    assert topic_names([lava], retagged, retagged) == {"Finally": "Lava"}
+
+
+def test_a_subject_no_field_of_study_covers_keeps_its_name() -> None:
+    knitting = [
+        Candidate(
+            video_id=f"k{i}",
+            title=title,
+            description=description,
+            channel="Open Lectures",
+            interest="Stitches",
+        )
+        for i, (title, description) in enumerate(
+            [
+                ("Knit your first sock heel", "Turning a heel with short rows and a gusset."),
+                ("Why does my scarf curl?", "Stockinette, ribbing and blocking a finished piece."),
+            ]
+        )
+    ]
+    assert topic_names([interest("Stitches", "yarn", "needles", "wool")], knitting, knitting) == {}
+
+
 def test_everyday_words_series_words_and_the_channel_never_name_an_interest() -> None:
     kept = [
         video("e1", "Learning Python, part 1 | Code Club", "Seafloor", channel="Code Club"),

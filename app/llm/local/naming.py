@@ -27,7 +27,11 @@ bread in your oven?"), an interest named after one everyday word of the posts ("
 keywords, the person's words, that is nearest in meaning to its videos' titles and
 descriptions ("Gluten" for posts on a loaf that finally rose, over videos on dough strength
 and steam): the word of theirs that says what the videos they would want are about.
-Otherwise it keeps its own name.
+Then the field of study nearest in meaning to its words and videos (`fields`: "Volcanology"
+for posts on a smoking crater over "What happens in the hour before an eruption?") takes
+the place of that name when the sentence encoder puts it clearly nearer: the name a person
+gives a subject when neither they nor the titles wrote it. A craft, a game or a sport that
+no field covers keeps the person's word. Otherwise an interest keeps its own name.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.llm.local.embeddings import embed
+from app.llm.local.encoder import encode
+from app.llm.local.fields import nearest_field
 from app.schemas import Candidate, Interest
 from app.text import everyday, initialism, names_a_thing, plain_name, terms, word_runs, word_set
 
@@ -48,6 +54,12 @@ MIN_TITLES = 2  # a phrase in one title only is that video's subject, not the in
 MIN_SHARE = 0.4  # ... and in this share of them: a name describes much of what it covers
 LENGTH_BONUS = 0.5  # per extra content word: "variable star light curves" over "light curves"
 FIT_WEIGHT = 0.5  # how much the phrase's closeness to the interest's own words counts
+# A field of study names an interest whose titles share no phrase when the sentence encoder puts it this near
+# (cosine) to the interest's words and videos, and nearer than the name it has by FIELD_MARGIN: fields that
+# merely border the subject ("Sports science" for posts on hangboards) stay below it.
+MIN_FIELD_MATCH = 0.4
+FIELD_MARGIN = 0.02
+FIELD_KEYWORDS = 10  # the interest's own words that stand for its posts
 MIN_KEYWORD_LETTERS = 3  # keywords are lower case: a shorter one ("qe", "cd") is an initialism that lost its case
 # Words about the video as an object, its format or its place in a series: never what it is about.
 VIDEO_WORDS = word_set(
@@ -119,10 +131,15 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
             proposals.append((score * (1 + FIT_WEIGHT * fit), interest.name, _written(phrase), phrase.key))
     titled = {old for _, old, _, _ in proposals}
     for interest in interests:
-        if interest.name not in titled and (everyday(interest.name) or not names_a_thing(interest.name)):
-            found_word = _nearest_keyword(interest, [c for c in kept if c.interest == interest.name], interests)
-            if found_word is not None:
-                proposals.append((0.0, interest.name, *found_word))  # after every title phrase
+        if interest.name in titled:
+            continue
+        its_videos = [c for c in kept if c.interest == interest.name]
+        found_word = None
+        if everyday(interest.name) or not names_a_thing(interest.name):
+            found_word = _nearest_keyword(interest, its_videos, interests)
+        named = _field(interest, its_videos, found_word[0] if found_word else interest.name) or found_word
+        if named is not None:
+            proposals.append((0.0, interest.name, *named))  # after every title phrase
     names: dict[str, str] = {}
     taken: list[set[str]] = []
     for _, old, new, key in sorted(proposals, key=lambda p: (-p[0], p[1], p[2])):
@@ -168,6 +185,25 @@ def _nearest_keyword(
         return None
     word = words[best]
     return word[:1].upper() + word[1:], tuple(terms(word))
+
+
+def _field(interest: Interest, videos: Sequence[Candidate], name: str) -> tuple[str, tuple[str, ...]] | None:
+    """The field of study nearest in meaning to the interest's own words and its videos' titles and descriptions,
+    when it is near (MIN_FIELD_MATCH) and nearer than `name`, the name the interest would have otherwise: (the
+    field, its terms), or None. A subject no field covers (a craft, a game, a sport) keeps its name."""
+    if len(videos) < MIN_TITLES:
+        return None
+    own = encode([", ".join([interest.name, *interest.keywords[:FIELD_KEYWORDS]])])[0]
+    about = _unit(_unit(encode([f"{c.title}. {c.description}" for c in videos]).mean(axis=0)) + own)
+    field, match = nearest_field(about)
+    if match < MIN_FIELD_MATCH or match <= float(encode([name])[0] @ about) + FIELD_MARGIN:
+        return None
+    return field, tuple(terms(field))
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 def _lost_case(word: str) -> bool:
