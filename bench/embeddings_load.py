@@ -13,6 +13,7 @@ from __future__ import annotations
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -21,25 +22,22 @@ from app.llm.local import embeddings, encoder
 from app.llm.local.fields import fields
 
 
+def timed(step: Callable[[], object]) -> float:
+    """Seconds one call of `step` takes."""
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
+
+
 def main() -> int:
-    started = time.perf_counter()
-    embeddings._model()
-    loaded = time.perf_counter() - started
     sentences = [f"sentence {i} of a long podcast about how the brain stores memories overnight" for i in range(20_000)]
-    started = time.perf_counter()
-    embeddings.embed_collection(sentences)
-    embedded = time.perf_counter() - started
+    loaded = timed(embeddings._model)
+    embedded = timed(lambda: embeddings.embed_collection(sentences))
     print(f"token vectors: model loaded in {loaded:.2f} s; 20,000 sentences embedded in {embedded:.2f} s")
-    started = time.perf_counter()
-    encoder._model()
-    loaded = time.perf_counter() - started
     posts = [f"post {i}: the crater has been smoking all week and the trail up to it is closed" for i in range(400)]
-    started = time.perf_counter()
-    encoder.encode(posts)
-    encoded = time.perf_counter() - started
-    started = time.perf_counter()
-    encoder.encode(list(fields()))
-    named = time.perf_counter() - started
+    loaded = timed(encoder._model)
+    encoded = timed(lambda: encoder.encode(posts))
+    named = timed(lambda: encoder.encode(list(fields())))
     print(
         f"sentence encoder: model loaded in {loaded:.2f} s; 400 posts encoded in {encoded:.2f} s "
         f"({len(posts) / encoded:.0f} a second); {len(fields())} fields of study in {named:.2f} s"

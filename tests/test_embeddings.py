@@ -1,11 +1,14 @@
-"""Sentence embeddings of the local engine: installed weights, offline, meaning over shared words."""
+"""Sentence embeddings of the local engine, token vectors and the sentence encoder: installed weights, offline,
+meaning over shared words."""
 
 from __future__ import annotations
+
+from types import ModuleType
 
 import numpy as np
 import pytest
 
-from app.llm.local import embeddings
+from app.llm.local import embeddings, encoder
 from app.llm.local.embeddings import DIM, embed, embed_collection
 
 
@@ -47,12 +50,19 @@ def test_a_collection_loses_the_phrasing_all_its_texts_share() -> None:
     assert collected[off_diagonal].mean() < plain[off_diagonal].mean() - 0.2
 
 
-def test_missing_weights_give_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(embeddings, "_PACKAGE", "no_such_embedding_package")
-    embeddings._model.cache_clear()
+@pytest.mark.parametrize(
+    ("module", "error"),
+    [(embeddings, embeddings.EmbeddingsUnavailable), (encoder, encoder.EncoderUnavailable)],
+    ids=["token vectors", "sentence encoder"],
+)
+def test_missing_weights_give_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, module: ModuleType, error: type[Exception]
+) -> None:
+    monkeypatch.setattr(module, "_PACKAGE", "no_such_model_package")
+    module._model.cache_clear()
     try:
-        with pytest.raises(embeddings.EmbeddingsUnavailable, match="not installed"):
-            embeddings._model()
+        with pytest.raises(error, match="not installed"):
+            module._model()
     finally:
         monkeypatch.undo()
-        embeddings._model.cache_clear()
+        module._model.cache_clear()

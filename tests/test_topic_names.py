@@ -27,8 +27,8 @@ def interest(name: str, *keywords: str) -> Interest:
     return Interest(name=name, description="", weight=1.0, evidence_tweet_ids=["1"], keywords=[name, *keywords])
 
 
-def video(video_id: str, title: str, name: str, channel: str = "Open Lectures") -> Candidate:
-    return Candidate(video_id=video_id, title=title, channel=channel, interest=name)
+def video(video_id: str, title: str, name: str, channel: str = "Open Lectures", description: str = "") -> Candidate:
+    return Candidate(video_id=video_id, title=title, channel=channel, interest=name, description=description)
 
 
 DICTIONARY = interest("Seafloor", "ridges", "magma")
@@ -91,19 +91,17 @@ def test_without_a_shared_phrase_a_stray_word_gives_way_to_the_posts_word_neares
 
 
 ERUPTIONS = [  # cryptic titles on one subject that no word of the person's names
-    Candidate(
-        video_id="v1",
-        title="Why does Hawaii's lava flow so far?",
+    video(
+        "v1",
+        "Why does Hawaii's lava flow so far?",
+        "Rumble",
         description="Runny basalt, lava tubes and shield volcanoes.",
-        channel="Open Lectures",
-        interest="Rumble",
     ),
-    Candidate(
-        video_id="v2",
-        title="What happens in the hour before an eruption?",
+    video(
+        "v2",
+        "What happens in the hour before an eruption?",
+        "Rumble",
         description="Tremor, gas and swelling ground: how magma announces itself.",
-        channel="Open Lectures",
-        interest="Rumble",
     ),
 ]
 
@@ -119,19 +117,15 @@ def test_without_a_shared_phrase_an_incidental_word_gives_way_to_the_field_of_st
 
 def test_a_subject_no_field_of_study_covers_keeps_its_name() -> None:
     knitting = [
-        Candidate(
-            video_id=f"k{i}",
-            title=title,
-            description=description,
-            channel="Open Lectures",
-            interest="Stitches",
-        )
-        for i, (title, description) in enumerate(
-            [
-                ("Knit your first sock heel", "Turning a heel with short rows and a gusset."),
-                ("Why does my scarf curl?", "Stockinette, ribbing and blocking a finished piece."),
-            ]
-        )
+        video(
+            "k1", "Knit your first sock heel", "Stitches", description="Turning a heel with short rows and a gusset."
+        ),
+        video(
+            "k2",
+            "Why does my scarf curl?",
+            "Stitches",
+            description="Stockinette, ribbing and blocking a finished piece.",
+        ),
     ]
     assert topic_names([interest("Stitches", "yarn", "needles", "wool")], knitting, knitting) == {}
 

@@ -17,17 +17,17 @@ removed, so what remains is what sets the texts apart.
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load_file
 from scipy import sparse
 from tokenizers import Tokenizer
+
+from app.llm.local.packaged import package_dir
 
 DIM = 256
 _PACKAGE = "wordllama"
@@ -52,11 +52,9 @@ class _Model:
 
 @lru_cache(maxsize=1)
 def _model() -> _Model:
-    spec = importlib.util.find_spec(_PACKAGE)
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    if not locations:
+    root = package_dir(_PACKAGE)
+    if root is None:
         raise EmbeddingsUnavailable(f"the {_PACKAGE!r} package is not installed")
-    root = Path(locations[0])
     tokenizer_path, weights_path = root / _TOKENIZER, root / _WEIGHTS
     if not tokenizer_path.is_file() or not weights_path.is_file():
         raise EmbeddingsUnavailable(f"embedding weights missing under {root}")

@@ -13,7 +13,6 @@ run at most (interests, titles, fields of study), never about transcripts.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 from tokenizers import Tokenizer
+
+from app.llm.local.packaged import package_dir
 
 DIM = 384
 MAX_TOKENS = 128  # titles, descriptions' openings and posts fit; a longer text is cut, not refused
@@ -45,11 +46,10 @@ class _Model:
 
 @lru_cache(maxsize=1)
 def _model() -> _Model:
-    spec = importlib.util.find_spec(_PACKAGE)
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    if not locations:
+    root = package_dir(_PACKAGE)
+    if root is None:
         raise EncoderUnavailable(f"the {_PACKAGE!r} package is not installed")
-    weights = Path(locations[0]) / _MODEL
+    weights = root / _MODEL
     if not weights.is_file():
         raise EncoderUnavailable(f"sentence encoder weights missing under {weights.parent}")
     tokenizer = Tokenizer.from_file(str(_TOKENIZER))
