@@ -55,9 +55,10 @@ MIN_SHARE = 0.4  # ... and in this share of them: a name describes much of what 
 LENGTH_BONUS = 0.5  # per extra content word: "variable star light curves" over "light curves"
 FIT_WEIGHT = 0.5  # how much the phrase's closeness to the interest's own words counts
 # A field of study names an interest whose titles share no phrase when the sentence encoder puts it this near
-# (cosine) to the interest's words and videos, and nearer than the name it has by FIELD_MARGIN: fields that
-# merely border the subject ("Sports science" for posts on hangboards) stay below it.
-MIN_FIELD_MATCH = 0.4
+# (cosine) to the interest's words and videos, and nearer than the name it has by FIELD_MARGIN. Fields that
+# merely share a word's sense with the subject (a field of transport for posts on migrating animals, of
+# language for posts on lettering) sit from 0.35 to 0.44; the field a person would name reaches 0.45 to 0.6.
+MIN_FIELD_MATCH = 0.45
 FIELD_MARGIN = 0.02
 FIELD_KEYWORDS = 10  # the interest's own words that stand for its posts
 MIN_KEYWORD_LETTERS = 3  # keywords are lower case: a shorter one ("qe", "cd") is an initialism that lost its case
