@@ -10,6 +10,7 @@ import pytest
 
 from app.llm.base import LLM
 from app.llm.local import LocalEngine, clips, parse_instructions
+from app.llm.local import engine as engine_module
 from app.llm.local.engine import cite, explanation_text
 from app.llm.local.instructions import spoken_duration
 from app.llm.local.sentences import Sentence, split_sentences
@@ -638,6 +639,27 @@ def test_the_leading_citation_shares_a_telling_word_with_the_clip_where_a_post_d
     assert [e.tweet_id for e in cite([noise, ware], clip, kiln)] == ["2"]
     settings = "the kiln settings decide how fast the water leaves the ware"
     assert [e.tweet_id for e in cite([table, ware], settings, kiln)] == ["2"]
+
+
+def test_among_posts_sharing_words_with_the_clip_the_one_about_its_subject_leads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two posts share telling words with a clip on muscle contraction: a parcel whose tracking signal says it
+    arrives, two of the clip's words, and a cramp question, one. Meaning puts the question first."""
+    running = Interest(
+        name="Running", description="", weight=1.0, evidence_tweet_ids=["2", "3"], keywords=["running", "legs"]
+    )
+    parcel = Engagement(
+        tweet_id="1", kind="tweet", text="my parcel finally arrives tomorrow, the tracking signal says so"
+    )
+    cramp = Engagement(
+        tweet_id="2", kind="tweet", text="why do my calves cramp at mile twenty? the muscle just locks up"
+    )
+    shoes = Engagement(tweet_id="3", kind="tweet", text="new running shoes, blisters immediately")
+    clip = "When the nerve signal arrives, calcium floods the fibres and the muscle contracts. How muscles contract"
+    assert cite([parcel, cramp, shoes], clip, running)[0] == cramp
+    monkeypatch.setattr(engine_module, "CITE_MEANING", 0.0)  # shared words alone would lead with the parcel
+    assert cite([parcel, cramp, shoes], clip, running)[0] == parcel
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import numpy as np
 
 from app.llm.local.clips import Profile, best_window
 from app.llm.local.embeddings import embed
+from app.llm.local.encoder import encode
 from app.llm.local.instructions import InstructionPlan, Level, parse_instructions
 from app.llm.local.interests import infer_interests
 from app.llm.local.naming import topic_names
@@ -42,6 +43,11 @@ FIT_EXPONENT = 0.25
 MIN_FIT = 0.05
 MAX_CITED = 3
 SHARED_SURPRISAL = 3.0  # one word no commoner than "heat" (Zipf 5 or less), or two commoner ones
+# A post's nearness in meaning to the clip (the sentence encoder's cosine) counts this much beside the words they
+# share; at 1 it starts to outrank a post that says the clip's own rare terms. Only the posts sharing the most
+# words are compared, so a large archive costs no more than a small one.
+CITE_MEANING = 0.5
+CITE_CANDIDATES = 20
 EXCERPT_CHARS = 110
 SECOND_EXCERPT_CHARS = 70  # a second cited post is quoted shorter
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
@@ -282,7 +288,11 @@ def _post_weights(interest: Interest, engagement: Sequence[Engagement]) -> list[
 
 
 def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> list[Engagement]:
-    """1-3 of the user's posts closest to the clip, the interest's own evidence first among equals."""
+    """1-3 of the user's posts closest to the clip, the interest's own evidence first among equals.
+
+    Closeness is the telling words a post shares with the clip and, for the CITE_CANDIDATES posts sharing the
+    most, how near the sentence encoder puts the post to the clip in meaning: "my parcel finally arrives" shares
+    a word with a clip on nerve signals arriving at a muscle, a question about cramp shares its subject."""
     usable = [e for e in evidence if e.text.strip()] or list(evidence)
     if not usable:
         return []
@@ -293,8 +303,16 @@ def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> 
             target[term] = target.get(term, 0.0) + 0.5 * weight
     own = set(interest.evidence_tweet_ids)
     posts = [(e, surprisal(e.text)) for e in usable]
-    scored = sorted(
+    lexical = sorted(
         ((cosine(words, target) + 0.05 * (e.tweet_id in own), e, words) for e, words in posts),
+        key=lambda row: (-row[0], -row[1].weight),
+    )[:CITE_CANDIDATES]
+    meaning = encode([clean_text(e.text) for _, e, _ in lexical]) @ encode([clean_text(clip_text)])[0]
+    scored = sorted(
+        (
+            (score + CITE_MEANING * float(near), e, words)
+            for (score, e, words), near in zip(lexical, meaning, strict=True)
+        ),
         key=lambda row: (-row[0], -row[1].weight),
     )
 
