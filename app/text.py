@@ -20,6 +20,7 @@ from wordfreq import zipf_frequency
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bt\.co/\S+", re.IGNORECASE)
 _RETWEET = re.compile(r"^\s*RT @\w+:\s*")
 _MENTION = re.compile(r"(?<!\w)@\w+")
+_OPENING_MENTIONS = re.compile(r"^(?:\s*@\w+)+")  # the accounts a reply is addressed to
 _WORD = re.compile(r"[^\W_](?:[\w']*[^\W_])?")
 _HASHTAG = re.compile(r"#\w+")
 _COMPOUND = re.compile(r"[^\W_](?:[\w']*[^\W_])?(?:-[^\W_](?:[\w']*[^\W_])?)*")  # "Earth-sized" is one word
@@ -77,10 +78,21 @@ STOP_WORDS = ENGLISH_STOP_WORDS | SOCIAL_MEDIA_WORDS | OTHER_STOP_WORDS
 
 
 def clean_text(text: str) -> str:
-    """Readable text without links, mentions or the retweet prefix (kept for quoting and display)."""
+    """Readable text without links, mentions or the retweet prefix: what a post says, for reading its words."""
+    return _without(text, _MENTION)
+
+
+def quotable(text: str) -> str:
+    """A post as it reads quoted back to its author: without links, the retweet prefix or the accounts a reply
+    opens with, but with a mention inside a sentence ("solution according to @ana: don't restart"), where
+    leaving it out would leave a hole."""
+    return _without(text, _OPENING_MENTIONS)
+
+
+def _without(text: str, mentions: re.Pattern[str]) -> str:
     text = _RETWEET.sub("", html.unescape(text))
     text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
+    text = mentions.sub(" ", text)
     return " ".join(text.split())
 
 

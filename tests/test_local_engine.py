@@ -662,6 +662,15 @@ def test_among_posts_sharing_words_with_the_clip_the_one_about_its_subject_leads
     assert cite([parcel, cramp, shoes], clip, running)[0] == parcel
 
 
+def test_an_explanation_quotes_a_mention_inside_a_sentence_but_not_the_accounts_a_reply_opens_with() -> None:
+    clip = Clip(video_id="v1", interest="Kilns", start_s=0, end_s=60, quote="the kiln cools slowly", score=1.0)
+    advice = Engagement(tweet_id="1", kind="tweet", text="fix according to @kiln_kate: cool it slowly overnight")
+    reply = Engagement(tweet_id="2", kind="reply", text="@kiln_kate @potter_bo cooled it slowly, no cracks!")
+    assert '"fix according to @kiln_kate: cool it slowly overnight"' in explanation_text(clip, [advice])
+    text = explanation_text(clip, [reply])
+    assert '"cooled it slowly, no cracks!"' in text and "@" not in text
+
+
 @pytest.mark.parametrize(
     ("kind", "verb", "noun"),
     [

@@ -30,7 +30,7 @@ from app.schemas import (
     SearchQuery,
     TranscriptData,
 )
-from app.text import clean_text, surprisal, terms
+from app.text import clean_text, quotable, surprisal, terms
 from app.validation import validate_clip
 
 MAX_QUERIES = 4
@@ -243,7 +243,7 @@ def _asks(text: str, limit: int) -> bool:
     shown = _excerpt(text, limit)
     if not shown.endswith("…"):
         return "?" in shown
-    cleaned = clean_text(text)
+    cleaned = quotable(text)
     stop = _SENTENCE_END.search(cleaned, len(shown) - 1)
     return "?" in (cleaned if stop is None else cleaned[: stop.end()])
 
@@ -330,7 +330,7 @@ def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> 
 
 
 def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    cleaned = clean_text(text)
+    cleaned = quotable(text)
     if len(cleaned) <= limit:
         return cleaned
     return cleaned[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
