@@ -645,7 +645,8 @@ def test_among_posts_sharing_words_with_the_clip_the_one_about_its_subject_leads
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two posts share telling words with a clip on muscle contraction: a parcel whose tracking signal says it
-    arrives, two of the clip's words, and a cramp question, one. Meaning puts the question first."""
+    arrives, two of the clip's words, and a cramp question, one. Meaning puts the question first, and leaves the
+    parcel out."""
     running = Interest(
         name="Running", description="", weight=1.0, evidence_tweet_ids=["2", "3"], keywords=["running", "legs"]
     )
@@ -657,7 +658,7 @@ def test_among_posts_sharing_words_with_the_clip_the_one_about_its_subject_leads
     )
     shoes = Engagement(tweet_id="3", kind="tweet", text="new running shoes, blisters immediately")
     clip = "When the nerve signal arrives, calcium floods the fibres and the muscle contracts. How muscles contract"
-    assert cite([parcel, cramp, shoes], clip, running)[0] == cramp
+    assert cite([parcel, cramp, shoes], clip, running) == [cramp]  # the parcel is no second reason either
     monkeypatch.setattr(engine_module, "CITE_MEANING", 0.0)  # shared words alone would lead with the parcel
     assert cite([parcel, cramp, shoes], clip, running)[0] == parcel
 

@@ -48,6 +48,7 @@ SHARED_SURPRISAL = 3.0  # one word no commoner than "heat" (Zipf 5 or less), or 
 # words are compared, so a large archive costs no more than a small one.
 CITE_MEANING = 0.5
 CITE_CANDIDATES = 20
+ALSO_MIN_MEANING = 0.2  # posts on other subjects that share a word with the clip sit below it, from 0 to 0.19
 EXCERPT_CHARS = 110
 SECOND_EXCERPT_CHARS = 70  # a second cited post is quoted shorter
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
@@ -310,7 +311,7 @@ def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> 
     meaning = encode([clean_text(e.text) for _, e, _ in lexical]) @ encode([clean_text(clip_text)])[0]
     scored = sorted(
         (
-            (score + CITE_MEANING * float(near), e, words)
+            (score + CITE_MEANING * float(near), e, words, float(near))
             for (score, e, words), near in zip(lexical, meaning, strict=True)
         ),
         key=lambda row: (-row[0], -row[1].weight),
@@ -322,10 +323,15 @@ def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> 
 
     # A cited post shares words of the clip of some weight (`SHARED_SURPRISAL`): sharing only the interest's
     # keywords makes it about the interest, not this clip, and sharing "test" or "finally" is chance. The post
-    # that leads is the closest one that does, when any does.
+    # that leads is the closest one that does, when any does. A post cited beside it is also about the clip in
+    # meaning (ALSO_MIN_MEANING): a word in common is not enough for a second reason.
     lead = next((row for row in scored if shares_clip(row[2])), scored[0])
     rest = [row for row in scored if row is not lead][: MAX_CITED - 1]
-    also = [e for score, e, words in rest if score >= 0.5 * lead[0] > 0 and shares_clip(words)]
+    also = [
+        e
+        for score, e, words, near in rest
+        if score >= 0.5 * lead[0] > 0 and shares_clip(words) and near >= ALSO_MIN_MEANING
+    ]
     return [lead[1], *also]
 
 
