@@ -1,8 +1,9 @@
 """`openrec doctor`: checks what a server needs, says what works and what to set.
 
 Each check answers in a line: the database (reachable, schema up to date), Redis
-(when service mode is configured), the model endpoint (one tiny structured call),
-a yt-dlp search and one caption fetch through the configured proxy. A failed check
+(when service mode is configured), the model endpoint (one tiny structured call), the
+local engine's embedding models (installed with the package, loaded offline), a yt-dlp
+search and one caption fetch through the configured proxy. A failed check
 names the setting that fixes it; any failure makes the command exit non-zero.
 Secrets (keys, proxy passwords, database passwords) are never printed.
 """
@@ -18,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import Settings
+from app.llm.local.embeddings import EmbeddingsUnavailable, embed
+from app.llm.local.encoder import EncoderUnavailable, encode
 from app.sources.base import BLOCKED_NOTE, SourceError, TranscriptBlocked, TranscriptSource, TranscriptUnavailable
 from app.sources.base import VideoSource as VideoSearch
 from app.sources.transcripts import YouTubeTranscripts
@@ -123,6 +126,17 @@ def check_model(settings: Settings) -> Check:
     return Check("model", True, f"{endpoint} ({model}): answers structured output")
 
 
+def check_local_engine() -> Check:
+    """The local engine's token vectors and sentence encoder load from their installed packages: without them no
+    run can work out interests or clips, key or no key."""
+    try:
+        embed([SEARCH_QUERY])
+        encode([SEARCH_QUERY])
+    except (EmbeddingsUnavailable, EncoderUnavailable) as exc:
+        return Check("local engine", False, str(exc), "reinstall openrec with its dependencies (`pip install .`)")
+    return Check("local engine", True, "token vectors and sentence encoder load offline")
+
+
 def check_search(settings: Settings, source: VideoSearch | None = None) -> Check:
     """One yt-dlp search, through the yt-dlp proxy when one is set."""
     proxy = ytdlp_network_options(settings).get("proxy")
@@ -169,6 +183,7 @@ def run_checks(
         lambda: check_database(settings),
         lambda: check_redis(settings),
         lambda: check_model(settings),
+        check_local_engine,
     ]
     if settings.openrec_video_source == "catalog":
         skipped = "not used: OPENREC_VIDEO_SOURCE=catalog"

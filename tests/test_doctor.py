@@ -11,7 +11,8 @@ import pytest
 from app.cli import main
 from app.config import Settings
 from app.db import make_engine
-from app.doctor import Check, check_captions, check_database, report, run_checks
+from app.doctor import Check, check_captions, check_database, check_local_engine, report, run_checks
+from app.llm.local import encoder
 from app.migrate import upgrade_to_head
 from app.schemas import Candidate, Segment, TranscriptData
 from app.sources.base import BLOCKED_NOTE, TranscriptBlocked
@@ -76,7 +77,7 @@ def test_every_check_passes_against_working_services(database: str, model: FakeO
         )
         checks = run_checks(settings, search=WorkingSearch(), captions=Captions())
 
-    assert [check.name for check in checks] == ["database", "redis", "model", "search", "captions"]
+    assert [check.name for check in checks] == ["database", "redis", "model", "local engine", "search", "captions"]
     assert all(check.ok for check in checks), report(checks)
     assert len(model.requests) == 1 and not model.problems  # one valid structured request
     assert report(checks).endswith("Everything works.")
@@ -145,6 +146,19 @@ def test_an_old_schema_is_reported(tmp_path: Path) -> None:
     make_engine(url).connect().close()  # the file exists, no migration ran
     check = check_database(Settings(_env_file=None, database_url=url))
     assert not check.ok and "openrec migrate" in check.fix
+
+
+def test_missing_local_models_are_reported_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert check_local_engine().ok
+    monkeypatch.setattr(encoder, "_PACKAGE", "no_such_model_package")
+    encoder._model.cache_clear()
+    encoder._cache.clear()
+    try:
+        check = check_local_engine()
+    finally:
+        monkeypatch.undo()
+        encoder._model.cache_clear()
+    assert not check.ok and "not installed" in check.detail and "pip install" in check.fix
 
 
 def test_the_catalog_source_needs_no_youtube(database: str) -> None:
