@@ -84,7 +84,7 @@ def clean_text(text: str) -> str:
 
 def quotable(text: str) -> str:
     """A post as it reads quoted back to its author: without links, the retweet prefix or the accounts a reply
-    opens with, but with a mention inside a sentence ("solution according to @ana: don't restart"), where
+    opens with, but with a mention inside a sentence ("the fix, according to @ana: cool it slowly"), where
     leaving it out would leave a hole."""
     return _without(text, _OPENING_MENTIONS)
 

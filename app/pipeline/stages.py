@@ -689,7 +689,6 @@ def rank(
     rule = partial(
         diversify,
         single_interest=len(active) == 1,
-        top=TOP,
         per_interest=interest_cap(TOP, len(active)),
         per_feed=interest_cap(feed_size, len(active)),
     )

@@ -100,7 +100,7 @@ def embed_collection(texts: Sequence[str], *, remove_common: bool = True) -> Mat
         _, eigenvectors = np.linalg.eigh(vectors.T @ vectors)  # ascending: the last is the first principal axis
         common = eigenvectors[:, -1]
         vectors = vectors - np.outer(vectors @ common, common)
-        vectors = _normalise(vectors)
+        vectors = unit(vectors)
     return vectors
 
 
@@ -115,11 +115,10 @@ def _pool(ids: list[list[int]], weights: dict[int, float] | None) -> Matrix:
         values = np.fromiter((weights[i] for i in flat), dtype=np.float32, count=len(flat))
     pointers = np.concatenate([[0], np.cumsum(lengths)])
     counts = sparse.csr_matrix((values, flat, pointers), shape=(len(ids), table.shape[0]))
-    return _normalise(np.asarray(counts @ table, dtype=np.float32))
+    return unit(np.asarray(counts @ table, dtype=np.float32))
 
 
-def _normalise(vectors: Matrix) -> Matrix:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    unit: Matrix = (vectors / norms).astype(np.float32)
-    return unit
+def unit(vectors: Matrix) -> Matrix:
+    """Vectors scaled to unit length along their last axis (a zero vector stays zero), as float32."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return np.asarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)

