@@ -7,7 +7,9 @@ commands own their unit of work (they commit), services only flush.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -530,7 +532,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"openrec: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): what the command did stands, and it says nothing more.
+        _silence_stdout()
+        return 1
     return code
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that flushing it on exit does not hit the closed pipe again (the
+    recipe of Python's `signal` documentation); output that is no file (captured in tests) is left alone."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

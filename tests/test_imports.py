@@ -197,8 +197,7 @@ def test_a_cli_import_whose_reader_stops_early_is_still_stored(monkeypatch: pyte
     expected, _ = raw_archive_counts(PERSONAS / "lena.zip")
     assert main(["create-user", email, "--password", PASSWORD]) == 0
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
-    with pytest.raises(BrokenPipeError):
-        main(["import-archive", email, str(PERSONAS / "lena.zip")])
+    assert main(["import-archive", email, str(PERSONAS / "lena.zip")]) == 1  # quietly: no traceback
     with session_scope() as session:
         user = user_by_email(session, email=email)
         assert user is not None
