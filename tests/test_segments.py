@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+from app.llm.local.chapters import chapters
 from app.llm.local.sentences import split_sentences
 from app.llm.segments import MAX_SEGMENT_S, MIN_SEGMENT_S, topic_segments
 from app.schemas import Segment, TranscriptData
@@ -82,3 +83,14 @@ def test_a_sentence_longer_than_any_clip_is_left_out() -> None:
     segments = topic_segments([endless, *after])
 
     assert segments and all(t.start >= 400.0 and t.end - t.start <= MAX_SEGMENT_S for t in segments)
+
+
+def test_the_authors_chapters_cut_the_talk_and_their_housekeeping_is_never_shown() -> None:
+    lines = timed(CHEDDARING * 8)  # one subject for almost five minutes: no valley tells where to cut
+    outline = chapters("0:00 Curds\n1:30 Whey\n3:12 Thanks to our supporters")
+    found = topic_segments(lines, outline)
+
+    assert 90.0 in {t.start for t in found}
+    assert 90.0 not in {t.start for t in topic_segments(lines)}
+    assert all(t.end <= 192.0 for t in found)  # nothing from the thank-you chapter
+    assert any(t.end > 192.0 for t in topic_segments(lines))

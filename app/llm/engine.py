@@ -58,6 +58,7 @@ from app.llm.checks import (
     check_screen,
     check_written,
 )
+from app.llm.local.chapters import chapters
 from app.llm.local.engine import cite, clip_profile
 from app.llm.local.vectors import Vector
 from app.llm.messages import (
@@ -231,7 +232,7 @@ class OpenAIEngine:
         segments: dict[str, list[TopicSegment]] = {}
         for candidate, interest, transcript in jobs[:MAX_CLIP_VIDEOS]:
             profile = clip_profile(interest, engagement)
-            found = topic_segments(transcript.segments)
+            found = topic_segments(transcript.segments, chapters(candidate.description, candidate.duration_s))
             best = sorted(found, key=lambda s: -s.relevance(profile))[:SEGMENTS_SHOWN]
             if best:
                 segments[candidate.video_id] = found

@@ -7,7 +7,8 @@ lexical cohesion first, as in TextTiling, below the transcript's median), as lon
 segment lasts `MIN_SEGMENT_S`; a longer stretch is cut where it holds together least, so
 that no segment runs past `MAX_SEGMENT_S`, the longest clip. A model is shown the segments
 most relevant to the interest, each as its time span and its most telling sentence, never
-the whole transcript.
+the whole transcript. Chapters the author marked in the description cut the talk first, and
+the segments they call housekeeping (a sponsor, thanks to supporters) are never shown.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from itertools import pairwise
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from app.llm.local.chapters import Chapter, in_housekeeping, openings
 from app.llm.local.sentences import Sentence, split_sentences
 from app.schemas import Segment, TranscriptData
 from app.text import terms
@@ -64,8 +66,9 @@ class TopicSegment:
         return base.model_copy(update={"video_id": video_id, "segments": inside})
 
 
-def topic_segments(segments: Sequence[Segment]) -> list[TopicSegment]:
-    """The transcript's topic segments in time order; those shorter than a clip can be are left out."""
+def topic_segments(segments: Sequence[Segment], chapters: Sequence[Chapter] = ()) -> list[TopicSegment]:
+    """The transcript's topic segments in time order; those shorter than a clip can be are left out, and so are
+    those the author's chapters call housekeeping."""
     sentences = split_sentences(segments)
     if not sentences:
         return []
@@ -76,13 +79,15 @@ def topic_segments(segments: Sequence[Segment]) -> list[TopicSegment]:
     def span(first: int, stop: int) -> float:
         return sentences[stop - 1].end - sentences[first].start
 
-    # The deepest valleys of cohesion first, each kept when both sides stay long enough.
-    for i in sorted(range(1, len(sentences)), key=lambda i: (cohesion[i], i)):
-        if cohesion[i] > low:
+    # The chapters the author marked first, then the deepest valleys of cohesion, each kept when both sides stay
+    # long enough.
+    marked = sorted(openings(sentences, chapters))
+    for i in [*marked, *sorted(range(1, len(sentences)), key=lambda i: (cohesion[i], i))]:
+        if i not in marked and cohesion[i] > low:
             break
         left = max(c for c in cuts if c < i)
         right = min(c for c in cuts if c > i)
-        if span(left, i) >= MIN_SEGMENT_S and span(i, right) >= MIN_SEGMENT_S:
+        if i not in cuts and span(left, i) >= MIN_SEGMENT_S and span(i, right) >= MIN_SEGMENT_S:
             cuts = sorted([*cuts, i])
     # A segment still longer than a clip is cut where it holds together least, or at the longest clip.
     k = 0
@@ -96,7 +101,8 @@ def topic_segments(segments: Sequence[Segment]) -> list[TopicSegment]:
         while not fits and cut + 1 < stop and span(first, cut + 1) <= MAX_SEGMENT_S:
             cut += 1
         cuts.insert(k + 1, cut)
-    groups = [sentences[a:b] for a, b in pairwise(cuts)]
+    aside = in_housekeeping(sentences, chapters)
+    groups = [sentences[a:b] for a, b in pairwise(cuts) if not all(aside[a:b])]
     kept = [g for g in groups if MIN_CLIP_S <= g[-1].end - g[0].start <= MAX_SEGMENT_S]
     return [TopicSegment(number, tuple(g)) for number, g in enumerate(kept, start=1)]
 

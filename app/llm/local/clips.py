@@ -18,6 +18,11 @@ otherwise), that collects the most relevance above the video's usual level, star
 and ending on subject boundaries where it can: it grows while the talk stays on point
 and stops where the subject changes. Blocks, gaps and windows are all linear in the
 length of the talk, so a four-hour podcast costs a few hundred embeddings.
+
+Where the author marked chapters in the description (`chapters`), they know where
+their talk moves on better than any guess: a block starts at each chapter, a chapter's start
+is a subject boundary worth more than a found one, and a chapter titled as housekeeping (the
+sponsor, thanks to supporters) is damped like the sentences that say so.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
 
+from app.llm.local.chapters import Chapter, in_housekeeping, openings
 from app.llm.local.embeddings import embed
 from app.llm.local.sentences import Sentence, reads_whole
 from app.llm.local.vectors import Vector, cosine
@@ -44,6 +51,7 @@ LENGTHS: dict[str | None, tuple[float, float]] = {None: (60.0, 150.0), "short": 
 BLOCK_S = 15.0  # blocks of whole sentences about this long are the units of segmentation and scoring
 TILE = 3  # blocks on each side of a gap compared for segmentation
 BOUNDARY_BONUS = 0.5  # a window starting or ending on a subject boundary gains this (in block-score units)
+CHAPTER_BONUS = 1.0  # ... or this on a chapter the author marked
 KEEP_ABOVE = 0.25  # a block adds to a window what its score exceeds this (in standard deviations)
 TRIM_SHARE = 0.1  # edge sentences below this share of the window's mean relevance are trimmed
 MEANING_SHARE = 0.5  # share of gap similarity (segmentation) that comes from embeddings
@@ -90,7 +98,13 @@ class Profile(dict[str, float]):
     meaning: np.ndarray | None = None
 
 
-def best_window(sentences: Sequence[Sentence], profile: Vector, *, length: str | None = None) -> Window | None:
+def best_window(
+    sentences: Sequence[Sentence],
+    profile: Vector,
+    *,
+    length: str | None = None,
+    chapters: Sequence[Chapter] = (),
+) -> Window | None:
     """The passage of whole sentences within the length bounds that best answers the profile (its terms and,
     for a `Profile`, its meaning), or None when nothing matches."""
     meaning = profile.meaning if isinstance(profile, Profile) else None
@@ -100,10 +114,11 @@ def best_window(sentences: Sequence[Sentence], profile: Vector, *, length: str |
     tokens = [set(terms(s.text)) if s.speech else set() for s in sentences]
     said = _sentence_counts(tokens)
     idf = _video_idf(said, len(tokens))
-    relevance = sentence_relevance(sentences, tokens, idf, profile)
+    opens = openings(sentences, chapters)
+    relevance = sentence_relevance(sentences, tokens, idf, profile, in_housekeeping(sentences, chapters))
     if sum(relevance) <= 0:
         return None
-    blocks = _blocks(sentences)
+    blocks = _blocks(sentences, opens)
     if sentences[blocks[-1][1]].end - sentences[blocks[0][0]].start < min_s:
         return None
     texts = [" ".join(sentences[i].text for i in range(a, b + 1) if sentences[i].speech) for a, b in blocks]
@@ -113,8 +128,12 @@ def best_window(sentences: Sequence[Sentence], profile: Vector, *, length: str |
     if vectors is not None and meaning is not None:
         scores = (1 - ANSWER_MEANING_SHARE) * scores + ANSWER_MEANING_SHARE * _standard(vectors @ meaning)
     scores = scores - OPENING_PENALTY * _in_opening(sentences, blocks)
-    boundaries = _boundaries(blocks, tokens, idf, vectors)
-    found = _best_run(sentences, blocks, scores, boundaries, min_s, max_s)
+    found_boundaries = _boundaries(blocks, tokens, idf, vectors)
+    bonus = [
+        CHAPTER_BONUS if first in opens else BOUNDARY_BONUS if index in found_boundaries else 0.0
+        for index, (first, _) in enumerate(blocks)
+    ]
+    found = _best_run(sentences, blocks, scores, bonus, min_s, max_s)
     if found is None:
         return None
     first, last = trim_edges(sentences, relevance, blocks[found[0]][0], blocks[found[1]][1], min_s)
@@ -131,13 +150,19 @@ def best_window(sentences: Sequence[Sentence], profile: Vector, *, length: str |
 
 
 def sentence_relevance(
-    sentences: Sequence[Sentence], tokens: Sequence[set[str]], idf: dict[str, float], profile: Vector
+    sentences: Sequence[Sentence],
+    tokens: Sequence[set[str]],
+    idf: dict[str, float],
+    profile: Vector,
+    aside: Sequence[bool],
 ) -> list[float]:
-    """Each sentence's weight of profile terms, by their rarity within the video; housekeeping damped."""
+    """Each sentence's weight of profile terms, by their rarity within the video; housekeeping (said so, or in
+    a chapter `aside` marks) damped."""
     relevance = []
-    for sentence, words in zip(sentences, tokens, strict=True):
+    for sentence, words, housekeeping in zip(sentences, tokens, aside, strict=True):
         value = sum(profile.get(t, 0.0) * idf[t] for t in words)
-        relevance.append(value * FILLER_DAMPING if FILLER.search(sentence.text) else value)
+        damped = housekeeping or FILLER.search(sentence.text) is not None
+        relevance.append(value * FILLER_DAMPING if damped else value)
     return relevance
 
 
@@ -158,16 +183,20 @@ def trim_edges(
     return first, last
 
 
-def _blocks(sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
-    """Runs of whole sentences (first, last index) at least BLOCK_S long, the last one taking the remainder."""
+def _blocks(sentences: Sequence[Sentence], opens: AbstractSet[int] = frozenset()) -> list[tuple[int, int]]:
+    """Runs of whole sentences (first, last index) at least BLOCK_S long, the last one taking the remainder; a
+    sentence in `opens` (a chapter's first) always starts a block."""
     blocks: list[tuple[int, int]] = []
     first = 0
     for i, sentence in enumerate(sentences):
+        if i in opens and i > first:
+            blocks.append((first, i - 1))
+            first = i
         if sentence.end - sentences[first].start >= BLOCK_S:
             blocks.append((first, i))
             first = i + 1
     if first < len(sentences):
-        if blocks:
+        if blocks and first not in opens:
             blocks[-1] = (blocks[-1][0], len(sentences) - 1)
         else:
             blocks.append((first, len(sentences) - 1))
@@ -232,18 +261,18 @@ def _best_run(
     sentences: Sequence[Sentence],
     blocks: list[tuple[int, int]],
     scores: np.ndarray,
-    boundaries: set[int],
+    bonus: Sequence[float],
     min_s: float,
     max_s: float,
 ) -> tuple[int, int] | None:
-    """The run of blocks (first, last) within the length bounds with the most score above KEEP_ABOVE, a bonus
-    for starting and for ending on a subject boundary (ties: the earlier). Runs are at most max_s long, so this
-    is linear in the number of blocks."""
+    """The run of blocks (first, last) within the length bounds with the most score above KEEP_ABOVE, plus the
+    `bonus` of the block it starts on and of the block after it ends, which opens the next subject (ties: the
+    earlier). Runs are at most max_s long, so this is linear in the number of blocks."""
     best: tuple[float, int, int] | None = None
     count = len(blocks)
     for first in range(count):
         start = sentences[blocks[first][0]].start
-        total = BOUNDARY_BONUS if first in boundaries else 0.0
+        total = bonus[first]
         for last in range(first, count):
             length = sentences[blocks[last][1]].end - start
             if length > max_s:
@@ -251,7 +280,7 @@ def _best_run(
             total += float(scores[last]) - KEEP_ABOVE
             if length < min_s:
                 continue
-            value = total + (BOUNDARY_BONUS if last + 1 in boundaries or last + 1 == count else 0.0)
+            value = total + (bonus[last + 1] if last + 1 < count else BOUNDARY_BONUS)
             if best is None or value > best[0]:
                 best = (value, first, last)
     if best is None:  # every run is longer than max_s: the best single block

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from app.llm.local.chapters import chapters
 from app.llm.local.clips import Profile, best_window
 from app.llm.local.embeddings import embed
 from app.llm.local.encoder import encode
@@ -134,7 +135,8 @@ class LocalEngine:
             return None
         if candidate.duration_s:  # a transcript running past the video's end: only what the video holds
             sentences = [s for s in sentences if s.end <= candidate.duration_s]
-        window = best_window(sentences, clip_profile(interest, engagement), length=plan.clip_length)
+        marked = chapters(candidate.description, candidate.duration_s)
+        window = best_window(sentences, clip_profile(interest, engagement), length=plan.clip_length, chapters=marked)
         if window is None or window.match < MIN_MATCH:
             return None
         quality = substance(candidate)
