@@ -15,15 +15,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 
 from app.config import Settings, get_settings
 from app.db import database_answers, get_engine
-from app.deps import API_SIGN_IN, LoginRequired
+from app.deps import API_SIGN_IN, LoginRequired, optional_account
 from app.logs import configure_logging
 from app.security import LoginLimiter
+from app.services.users import Account
 from app.web import api, api_feed, api_runs, auth, exports, feed, imports, interests, runs
 from app.web import settings as settings_pages
 from app.web.compression import GZIP_LEVEL, GZIP_MINIMUM_BYTES
@@ -57,6 +59,14 @@ def _error(request: Request, status: int, detail: object, headers: dict[str, str
     message = detail if isinstance(detail, str) else "Some of the submitted fields are invalid."
     context = {"status": status, "title": STATUS_TITLES.get(status, "Error"), "message": message}
     return render(request, "error.html", context, status_code=status)
+
+
+def _signed_in(request: Request) -> Account | None:
+    """Who is signed in, for an error page's menu; nobody when the database cannot say."""
+    try:
+        return optional_account(request)
+    except SQLAlchemyError:
+        return None
 
 
 # Answers any API operation can give, whatever it does (documented so clients and schema checks expect them).
@@ -153,6 +163,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _wants_json(request) and not hasattr(request.state, "user"):
+            # A path no route answers ran no dependency: the page's menu still shows who is signed in.
+            request.state.user = await anyio.to_thread.run_sync(_signed_in, request)
         return _error(request, exc.status_code, exc.detail, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)

@@ -6,6 +6,7 @@ import sqlite3
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.exc import DBAPIError
 
 from app.db import database_answers, make_engine
@@ -17,6 +18,14 @@ def test_unknown_page_is_an_html_404(client):
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
     assert "Not found" in response.text
+
+
+def test_an_unknown_page_shows_the_menu_of_who_is_signed_in(app, signed_in):
+    page = signed_in.get("/no-such-page").text
+    assert "Sign out" in page and 'href="/login"' not in page
+    with TestClient(app) as visitor:
+        page = visitor.get("/no-such-page").text
+    assert 'href="/login"' in page and "Sign out" not in page
 
 
 def test_unknown_api_route_is_a_json_404(client):
