@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,10 +54,19 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
+# What a page says where the framework's answer is only the status's name ("Not Found").
+STATUS_MESSAGES = {
+    404: "There is no page at this address: the link may be old or mistyped.",
+    405: "This address does not take that kind of request.",
+}
+
+
 def _error(request: Request, status: int, detail: object, headers: dict[str, str] | None = None) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     message = detail if isinstance(detail, str) else "Some of the submitted fields are invalid."
+    if message == HTTPStatus(status).phrase:
+        message = STATUS_MESSAGES.get(status, message)
     context = {"status": status, "title": STATUS_TITLES.get(status, "Error"), "message": message}
     return render(request, "error.html", context, status_code=status)
 

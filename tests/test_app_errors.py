@@ -18,14 +18,15 @@ def test_unknown_page_is_an_html_404(client):
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
     assert "Not found" in response.text
+    assert "There is no page at this address" in response.text and "Not Found" not in response.text
 
 
 def test_an_unknown_page_shows_the_menu_of_who_is_signed_in(app, signed_in):
     page = signed_in.get("/no-such-page").text
-    assert "Sign out" in page and 'href="/login"' not in page
+    assert "Sign out" in page and 'href="/login"' not in page and "Back to your feed" in page
     with TestClient(app) as visitor:
         page = visitor.get("/no-such-page").text
-    assert 'href="/login"' in page and "Sign out" not in page
+    assert 'href="/login"' in page and "Sign out" not in page and "Back to the start page" in page
 
 
 def test_unknown_api_route_is_a_json_404(client):
