@@ -54,12 +54,13 @@ def test_an_interest_takes_the_phrase_its_videos_share_and_others_do_not() -> No
 
 
 def test_too_few_or_too_varied_titles_leave_the_name_as_it_was() -> None:
+    written = interest("Seafloor spreading", "ridges", "magma")
     varied = [
-        video("d1", "Why bread rises", "Seafloor"),
-        video("d2", "The history of the printing press", "Seafloor"),
-        video("d3", "How glaciers carve valleys", "Seafloor"),
+        video("d1", "Why bread rises", written.name),
+        video("d2", "The history of the printing press", written.name),
+        video("d3", "How glaciers carve valleys", written.name),
     ]
-    assert topic_names([DICTIONARY], varied, varied) == {}
+    assert topic_names([written], varied, varied) == {}
     assert topic_names([DICTIONARY], KEPT[:1], FOUND) == {}
 
 
@@ -109,10 +110,36 @@ ERUPTIONS = [  # cryptic titles on one subject that no word of the person's name
 def test_without_a_shared_phrase_an_incidental_word_gives_way_to_the_field_of_study_of_the_videos() -> None:
     incidental = interest("Rumble", "smoke", "hike", "trip")
     assert topic_names([incidental], ERUPTIONS, ERUPTIONS) == {"Rumble": "Volcanology"}
-    # a word of the person's that names the subject better than any field stays theirs
-    lava = interest("Finally", "lava", "smoke", "hike")
+    # a word of the person's that names what the videos are about better than any field stays theirs
+    volcanoes = interest("Finally", "volcanoes", "smoke", "hike")
     retagged = [c.model_copy(update={"interest": "Finally"}) for c in ERUPTIONS]
-    assert topic_names([lava], retagged, retagged) == {"Finally": "Lava"}
+    assert topic_names([volcanoes], retagged, retagged) == {"Finally": "Volcanoes"}
+
+
+FOSSILS = [
+    video(
+        "f1",
+        "How do we know how old a fossil is?",
+        "Bones",
+        description="Radiometric dating, rock layers and index fossils.",
+    ),
+    video(
+        "f2",
+        "What killed the dinosaurs?",
+        "Bones",
+        description="The asteroid, the crater and the mass extinction record in the rocks.",
+    ),
+]
+
+
+def test_a_one_word_name_from_the_posts_is_judged_against_the_videos_alone() -> None:
+    """The interest's own words hold its name, so beside them any name of theirs looks apt; the videos do not."""
+    bones = interest("Bones", "dog", "walk", "park", "old", "digging")
+    assert topic_names([bones], FOSSILS, FOSSILS) == {"Bones": "Paleontology"}
+    # a name of several words the person wrote stays theirs
+    written = interest("Dinosaur teeth", "dog", "walk", "park", "old", "digging")
+    retagged = [c.model_copy(update={"interest": written.name}) for c in FOSSILS]
+    assert topic_names([written], retagged, retagged) == {}
 
 
 def test_a_subject_no_field_of_study_covers_keeps_its_name() -> None:

@@ -30,8 +30,11 @@ and steam): the word of theirs that says what the videos they would want are abo
 Then the field of study nearest in meaning to its words and videos (`fields`: "Volcanology"
 for posts on a smoking crater over "What happens in the hour before an eruption?") takes
 the place of that name when the sentence encoder puts it clearly nearer: the name a person
-gives a subject when neither they nor the titles wrote it. A craft, a game or a sport that
-no field covers keeps the person's word. Otherwise an interest keeps its own name.
+gives a subject when neither they nor the titles wrote it. Nearer to what the videos are
+about, for a name of one word or of everyday words ("Bones" gives way to "Paleontology" over
+talks on fossils, "Volcanoes" stays over talks on eruptions); nearer to the videos and the
+person's words together, for a name of several words they wrote. A craft, a game or a sport
+that no field covers keeps the person's word. Otherwise an interest keeps its own name.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ MIN_SHARE = 0.4  # ... and in this share of them: a name describes much of what 
 LENGTH_BONUS = 0.5  # per extra content word: "variable star light curves" over "light curves"
 FIT_WEIGHT = 0.5  # how much the phrase's closeness to the interest's own words counts
 # A field of study names an interest whose titles share no phrase when the sentence encoder puts it this near
-# (cosine) to the interest's words and videos, and nearer than the name it has by FIELD_MARGIN. Fields that
+# (cosine) to the interest's words and videos, and nearer than its name by FIELD_MARGIN (see `_field`). Fields that
 # merely share a word's sense with the subject (a field of medicine for posts on sewing "stitches") sit from
 # 0.35 to 0.44; the field a person would name reaches 0.45 to 0.6.
 MIN_FIELD_MATCH = 0.45
@@ -195,9 +198,15 @@ def _field(interest: Interest, videos: Sequence[Candidate], name: str) -> tuple[
     if len(videos) < MIN_TITLES:
         return None
     own = encode([", ".join([interest.name, *interest.keywords[:FIELD_KEYWORDS]])])[0]
-    about = unit(unit(encode([f"{c.title}. {c.description}" for c in videos]).mean(axis=0)) + own)
+    seen = unit(encode([f"{c.title}. {c.description}" for c in videos]).mean(axis=0))
+    about = unit(seen + own)
     field, match = nearest_field(about)
-    if match < MIN_FIELD_MATCH or match <= float(encode([name])[0] @ about) + FIELD_MARGIN:
+    # The interest's own words hold its name, so beside them any name looks apt. A name of one word, or of
+    # everyday words, is often incidental: the videos alone judge it. A name of several words the person wrote
+    # is theirs: judged with their words, it gives way only to a field clearly nearer to both.
+    judge = seen if plain_name(name) else about
+    field_vector, name_vector = encode([field, name])
+    if match < MIN_FIELD_MATCH or float(field_vector @ judge) <= float(name_vector @ judge) + FIELD_MARGIN:
         return None
     return field, tuple(terms(field))
 
