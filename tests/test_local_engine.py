@@ -659,8 +659,23 @@ def test_among_posts_sharing_words_with_the_clip_the_one_about_its_subject_leads
     shoes = Engagement(tweet_id="3", kind="tweet", text="new running shoes, blisters immediately")
     clip = "When the nerve signal arrives, calcium floods the fibres and the muscle contracts. How muscles contract"
     assert cite([parcel, cramp, shoes], clip, running) == [cramp]  # the parcel is no second reason either
-    monkeypatch.setattr(engine_module, "CITE_MEANING", 0.0)  # shared words alone would lead with the parcel
+    for without_meaning in (("CITE_MEANING", 0.0), ("ALSO_MIN_MEANING", 2.0), ("LEAD_MIN_MEANING", 2.0)):
+        monkeypatch.setattr(engine_module, *without_meaning)  # shared words alone would lead with the parcel
     assert cite([parcel, cramp, shoes], clip, running)[0] == parcel
+
+
+def test_a_post_near_the_clip_in_meaning_leads_over_one_sharing_only_a_chance_word() -> None:
+    """No post shares a telling word with a clip on gases but one on a grammar book ("apart"): the question
+    about a slow liquid, near the clip in meaning, leads instead."""
+    matter = Interest(name="Matter", description="", weight=1.0, evidence_tweet_ids=["1", "2"], keywords=["matter"])
+    chance = Engagement(
+        tweet_id="1",
+        kind="tweet",
+        text="the grammar chapter was heavy going, the clusters idea helped me keep them apart",
+    )
+    honey = Engagement(tweet_id="2", kind="tweet", text="why is honey so slow? its molecules are clingy")
+    clip = "Because the particles are so far apart, gases have low density and are highly compressible."
+    assert cite([chance, honey], clip, matter)[0] == honey
 
 
 def test_an_explanation_quotes_a_mention_inside_a_sentence_but_not_the_accounts_a_reply_opens_with() -> None:

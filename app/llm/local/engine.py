@@ -50,6 +50,7 @@ SHARED_SURPRISAL = 3.0  # one word no commoner than "heat" (Zipf 5 or less), or 
 CITE_MEANING = 0.5
 CITE_CANDIDATES = 20
 ALSO_MIN_MEANING = 0.2  # posts on other subjects that share a word with the clip sit below it, from 0 to 0.19
+LEAD_MIN_MEANING = 0.3  # ... and a post about the clip's subject in other words, from 0.3 up
 EXCERPT_CHARS = 110
 SECOND_EXCERPT_CHARS = 70  # a second cited post is quoted shorter
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
@@ -325,9 +326,13 @@ def cite(evidence: Sequence[Engagement], clip_text: str, interest: Interest) -> 
 
     # A cited post shares words of the clip of some weight (`SHARED_SURPRISAL`): sharing only the interest's
     # keywords makes it about the interest, not this clip, and sharing "test" or "finally" is chance. The post
-    # that leads is the closest one that does, when any does. A post cited beside it is also about the clip in
-    # meaning (ALSO_MIN_MEANING): a word in common is not enough for a second reason.
-    lead = next((row for row in scored if shares_clip(row[2])), scored[0])
+    # that leads is the closest one that does and is about the clip in meaning too (ALSO_MIN_MEANING); else the
+    # closest clearly near it in meaning (LEAD_MIN_MEANING), whatever its words; else the closest sharing words.
+    # A post cited beside it is also about the clip in meaning: a word in common is not enough for a second reason.
+    near_and_shared = (row for row in scored if shares_clip(row[2]) and row[3] >= ALSO_MIN_MEANING)
+    near = (row for row in scored if row[3] >= LEAD_MIN_MEANING)
+    shared = (row for row in scored if shares_clip(row[2]))
+    lead = next(near_and_shared, None) or next(near, None) or next(shared, scored[0])
     rest = [row for row in scored if row is not lead][: MAX_CITED - 1]
     also = [
         e
