@@ -333,6 +333,16 @@ def test_the_shortfall_tells_talks_left_out_as_asked_from_talks_without_a_close_
     )
 
 
+def test_the_shortfall_tells_clips_the_diversity_rule_held_back() -> None:
+    outs = {"search": 35, "screen": 21, "transcripts": 21, "clip": 13}
+    assert shortfall(12, 20, outs).endswith(
+        "21 had a usable transcript, 13 had a passage close enough to your posts and 1 of those was held back so "
+        "that no one interest crowds out the others."
+    )
+    unexplained = [{"kind": "skipped", "stage": "rank", "item": "v", "message": "no engine explained the clip"}]
+    assert "held back" not in shortfall(12, 20, outs, unexplained)  # the thirteenth is accounted for
+
+
 def test_the_end_of_the_feed_says_why_the_latest_run_came_up_short(me) -> None:
     client, user_id = me
     why = shortfall(3, 20, {"search": 40, "screen": 9, "transcripts": 5, "clip": 3})

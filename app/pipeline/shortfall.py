@@ -20,7 +20,8 @@ def shortfall(size: int, wanted: int, outs: Mapping[str, int], log: Sequence[Map
 
     Talks the clip stage left out before looking for a passage (about an exclusion, about what the person
     posted long ago, or no lesson at all: read from the run's `log`) are said apart from those with no close
-    passage.
+    passage; clips the diversity rule held back (more clips with a close passage than the feed shows, none of
+    them without an explanation) are said last.
     """
     if size >= wanted:
         return ""
@@ -45,6 +46,12 @@ def shortfall(size: int, wanted: int, outs: Mapping[str, int], log: Sequence[Map
     ]
     if not said:
         return f"{size} of {wanted} clips met the bar this time."
+    unexplained = sum(1 for e in log if e.get("kind") == "skipped" and e.get("stage") == "rank")
+    held = counts.get("clip", 0) - size - unexplained
+    if held > 0:
+        said.append(
+            f"{held} of those {'was' if held == 1 else 'were'} held back so that no one interest crowds out the others"
+        )
     listed = said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
     return f"{size} of {wanted} clips met the bar this time: {listed}."
 
