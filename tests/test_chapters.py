@@ -55,6 +55,8 @@ def test_a_descriptions_timestamps_are_its_chapters_in_every_form_people_write_t
         "0:00 Start\n5:00 Middle\n3:00 End",  # not rising
         "0:00 Start\n0:05 Middle\n3:00 End",  # a chapter shorter than ten seconds
         "0:00 Start\n1:75:00 Middle\n3:00:00 End",  # not a time
+        "0:00 Start\n2:00 Middle\n" + "and so on " * 30 + "3:00",  # prose that ends on a time
+        "0:00 Start\n2:00 Middle\nx3:00",  # a time inside a word
     ],
 )
 def test_timestamps_that_are_no_outline_of_the_video_make_no_chapters(description: str) -> None:

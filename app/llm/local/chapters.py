@@ -21,9 +21,11 @@ MIN_CHAPTERS = 3
 MIN_CHAPTER_S = 10.0
 _TIME = r"(?:(?P<{p}h>\d{{1,2}}):)?(?P<{p}m>\d{{1,2}}):(?P<{p}s>[0-5]\d)"
 _SEPARATORS = " \t-–—:|•·*>)]"
-# A timestamp at the start of a line (after a bullet or an opening bracket) or at its end.
+MAX_LINE = 200  # a longer line of a description is prose, never a chapter
+# A timestamp at the start of a line (after a bullet or an opening bracket) or at its end. Both match in time
+# linear in the line: descriptions are anyone's text.
 _LEADING = re.compile(r"^[\s\-–—•·*>]*[(\[]?" + _TIME.format(p="a") + r"[)\]]?(?=\s|$|[-–—:|])(?P<rest>.*)$")
-_TRAILING = re.compile(r"^(?P<rest>.*?\S)[\s\-–—:|]*[(\[]?" + _TIME.format(p="b") + r"[)\]]?\s*$")
+_TRAILING = re.compile(r"(?<![\w:])[(\[]?" + _TIME.format(p="b") + r"[)\]]?\s*$")
 # Chapters that hold no content, whatever the channel: ad reads, thanks to supporters, credits, bloopers.
 HOUSEKEEPING = re.compile(
     r"\b(?:sponsor\w*|ad\s+(?:break|read|spot)|advert\w*|outro|end\s*screen|credits|patreon|patrons|supporters|"
@@ -78,11 +80,18 @@ def in_housekeeping(sentences: Sequence[Sentence], found: Sequence[Chapter]) -> 
 
 
 def _timestamped(line: str) -> tuple[float, str] | None:
-    for pattern, p in ((_LEADING, "a"), (_TRAILING, "b")):
-        match = pattern.match(line)
-        if match is not None:
-            hours, minutes = int(match[f"{p}h"] or 0), int(match[f"{p}m"])
-            if hours and minutes >= 60:
-                return None
-            return float(hours * 3600 + minutes * 60 + int(match[f"{p}s"])), match["rest"].strip(_SEPARATORS)
-    return None
+    """(seconds, title) of a line that opens or ends with a timestamp, or None."""
+    if len(line) > MAX_LINE:
+        return None
+    match, p = _LEADING.match(line), "a"
+    if match is not None:
+        title = match["rest"]
+    else:
+        match, p = _TRAILING.search(line), "b"
+        if match is None or not line[: match.start()].strip(_SEPARATORS):
+            return None
+        title = line[: match.start()]
+    hours, minutes = int(match[f"{p}h"] or 0), int(match[f"{p}m"])
+    if hours and minutes >= 60:
+        return None
+    return float(hours * 3600 + minutes * 60 + int(match[f"{p}s"])), title.strip(_SEPARATORS)
