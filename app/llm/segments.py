@@ -81,8 +81,8 @@ def topic_segments(segments: Sequence[Segment], chapters: Sequence[Chapter] = ()
 
     # The chapters the author marked first, then the deepest valleys of cohesion, each kept when both sides stay
     # long enough.
-    marked = sorted(openings(sentences, chapters))
-    for i in [*marked, *sorted(range(1, len(sentences)), key=lambda i: (cohesion[i], i))]:
+    marked = openings(sentences, chapters)
+    for i in [*sorted(marked), *sorted(range(1, len(sentences)), key=lambda i: (cohesion[i], i))]:
         if i not in marked and cohesion[i] > low:
             break
         left = max(c for c in cuts if c < i)

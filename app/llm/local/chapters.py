@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from app.llm.local.sentences import Sentence
 
 MIN_CHAPTERS = 3
@@ -64,12 +66,12 @@ def chapters(description: str, duration_s: float | None = None) -> list[Chapter]
 
 def openings(sentences: Sequence[Sentence], found: Sequence[Chapter]) -> set[int]:
     """The sentences that open the chapters after the first: for each, the sentence starting nearest it."""
-    begins = [s.start for s in sentences]
-    return {
-        min(range(len(begins)), key=lambda i: abs(begins[i] - chapter.start))
-        for chapter in found[1:]
-        if sentences and chapter.start < sentences[-1].end
-    } - {0}
+    starts = [c.start for c in found[1:] if sentences and c.start < sentences[-1].end]
+    if not starts:
+        return set()
+    begins = np.array([s.start for s in sentences])
+    nearest = np.abs(np.subtract.outer(np.array(starts), begins)).argmin(axis=1)
+    return {int(i) for i in nearest} - {0}
 
 
 def in_housekeeping(sentences: Sequence[Sentence], found: Sequence[Chapter]) -> list[bool]:
