@@ -12,19 +12,19 @@ from app.llm.local.sentences import split_sentences
 from app.schemas import Engagement, Preferences, Segment, TranscriptData
 from tests.test_local_engine import candidate, interest_about, lecture, sourdough_user
 
-# The shape of a real description: links and thanks first, then the outline in the forms people write it.
-DESCRIPTION = """Help fund future videos: https://example.org/support
-An equally valuable form of support is to share the videos.
+# The shape of a real description: a link and a note first, then the outline in the forms people write it.
+DESCRIPTION = """Plans and a cutting list: https://example.org/plans
+Filmed in our shared workshop; questions welcome below.
 
 Timestamps
 0:00 - Introduction
-1:07 - Series preview
-(2:42) What are neurons?
-• 3:35 Introducing layers
-Why layers? 5:31
-8:38 – Edge detection example
-11:34 | Sponsor: a sleep app
-12:30 Thanks to supporters
+1:10 - What we will build
+(2:45) Choosing the timber
+• 4:00 Marking out the joint
+Why a mortise? 5:30
+8:40 – Cutting the tenon
+11:30 | Sponsor: a sleep app
+12:15 Thanks to supporters
 1:02:03 A late appendix
 """
 
@@ -33,13 +33,13 @@ def test_a_descriptions_timestamps_are_its_chapters_in_every_form_people_write_t
     found = chapters(DESCRIPTION)
     assert [(c.start, c.title) for c in found] == [
         (0.0, "Introduction"),
-        (67.0, "Series preview"),
-        (162.0, "What are neurons?"),
-        (215.0, "Introducing layers"),
-        (331.0, "Why layers?"),
-        (518.0, "Edge detection example"),
-        (694.0, "Sponsor: a sleep app"),
-        (750.0, "Thanks to supporters"),
+        (70.0, "What we will build"),
+        (165.0, "Choosing the timber"),
+        (240.0, "Marking out the joint"),
+        (330.0, "Why a mortise?"),
+        (520.0, "Cutting the tenon"),
+        (690.0, "Sponsor: a sleep app"),
+        (735.0, "Thanks to supporters"),
         (3723.0, "A late appendix"),
     ]
     assert [c.title for c in found if c.housekeeping] == ["Sponsor: a sleep app", "Thanks to supporters"]

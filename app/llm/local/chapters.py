@@ -1,6 +1,6 @@
 """The chapters an author marked in a video's description: where they say the talk moves on, and what to.
 
-A description line that opens or ends with a timestamp ("0:00 Intro", "3:05 - Why layers?",
+A description line that opens or ends with a timestamp ("0:00 Intro", "3:05 - Why a mortise?",
 "(12:40) The proof", "Recap 1:02:03") marks a chapter. YouTube shows them as chapters only when
 the first is at 0:00, there are at least three, they rise and each lasts at least ten seconds
 (YouTube Help, "Video chapters"), and so do we: timestamps that break those rules are a list of
