@@ -191,6 +191,19 @@ def test_the_run_page_shows_each_stage_model_tokens_and_cost(me) -> None:
     assert "gpt-4o-mini, 2 calls, 2,400 tokens, $0.0006" in html  # ranking and its explanations
 
 
+def test_a_run_without_a_language_model_shows_no_cost(me) -> None:
+    """The local engine spends nothing: "$0.0000" on every run would be noise, "none" says it."""
+    client, user_id = me
+    local = _add_run(user_id, finished_at=datetime.now(UTC))
+    free_model = _add_run(user_id, finished_at=datetime.now(UTC), tokens_in=900, tokens_out=120)
+    page = client.get("/runs").text
+    assert "$" not in page.split(f'href="/runs/{local}"')[1].split("</a>")[0]
+    assert "$0.0000" in page.split(f'href="/runs/{free_model}"')[1].split("</a>")[0]  # a model served for free
+    facts = client.get(f"/runs/{local}").text.split("<dt>Cost</dt>")[1].split("</dd>")[0]
+    assert "none" in facts and "$" not in facts
+    assert "$0.0000" in client.get(f"/runs/{free_model}").text
+
+
 def test_finished_status_fragment_stops_polling_and_offers_the_feed(me) -> None:
     client, user_id = me
     run_id = _add_run(user_id, started_at=datetime.now(UTC) - timedelta(seconds=3), finished_at=datetime.now(UTC))
