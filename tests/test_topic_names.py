@@ -157,6 +157,103 @@ def test_a_subject_no_field_of_study_covers_keeps_its_name() -> None:
     assert topic_names([interest("Stitches", "yarn", "needles", "wool")], knitting, knitting) == {}
 
 
+HIVES = [  # titles that share no phrase; each description says what the series is about
+    ("v1", "Why do colonies swarm in May?", "Part of our beekeeping course. This session covers swarm control."),
+    ("v2", "Reading a frame in thirty seconds", "From the beekeeping track: brood patterns, eggs and capped cells."),
+    ("v3", "The queen nobody sees", "A walk through a hive with Dr. Ines Moreau: beekeeping for new keepers."),
+    ("v4", "Winter clusters and candy boards", "Feeding and insulation, part of our beekeeping course."),
+]
+OTHER_CHANNEL = [
+    video("w1", "Star hopping to the Ring Nebula", "Night Sky", channel="Dark Site", description="A finder chart."),
+    video("w2", "Light pollution maps, read right", "Night Sky", channel="Dark Site", description="Bortle classes."),
+    *(video(f"w{i}", f"Messier marathon, stop {i}", "Night Sky", channel="Dark Site") for i in range(3, 9)),
+]
+
+
+def hive_videos(footer: str = "", channel: str = "Hive Notes") -> list[Candidate]:
+    return [
+        video(vid, title, "Brood frames", channel=channel, description=f"{text} {footer}".strip())
+        for vid, title, text in HIVES
+    ]
+
+
+def test_the_subject_the_descriptions_name_names_an_interest_whose_titles_share_nothing() -> None:
+    """ "Part of our beekeeping course" in most descriptions names what a series of cryptic titles is about."""
+    kept = hive_videos()
+    names = topic_names([interest("Brood frames", "queen", "swarm")], kept, [*kept, *OTHER_CHANNEL])
+    assert names == {"Brood frames": "Beekeeping"}
+
+
+def test_a_narrower_subject_half_the_descriptions_name_leaves_the_name() -> None:
+    """ "Queen rearing" in two descriptions of four is a part of what the videos are about, not all of it."""
+    descriptions = ["Grafting larvae for queen rearing.", "Brood patterns.", "What queen rearing needs.", "Candy."]
+    kept = [
+        c.model_copy(update={"interest": "Bees", "description": text})
+        for c, text in zip(hive_videos(), descriptions, strict=True)
+    ]
+    assert topic_names([interest("Bees", "queen", "swarm", "frames")], kept, [*kept, *OTHER_CHANNEL]) == {}
+    kept[1] = kept[1].model_copy(update={"description": "Brood patterns before queen rearing."})
+    assert topic_names([interest("Bees", "queen", "swarm", "frames")], kept, [*kept, *OTHER_CHANNEL]) == {
+        "Bees": "Queen rearing"
+    }
+
+
+def unnamed(videos: list[Candidate]) -> list[Candidate]:
+    """The videos with descriptions that no longer name their subject."""
+    return [c.model_copy(update={"description": c.description.replace("beekeeping ", "")}) for c in videos]
+
+
+def test_names_in_descriptions_never_name_an_interest() -> None:
+    """Sponsors and guests are written with capitals: they say who made the video, not what it is about."""
+    kept = unnamed(hive_videos("Sponsored by Waxworks Supply."))
+    names = topic_names([interest("Brood frames", "queen", "swarm")], kept, [*kept, *OTHER_CHANNEL])
+    assert not any("Waxworks" in name for name in names.values()), names
+
+
+COLONY_CHECKS = ["Colony checks: swarm cells", "Colony checks: the brood nest", "The queen nobody sees", "Candy"]
+
+
+def titled(videos: list[Candidate]) -> list[Candidate]:
+    """The videos, two of four titled with a shared phrase."""
+    return [c.model_copy(update={"title": t}) for c, t in zip(videos, COLONY_CHECKS, strict=True)]
+
+
+def test_a_footer_pasted_under_every_video_never_names_an_interest() -> None:
+    """The same sentence under most of the videos is the channel's footer, whatever it says."""
+    kept = titled(unnamed(hive_videos("Your support keeps the apiary fund going.")))
+    names = topic_names([interest("Brood frames", "queen", "swarm")], kept, [*kept, *OTHER_CHANNEL])
+    assert names == {"Brood frames": "Colony checks"}
+    said = ["Apiary fund news.", "Thanks to the apiary fund.", "The apiary fund paid for this.", "Apiary fund."]
+    varied = [
+        c.model_copy(update={"description": f"{c.description} {text}"})
+        for c, text in zip(titled(unnamed(hive_videos())), said, strict=True)
+    ]
+    assert topic_names([interest("Brood frames", "queen", "swarm")], varied, [*varied, *OTHER_CHANNEL]) == {
+        "Brood frames": "Apiary fund"
+    }  # said in their own words by each: as far as the videos tell, the subject they share
+
+
+def test_what_a_channel_says_under_its_other_subjects_too_never_names_an_interest() -> None:
+    """Words a channel writes under its videos on other subjects too are its own, not the interest's."""
+    said = ["Good smoker fuel.", "Smoker fuel in spring.", "Pine needles as smoker fuel.", "Cheap smoker fuel."]
+    kept = [
+        c.model_copy(update={"description": f"{c.description} {text}"})
+        for c, text in zip(titled(unnamed(hive_videos())), said, strict=True)
+    ]
+    elsewhere = [
+        video(
+            "x1", "Sourdough starters", "Crumb", channel="Hive Notes", description="A wood oven lit with smoker fuel."
+        ),
+        video("x2", "Honey cake", "Crumb", channel="Hive Notes", description="Baked over the last of the smoker fuel."),
+    ]
+    found = [*kept, *elsewhere, *OTHER_CHANNEL]
+    names = topic_names([interest("Brood frames", "queen", "swarm")], kept, found)
+    assert names == {"Brood frames": "Colony checks"}
+    alone = topic_names([interest("Brood frames", "queen", "swarm")], kept, [*kept, *OTHER_CHANNEL])
+    assert alone == {"Brood frames": "Smoker fuel"}  # no other video of the channel says it: as far as the
+    # videos tell, the subject all four share
+
+
 def test_everyday_words_series_words_and_the_channel_never_name_an_interest() -> None:
     kept = [
         video("e1", "Learning Python, part 1 | Code Club", "Seafloor", channel="Code Club"),
