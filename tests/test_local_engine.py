@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -586,6 +587,26 @@ def test_explanation_cites_the_closest_posts_and_quotes_the_clip(engine: LocalEn
     assert len(set(terms(cited.text)) & set(terms(clip.quote))) >= 2, (cited.text, clip.quote)
     quoted = re.sub(r'"[^"]*"', '""', explanation.text)
     assert 1 <= len(re.findall(r"[.!?](?:\s|$)", quoted)) <= 3, explanation.text
+
+
+def test_explanations_in_feed_order_never_open_or_go_on_alike_twice_in_a_row() -> None:
+    """One engine explains a run's feed item by item: each takes the next wording, whatever the videos' ids."""
+    engine = LocalEngine()
+    first = Engagement(tweet_id="1", kind="tweet", text="Levain timing decides the whole bake", weight=1.0)
+    second = Engagement(tweet_id="2", kind="tweet", text="The levain peaks in three hours in summer", weight=1.0)
+    interest = Interest(name="Sourdough", description="", weight=1.0, evidence_tweet_ids=["1", "2"], keywords=[])
+    texts = []
+    for i in range(12):
+        clip = Clip(
+            video_id=f"same{i % 2}", interest="Sourdough", start_s=0, end_s=60, quote="the levain peaks", score=1
+        )
+        video = candidate(clip.video_id, "Levain, start to finish")
+        texts.append(engine.explain(clip, video, interest, [first, second], Preferences()).text)
+    openings = [t.split('"')[0] for t in texts]  # the words before the first quotation
+    endings = [re.sub(r'"[^"]*"', "", t.rsplit(". ", 1)[-1]) for t in texts]  # the second post's sentence
+    assert all(a != b for a, b in itertools.pairwise(openings)), openings
+    assert all(a != b for a, b in itertools.pairwise(endings)), endings
+    assert len(set(openings)) == 4
 
 
 def test_a_rare_word_shared_with_the_clip_weighs_more_than_an_everyday_one() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -63,6 +64,10 @@ class LocalEngine:
     """Implements the `LLM` Protocol with lexical retrieval, clustering and transcript-window scoring."""
 
     name = "local"
+
+    def __init__(self) -> None:
+        # Explanations come in feed order: each takes the next wording, so no two in a row open alike.
+        self._explained = itertools.count()
 
     def plan(self, prefs: Preferences) -> InstructionPlan:
         """The instructions as this engine applies them (the run log shows `applied` and `unsupported`).
@@ -163,7 +168,8 @@ class LocalEngine:
         prefs: Preferences,
     ) -> Explanation:
         cited = cite(evidence, f"{clip.quote} {candidate.title}", interest)
-        return Explanation(text=explanation_text(clip, cited), tweet_ids=[e.tweet_id for e in cited])
+        text = explanation_text(clip, cited, turn=next(self._explained))
+        return Explanation(text=text, tweet_ids=[e.tweet_id for e in cited])
 
 
 VERBS: dict[str, str] = {
@@ -194,11 +200,12 @@ ALSO = (
 )
 
 
-def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
+def explanation_text(clip: Clip, cited: Sequence[Engagement], *, turn: int | None = None) -> str:
     """One to three sentences: what the user wrote (with the verb for how they engaged), what in the clip takes it
-    up or extends it, and a phrase spoken in the clip. The wording turns with the video, so a feed never reads as
-    one template repeated. A question is "taken up", never "answered": the words it shares with the clip show the
-    clip is about it, not that the clip settles it."""
+    up or extends it, and a phrase spoken in the clip. The wording turns from one item of the feed to the next
+    (`turn`, its place in the order explained; without one, with the video), so a feed never reads as one template
+    repeated. A question is "taken up", never "answered": the words it shares with the clip show the clip is about
+    it, not that the clip settles it."""
     quote = clip.quote.strip().rstrip(",;:")
     if quote[-1:] not in ".?!…":
         quote += "."
@@ -209,21 +216,21 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement]) -> str:
     asked = _asks(post.text, EXCERPT_CHARS)
     first = _said_as(post, asked)
     verb = "asked" if first == "question" else VERBS.get(post.kind, "posted")
-    seed = sum(map(ord, clip.video_id))  # the wording turns with the video
-    turn = seed % 4
-    if turn == 0:
+    seed = sum(map(ord, clip.video_id)) if turn is None else turn
+    opening = seed % 4
+    if opening == 0:
         text = f'You {verb} "{excerpt}". This part of the talk '
         text += f'{"takes up that question" if asked else "takes it further"}: "{quote}"'
-    elif turn == 1:
+    elif opening == 1:
         text = f'"{quote}" That line is the core of this clip, and it {"speaks to" if asked else "builds on"} '
         text += f'what you {verb}: "{excerpt}".'
-    elif turn == 2:
+    elif opening == 2:
         text = f'Since you {verb} "{excerpt}", here is a stretch that {"takes it up" if asked else "goes deeper"}, '
         text += f'in the speaker\'s words: "{quote}"'
     else:
         text = f'Picking up from {NOUNS[first][0]} "{excerpt}", the speaker says: "{quote}"'
     if len(cited) > 1:
-        text += _second_post(cited[1], seed // 4 % len(ALSO), after=first)
+        text += _second_post(cited[1], (seed + seed // 4) % len(ALSO), after=first)
     return text
 
 
