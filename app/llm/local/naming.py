@@ -101,7 +101,7 @@ _Proposal = tuple[float, str, str, tuple[str, ...]]  # score, the interest's nam
 class _Phrase:
     key: tuple[str, ...]  # its content terms, in order
     forms: Counter[str]  # as written in the titles
-    titles: int = 0  # titles of the interest holding it
+    videos: int = 0  # videos of the interest holding it (in their titles, or titles and descriptions)
     fit: float = 0.0  # ... and the sum of their videos' screening fit (`Candidate.fit`)
 
 
@@ -138,7 +138,7 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
         titled = [
             p
             for p in _count(own_videos, phrases_of).values()
-            if p.titles >= needed and not everyday(_written(p)) and (weak or p.fit >= MIN_SHARE * total_fit)
+            if p.videos >= needed and not everyday(_written(p)) and (weak or p.fit >= MIN_SHARE * total_fit)
         ]
         # Descriptions name the broader subject a series of titles leaves out ("Part of our beekeeping course"):
         # a phrase most of the interest's videos say in title or description, and other subjects' videos seldom do.
@@ -148,8 +148,8 @@ def topic_names(interests: Sequence[Interest], kept: Sequence[Candidate], found:
             p
             for p in _count(own_videos, said_of).values()
             if p.key not in keys
-            and p.titles >= shared
-            and p.titles / len(own_videos) >= MIN_LIFT * said_df[p.key] / total
+            and p.videos >= shared
+            and p.videos / len(own_videos) >= MIN_LIFT * said_df[p.key] / total
             and p.fit >= MIN_SHARE * total_fit
             and not everyday(_written(p))
             and names_a_thing(_written(p))
@@ -283,8 +283,8 @@ def _proposals(
         distinct = math.log(1 + total / df[phrase.key])
         # The phrase's share of the interest: half by videos, half by how well screening found them to fit, so
         # that two titles among the loosest the interest kept do not outrank two among its closest.
-        titled_share = phrase.titles / len(videos)
-        share = (titled_share + (phrase.fit / total_fit if total_fit else titled_share)) / 2
+        counted_share = phrase.videos / len(videos)
+        share = (counted_share + (phrase.fit / total_fit if total_fit else counted_share)) / 2
         score = share * distinct * (1 + LENGTH_BONUS * (len(phrase.key) - 1))
         proposals.append((score * (1 + FIT_WEIGHT * fit), interest.name, _written(phrase), phrase.key))
     return proposals
@@ -326,14 +326,14 @@ def _count(
         for key, form in phrases_of[video.video_id].items():
             phrase = counted.setdefault(key, _Phrase(key, Counter()))
             phrase.forms[form] += 1
-            phrase.titles += 1
+            phrase.videos += 1
             phrase.fit += video.fit
     return counted
 
 
 def _described(candidate: Candidate) -> dict[tuple[str, ...], str]:
     """The phrases of a description's opening that run on in lower case ("chat about glaze chemistry"): a
-    description capitalises names (people, sponsors: "Dr. Mira Osei", "Sponsor: Parcelbox"), which say who made
+    description capitalises names (people, sponsors: "Dr. Ana Lindqvist", "Sponsor: Parcelbox"), which say who made
     the video, not what it is about."""
     said = _phrases(candidate.description[:DESCRIPTION_CHARS], candidate.channel)
     return {key: form for key, form in said.items() if any(w[:1].islower() and terms(w) for w in form.split())}
