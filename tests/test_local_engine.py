@@ -729,8 +729,9 @@ def test_explanations_vary_their_opening_and_say_how_the_user_engaged(kind: str,
     ]
     assert len({t.split()[0] for t in texts}) >= 3  # openings differ from item to item
     assert all("Levain timing decides the whole bake" in t for t in texts)
-    assert all(verb.lower() in t.lower() or f"from {noun} " in t for t in texts)  # as a verb, or as a noun
+    assert all(verb.lower() in t.lower() or f" {noun}: " in t or f"from {noun} " in t for t in texts)  # verb or noun
     assert any(f"from {noun} " in t for t in texts), texts  # "Picking up from your reply", never "you replied it"
+    assert not any("what you" in t for t in texts), texts  # never "what you quoted a post with"
 
 
 def test_a_second_cited_post_is_worded_apart_from_item_to_item_and_says_what_it_was() -> None:

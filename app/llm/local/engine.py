@@ -223,7 +223,7 @@ def explanation_text(clip: Clip, cited: Sequence[Engagement], *, turn: int | Non
         text += f'{"takes up that question" if asked else "takes it further"}: "{quote}"'
     elif opening == 1:
         text = f'"{quote}" That line is the core of this clip, and it {"speaks to" if asked else "builds on"} '
-        text += f'what you {verb}: "{excerpt}".'
+        text += f'{NOUNS[first][0]}: "{excerpt}".'
     elif opening == 2:
         text = f'Since you {verb} "{excerpt}", here is a stretch that {"takes it up" if asked else "goes deeper"}, '
         text += f'in the speaker\'s words: "{quote}"'
