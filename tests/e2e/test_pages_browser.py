@@ -79,6 +79,29 @@ def test_the_favicon_is_served(live_server: LiveServer, browse: Any) -> None:
 
 
 @pytest.mark.parametrize("viewport", SIZES)
+def test_a_menu_wider_than_the_screen_fades_where_more_of_it_lies(
+    live_server: LiveServer, browse: Any, viewport: dict[str, int]
+) -> None:
+    """On a phone the menu scrolls sideways without a scroll bar: the fading edge says there is more."""
+    email = unique_email("menu")
+    with live_server.db() as db:
+        user_create(db, email=email, password=PASSWORD)
+    b = open_page(browse, viewport)
+    page = b.page
+    sign_in(page, live_server.base_url, email)
+    page.goto(f"{live_server.base_url}/import")
+    nav = "document.querySelector('.topbar nav')"
+    fades = f"['--nav-before', '--nav-after'].map(p => getComputedStyle({nav}).getPropertyValue(p).trim())"
+    wider = page.evaluate(f"{nav}.scrollWidth > {nav}.clientWidth")
+    assert wider == (viewport == PHONE)
+    assert page.evaluate(fades) == (["0px", "40px"] if wider else ["0px", "0px"])
+    page.evaluate(f"{nav}.scrollLeft = {nav}.scrollWidth")
+    expect(page.locator(".topbar nav").get_by_text("Sign out")).to_be_in_viewport()
+    assert page.evaluate(fades) == (["40px", "0px"] if wider else ["0px", "0px"])
+    b.guard.check()
+
+
+@pytest.mark.parametrize("viewport", SIZES)
 def test_an_empty_file_is_named_and_listed_in_recent_imports(
     live_server: LiveServer, browse: Any, viewport: dict[str, int], tmp_path: Path
 ) -> None:
