@@ -262,6 +262,11 @@ class PipelineRun(Base):
         UniqueConstraint("user_id", "number"),
     )
 
+    @property
+    def used_a_model(self) -> bool:
+        """Whether a language model answered any of its calls: a run of the local engine costs nothing to show."""
+        return bool(self.cost_usd or self.tokens_in or self.tokens_out)
+
 
 class RunStageResult(Base):
     """The saved output of one finished stage, so a redelivered run resumes after it."""
