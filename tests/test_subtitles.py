@@ -13,9 +13,10 @@ from yt_dlp.utils import DownloadError
 
 from app.config import Settings
 from app.schemas import Segment, TranscriptData
-from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable
+from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable, TranscriptUnreachable
 from app.sources.subtitles import FallbackTranscripts, YtDlpSubtitles, english_vtt_track, parse_vtt
 from app.sources.youtube_network import ytdlp_network_options
+from tests.ytdlp_errors import proxy_down, refused, unresolved
 
 FIXTURES = Path(__file__).parent / "fixtures" / "subtitles"
 AUTO_VTT = (FIXTURES / "0tD4bm2Rax4.en.vtt").read_text(encoding="utf-8")
@@ -153,6 +154,9 @@ def test_ytdlp_has_its_own_proxy_when_set():
             "this server's IP",
         ),
         (DownloadError("ERROR: [youtube] abc: Video unavailable"), TranscriptUnavailable, "Video unavailable"),
+        (refused(429, "Too Many Requests"), TranscriptBlocked, "too many requests"),
+        (unresolved(), TranscriptUnreachable, "could not look up its address"),
+        (proxy_down(), TranscriptUnreachable, "the proxy refused or could not be reached"),
     ],
 )
 def test_ytdlp_refusals_become_reasons(error, kind, reason):
@@ -218,6 +222,9 @@ def test_captions_found_absent_are_not_asked_for_again() -> None:
         (TranscriptUnavailable(VIDEO, "captions are disabled"), TranscriptUnavailable(VIDEO, "none listed"), 0),
         (TranscriptBlocked(VIDEO, "blocked"), TranscriptUnavailable(VIDEO, "none listed"), 0),
         (TranscriptUnavailable(VIDEO, "po token"), TranscriptBlocked(VIDEO, "bot check"), 1),
+        # yt-dlp got no answer: nothing is known of the video, so nothing may be remembered of it.
+        (TranscriptUnavailable(VIDEO, "po token"), TranscriptUnreachable(VIDEO, "offline"), 1),
+        (TranscriptUnreachable(VIDEO, "offline"), TranscriptUnreachable(VIDEO, "offline"), 0),
     ],
 )
 def test_when_both_fail_the_reason_that_matters_is_kept(first, second, raised):

@@ -20,11 +20,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.config import Settings
-from app.sources.base import SourceError
+from app.sources.base import SourceError, SourceUnreachable
 from app.sources.catalog import CatalogSource
 from app.sources.providers import SourceNotConfigured, get_transcript_source, get_video_source
 from app.sources.subtitles import FallbackTranscripts
-from app.sources.youtube import QuotaGate, YouTubeApiSource, YtDlpSource, iso8601_duration_s
+from app.sources.youtube import PROXY_DOWN, QuotaGate, YouTubeApiSource, YtDlpSource, iso8601_duration_s
+from tests.ytdlp_errors import proxy_down, refused, timed_out, unresolved
 
 FIXTURES = Path(__file__).parent / "fixtures" / "youtube"
 SEARCH_URL = "https://www.googleapis.com/youtube/v3/search"
@@ -139,15 +140,46 @@ def test_results_are_cut_to_the_limit():
     assert [c.video_id for c in source.search("q", 3)] == ["video000000", "video000001", "video000002"]
 
 
-def test_ytdlp_failure_is_a_source_error_with_its_reason():
-    error = yt_dlp.utils.DownloadError("ERROR: Unable to download API page: HTTP Error 429: Too Many Requests")
-    source, made = ytdlp_source(error=error)
+def test_a_refusal_is_a_source_error_with_its_http_status():
+    source, made = ytdlp_source(error=refused(429, "Too Many Requests"))
+
+    with pytest.raises(SourceError) as raised:
+        source.search("rust", 5)
+    assert not isinstance(raised.value, SourceUnreachable)  # YouTube answered: the way there works
+    assert str(raised.value) == "YouTube is turning away this server's searches for now (HTTP 429, too many requests)"
+    assert made[0].closed
+
+    source, _ = ytdlp_source(error=refused(503, "Service Unavailable"))
+    with pytest.raises(SourceError, match=r"^YouTube refused the search \(HTTP 503\)$"):
+        source.search("rust", 5)
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (unresolved(), "YouTube could not be reached: this server could not look up its address (is it offline?)"),
+        (timed_out(), "YouTube could not be reached: it did not answer in time"),
+        (proxy_down(), PROXY_DOWN),
+    ],
+)
+def test_no_answer_at_all_is_said_in_words_without_ytdlps_internals(error, reason):
+    source, _ = ytdlp_source(error=error)
+
+    with pytest.raises(SourceUnreachable) as raised:
+        source.search("rust", 5)
+    assert str(raised.value) == reason
+
+
+def test_any_other_ytdlp_failure_keeps_its_first_line():
+    error = yt_dlp.utils.DownloadError(
+        "ERROR: [youtube:search] Unable to extract yt initial data; please report this issue"
+    )
+    source, _ = ytdlp_source(error=error)
 
     with pytest.raises(
-        SourceError, match=r"yt-dlp search failed for 'rust': Unable to download API page: HTTP Error 429"
+        SourceError, match=r"^the YouTube search failed: \[youtube:search\] Unable to extract yt initial data$"
     ):
         source.search("rust", 5)
-    assert made[0].closed
 
 
 def test_real_ytdlp_searches_youtube_for_videos_and_reports_a_network_failure():
@@ -159,7 +191,7 @@ def test_real_ytdlp_searches_youtube_for_videos_and_reports_a_network_failure():
 
     source = YtDlpSource(ydl_factory=real_ydl)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        with pytest.raises(SourceError, match="yt-dlp search failed for 'rust ownership'"):
+        with pytest.raises(SourceUnreachable, match=r"^YouTube could not be reached: the connection failed$"):
             source.search("rust ownership", 3)
         searches = [call.request for call in mock.calls if "/youtubei/v1/search" in call.request.url]
 
@@ -323,8 +355,10 @@ def test_network_and_server_failures_are_source_errors(answer, message):
     else:
         route.return_value = answer
 
-    with pytest.raises(SourceError, match=message):
+    with pytest.raises(SourceError, match=message) as raised:
         api_source().search("surfing", 5)
+    # Only a request that got no answer at all says nothing of YouTube, and lets a server offline use the catalog.
+    assert isinstance(raised.value, SourceUnreachable) is isinstance(answer, Exception)
 
 
 @respx.mock

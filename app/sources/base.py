@@ -11,6 +11,13 @@ class SourceError(Exception):
     """A search provider failed as a whole (quota, bad key, network): the query is skipped."""
 
 
+class SourceUnreachable(SourceError):
+    """The search got no answer at all: no network, an address that does not resolve, a proxy that is down.
+
+    Unlike an answer that refuses (a quota, a block), it says nothing about YouTube, only about the way there.
+    """
+
+
 class TranscriptUnavailable(Exception):
     """No usable transcript for a video; `reason` is shown in the run log.
 

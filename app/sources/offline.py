@@ -2,13 +2,15 @@
 
 A server without a route to YouTube (a laptop offline, a locked-down host) would give
 every run an empty feed. After `patience` searches in a row fail before any succeeded,
-the rest of the run searches the sample catalog instead, and the run log says so.
+the rest of the run searches the sample catalog instead, and the run log says so. A search
+that got no answer at all (`SourceUnreachable`) is asked again at once, so the query that
+finds YouTube out of reach is answered from the catalog too rather than lost.
 """
 
 from __future__ import annotations
 
 from app.schemas import Candidate, TranscriptData
-from app.sources.base import SourceError, TranscriptSource, VideoSource
+from app.sources.base import SourceError, SourceUnreachable, TranscriptSource, VideoSource
 from app.sources.catalog import CatalogSource
 
 OFFLINE_NOTE = (
@@ -39,14 +41,17 @@ class OfflineFallback:
         self.offline = False
 
     def search(self, query: str, limit: int) -> list[Candidate]:
-        if not self.offline:
+        while not self.offline:
             try:
                 results = self._videos.search(query, limit)
-            except SourceError:
+            except SourceError as exc:
                 self._failures += 1
-                if self._reached or self._failures < self._patience:
+                if self._reached:
                     raise
-                self.offline = True
+                if self._failures >= self._patience:
+                    self.offline = True
+                elif not isinstance(exc, SourceUnreachable):
+                    raise  # YouTube answered, with a refusal: the next query asks again
             else:
                 self._reached = True
                 return results

@@ -20,15 +20,23 @@ from webvtt.errors import MalformedFileError
 from yt_dlp.utils import YoutubeDLError
 
 from app.schemas import Segment, TranscriptData
-from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptSource, TranscriptUnavailable
-from app.sources.youtube import DEFAULT_TIMEOUT_S, is_bot_check, ytdlp_failure, ytdlp_options
+from app.sources.base import (
+    CaptionsAbsent,
+    TranscriptBlocked,
+    TranscriptSource,
+    TranscriptUnavailable,
+    TranscriptUnreachable,
+)
+from app.sources.youtube import DEFAULT_TIMEOUT_S, http_status, is_bot_check, no_answer, ytdlp_failure, ytdlp_options
 
 log = structlog.get_logger("openrec.sources")
 
 ENGLISH_CODE = re.compile(r"en(-[A-Za-z]+)?")
 # Automatic captions: `en-orig` is the recognised speech itself, `en` may be a translation of it.
 CODE_PREFERENCE = {"en-orig": 0, "en": 1}
-BLOCKED_REASON = "YouTube refused yt-dlp's request from this server's IP (it asks to confirm it is not a bot)"
+BLOCKED_REASON = (
+    "YouTube refused yt-dlp's request from this server's IP (too many requests, or it asks to confirm it is not a bot)"
+)
 
 
 class SubtitleDL(Protocol):
@@ -66,8 +74,10 @@ class YtDlpSubtitles:
                 text = response.read().decode("utf-8", errors="replace")
         except (YoutubeDLError, OSError) as exc:
             failure = ytdlp_failure(exc)
-            if is_bot_check(failure):
+            if is_bot_check(failure) or http_status(exc) == 429:
                 raise TranscriptBlocked(video_id, BLOCKED_REASON) from exc
+            if (reason := no_answer(exc)) is not None:  # the way to YouTube failed, not the video
+                raise TranscriptUnreachable(video_id, reason) from exc
             raise TranscriptUnavailable(video_id, f"yt-dlp could not fetch subtitles: {failure}") from exc
         finally:
             ydl.close()
@@ -120,7 +130,8 @@ class FallbackTranscripts:
     """Captions from youtube-transcript-api, else from the subtitles yt-dlp lists for the video.
 
     When both fail, the first source's reason is kept (it says most about the video),
-    unless the second was blocked: a blocked server is what the operator must hear about.
+    unless the second was blocked (a blocked server is what the operator must hear about) or got no
+    answer at all: then nothing is known of the video yet, and its outcome must not be remembered.
     Captions the first source found absent (disabled, none in English) are not asked for again.
     """
 
@@ -140,6 +151,6 @@ class FallbackTranscripts:
                 raise
             except TranscriptUnavailable as second:
                 log.debug("subtitles_unavailable", video_id=video_id, reason=second.reason)
-                raise first from None
+                raise (second if second.transient and not first.transient else first) from None
             log.info("subtitles_from_ytdlp", video_id=video_id, after=first.reason)
             return found

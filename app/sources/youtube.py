@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,10 +21,11 @@ import httpx
 import structlog
 import yt_dlp
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from yt_dlp.networking.exceptions import HTTPError, ProxyError, TransportError
 from yt_dlp.utils import YoutubeDLError
 
 from app.schemas import Candidate
-from app.sources.base import SourceError
+from app.sources.base import SourceError, SourceUnreachable
 
 log = structlog.get_logger("openrec.sources")
 
@@ -95,6 +97,45 @@ def ytdlp_failure(exc: Exception) -> str:
     return first.split("; please report this issue", 1)[0].split(" (caused by ", 1)[0]
 
 
+PROXY_DOWN = "the proxy refused or could not be reached"
+_UNRESOLVED = re.compile(r"resolve|name or service not known|getaddrinfo|nodename nor servname", re.IGNORECASE)
+
+
+def _causes(exc: BaseException) -> Iterable[BaseException]:
+    """The exception and what it wraps: yt-dlp keeps the network error in `exc_info` or `cause`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        info = getattr(current, "exc_info", None)
+        wrapped = info[1] if isinstance(info, tuple) and len(info) > 1 else getattr(current, "cause", None)
+        current = wrapped if isinstance(wrapped, BaseException) else current.__cause__
+
+
+def no_answer(exc: BaseException) -> str | None:
+    """Why yt-dlp got no answer from YouTube at all, in words (no network, a proxy down, a timeout), or None when
+    it got one."""
+    for cause in _causes(exc):
+        if isinstance(cause, ProxyError):
+            return PROXY_DOWN
+        if isinstance(cause, HTTPError):
+            return None
+        if isinstance(cause, TransportError | ConnectionError | TimeoutError | socket.gaierror):
+            text = str(cause)
+            if _UNRESOLVED.search(text):
+                return "YouTube could not be reached: this server could not look up its address (is it offline?)"
+            if "timed out" in text.lower():
+                return "YouTube could not be reached: it did not answer in time"
+            return "YouTube could not be reached: the connection failed"
+    return None
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status YouTube answered a yt-dlp request with, when it refused it."""
+    return next((cause.status for cause in _causes(exc) if isinstance(cause, HTTPError)), None)
+
+
 def is_bot_check(message: str) -> bool:
     """YouTube's answer to a blocked IP: "Sign in to confirm you're not a bot"."""
     return "confirm you're not a bot" in message.lower().replace("\u2019", "'")
@@ -127,14 +168,27 @@ class YtDlpSource:
         try:
             info = ydl.extract_info(f"ytsearch{limit}:{query}", download=False)
         except (YoutubeDLError, OSError) as exc:
-            failure = ytdlp_failure(exc)
-            if is_bot_check(failure):
-                raise SourceError(BOT_CHECK_MESSAGE) from exc
-            raise SourceError(f"yt-dlp search failed for {query!r}: {failure}") from exc
+            raise search_failure(exc) from exc
         finally:
             ydl.close()
         entries = (info or {}).get("entries") or []
         return candidates_from_flat_entries(entries, query=query)[:limit]
+
+
+def search_failure(exc: Exception) -> SourceError:
+    """A failed yt-dlp search as the run log tells it (the query is named beside it): no answer at all, a refusal
+    with its HTTP status, or yt-dlp's own first line."""
+    failure = ytdlp_failure(exc)
+    if is_bot_check(failure):
+        return SourceError(BOT_CHECK_MESSAGE)
+    if (reason := no_answer(exc)) is not None:
+        return SourceUnreachable(reason)
+    status = http_status(exc)
+    if status == 429:
+        return SourceError("YouTube is turning away this server's searches for now (HTTP 429, too many requests)")
+    if status is not None:
+        return SourceError(f"YouTube refused the search (HTTP {status})")
+    return SourceError(f"the YouTube search failed: {failure}")
 
 
 def candidates_from_flat_entries(entries: Iterable[Mapping[str, Any] | None], *, query: str) -> list[Candidate]:
@@ -203,6 +257,10 @@ DAILY_QUOTA = QuotaGate()
 
 class _Transient(Exception):
     """A failure worth another try: 429, a 5xx, a timeout or a connection error."""
+
+
+class _NoAnswer(_Transient):
+    """A timeout or a connection error: the API never answered."""
 
 
 class YouTubeApiSource:
@@ -285,6 +343,8 @@ class YouTubeApiSource:
         )
         try:
             response = retrying(self._send, client, resource, params)
+        except _NoAnswer as exc:
+            raise SourceUnreachable(str(exc)) from exc
         except _Transient as exc:
             raise SourceError(str(exc)) from exc
         if response.is_error:
@@ -304,9 +364,9 @@ class YouTubeApiSource:
         try:
             response = client.get(f"/{resource}", params=params)
         except httpx.TimeoutException as exc:
-            raise _Transient(f"YouTube Data API {resource}.list timed out after {self._timeout_s:g} s") from exc
+            raise _NoAnswer(f"YouTube Data API {resource}.list timed out after {self._timeout_s:g} s") from exc
         except httpx.TransportError as exc:
-            raise _Transient(f"could not reach the YouTube Data API ({type(exc).__name__})") from exc
+            raise _NoAnswer(f"could not reach the YouTube Data API ({type(exc).__name__})") from exc
         if response.status_code == 429 or response.status_code >= 500:
             raise _Transient(api_error_message(resource, response))
         return response
