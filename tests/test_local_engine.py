@@ -521,7 +521,9 @@ def test_of_two_talks_that_answer_the_posts_alike_the_one_whose_title_fits_the_i
     assert scores[0.3] > 0.5 * scores[1.0]  # the passage's answer to the posts counts most
 
 
-@pytest.mark.parametrize(("instructions", "low", "high"), [("short clips please", 30, 60), ("longer clips", 60, 180)])
+@pytest.mark.parametrize(
+    ("instructions", "low", "high"), [("", 60, 120), ("short clips please", 30, 60), ("longer clips", 60, 180)]
+)
 def test_clip_length_follows_instructions(engine: LocalEngine, instructions: str, low: float, high: float) -> None:
     segments, _ = lecture(auto=False)
     transcript = TranscriptData(video_id="vid", language_code="en", is_generated=False, segments=segments)
@@ -531,6 +533,21 @@ def test_clip_length_follows_instructions(engine: LocalEngine, instructions: str
     clip = engine.choose_clip(candidate("vid", "Sourdough"), interest, transcript, users, prefs)
     assert clip is not None
     assert low <= clip.end_s - clip.start_s <= high
+
+
+def test_a_clip_lasts_two_minutes_at_most_though_the_talk_stays_on_point_longer() -> None:
+    """A vertical feed plays a minute or two: a passage on point for three minutes gives its best two."""
+    on_point = "the starter doubles when the culture of wild yeast and lactic bacteria is warm and fed"
+    off_point = "now a word about the weather on the drive in this morning and the traffic"
+    said = [off_point] * 30 + [on_point] * 36 + [off_point] * 30  # five-second sentences: 180 s on point
+    sentences = [Sentence(text=f"{text} {i}.", start=5.0 * i, end=5.0 * i + 5.0) for i, text in enumerate(said)]
+    profile = clips.Profile(dict.fromkeys(terms("sourdough starter wild yeast lactic bacteria culture"), 1.0))
+
+    window = clips.best_window(sentences, profile)
+
+    assert window is not None
+    assert 60.0 <= window.end - window.start <= 120.0
+    assert window.start >= 150.0 and window.end <= 330.0  # within the passage on point
 
 
 def test_a_quote_from_automatic_captions_says_more_than_a_fragment(engine: LocalEngine) -> None:

@@ -13,7 +13,7 @@ to the posts (the terms count three times as much: small embeddings know what th
 about better than where it answers a post). YouTube housekeeping (sponsor reads, calls to
 subscribe) is damped, and so is the talk's opening, which names everything and explains
 nothing yet. The
-clip is the run of whole blocks, within the length bounds (60-150 s unless asked
+clip is the run of whole blocks, within the length bounds (60-120 s unless asked
 otherwise), that collects the most relevance above the video's usual level, starting
 and ending on subject boundaries where it can: it grows while the talk stays on point
 and stops where the subject changes. Blocks, gaps and windows are all linear in the
@@ -47,7 +47,7 @@ QUOTE_WORDS = 10  # a quote this long or longer says something on its own
 QUOTE_TARGET_WORDS = 18  # a fragment grows with its neighbours toward this many words
 PARTIAL_QUOTE = 0.4  # weight of a sentence that starts or stops mid-thought, as a quote
 FILLER_DAMPING = 0.1
-LENGTHS: dict[str | None, tuple[float, float]] = {None: (60.0, 150.0), "short": (30.0, 60.0), "long": (60.0, 180.0)}
+LENGTHS: dict[str | None, tuple[float, float]] = {None: (60.0, 120.0), "short": (30.0, 60.0), "long": (60.0, 180.0)}
 BLOCK_S = 15.0  # blocks of whole sentences about this long are the units of segmentation and scoring
 TILE = 3  # blocks on each side of a gap compared for segmentation
 BOUNDARY_BONUS = 0.5  # a window starting or ending on a subject boundary gains this (in block-score units)
