@@ -338,8 +338,16 @@ def test_http_errors_become_reasons(youtube, method, url, status, reason):
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
-        (requests.ConnectionError("refused"), "could not reach YouTube (ConnectionError)"),
-        (requests.ReadTimeout("slow"), "could not reach YouTube (ReadTimeout)"),
+        (requests.ConnectionError("refused"), "YouTube could not be reached: the connection failed"),
+        (
+            requests.ConnectionError("HTTPSConnection(host='www.youtube.com', port=443): Failed to resolve"),
+            "YouTube could not be reached: this server could not look up its address (is it offline?)",
+        ),
+        (
+            requests.ReadTimeout("HTTPSConnectionPool(host='www.youtube.com', port=443): Read timed out."),
+            "YouTube could not be reached: it did not answer in time",
+        ),
+        (requests.TooManyRedirects("30 redirects"), "could not reach YouTube (TooManyRedirects)"),
     ],
 )
 def test_network_failures_become_reasons(youtube, error, reason):

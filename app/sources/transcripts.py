@@ -35,6 +35,7 @@ from youtube_transcript_api.proxies import ProxyConfig
 
 from app.schemas import Segment, TranscriptData
 from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable, TranscriptUnreachable
+from app.sources.youtube import unreachable
 
 DEFAULT_TIMEOUT_S = 20.0
 ENGLISH = "en"
@@ -94,6 +95,8 @@ class YouTubeTranscripts:
                 raise TranscriptUnavailable(video_id, unavailable_reason(exc)) from exc
             except (ParseError, ValueError, KeyError, TypeError) as exc:  # requests' JSONDecodeError included
                 raise TranscriptUnavailable(video_id, "YouTube sent caption data that could not be read") from exc
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise TranscriptUnreachable(video_id, unreachable(str(exc))) from exc
             except requests.RequestException as exc:
                 raise TranscriptUnreachable(video_id, f"could not reach YouTube ({type(exc).__name__})") from exc
         segments = [

@@ -122,13 +122,17 @@ def no_answer(exc: BaseException) -> str | None:
         if isinstance(cause, HTTPError):
             return None
         if isinstance(cause, TransportError | ConnectionError | TimeoutError | socket.gaierror):
-            text = str(cause)
-            if _UNRESOLVED.search(text):
-                return "YouTube could not be reached: this server could not look up its address (is it offline?)"
-            if "timed out" in text.lower():
-                return "YouTube could not be reached: it did not answer in time"
-            return "YouTube could not be reached: the connection failed"
+            return unreachable(str(cause))
     return None
+
+
+def unreachable(error: str) -> str:
+    """Why a request got no answer from YouTube, in words, from the network error's text."""
+    if _UNRESOLVED.search(error):
+        return "YouTube could not be reached: this server could not look up its address (is it offline?)"
+    if "timed out" in error.lower():
+        return "YouTube could not be reached: it did not answer in time"
+    return "YouTube could not be reached: the connection failed"
 
 
 def http_status(exc: BaseException) -> int | None:
