@@ -21,7 +21,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.config import Settings
 from app.llm.local.embeddings import EmbeddingsUnavailable, embed
 from app.llm.local.encoder import EncoderUnavailable, encode
-from app.sources.base import BLOCKED_NOTE, SourceError, TranscriptBlocked, TranscriptSource, TranscriptUnavailable
+from app.sources.base import (
+    BLOCKED_NOTE,
+    SourceError,
+    SourceUnreachable,
+    TranscriptBlocked,
+    TranscriptSource,
+    TranscriptUnavailable,
+    TranscriptUnreachable,
+)
 from app.sources.base import VideoSource as VideoSearch
 from app.sources.transcripts import YouTubeTranscripts
 from app.sources.youtube import YtDlpSource
@@ -31,6 +39,10 @@ SEARCH_QUERY = "how a bicycle works"
 # "Me at the zoo", the first YouTube video: public since 2005, with English captions.
 CAPTION_VIDEO = "jNQXAC9IVRw"
 TIMEOUT_S = 15.0
+# No answer at all, with no proxy set: the way out of this server is what fails, not YouTube's welcome.
+NO_ROUTE_FIX = (
+    "check this server's network connection; where a firewall blocks YouTube, set OPENREC_PROXY_URL (see README)"
+)
 
 
 @dataclass(frozen=True)
@@ -150,7 +162,8 @@ def check_search(settings: Settings, source: VideoSearch | None = None) -> Check
     try:
         found = source.search(SEARCH_QUERY, 1)
     except SourceError as exc:
-        return Check("search", False, f"yt-dlp ({route}): {exc}", fix)
+        no_route = isinstance(exc, SourceUnreachable) and not proxy
+        return Check("search", False, f"yt-dlp ({route}): {exc}", NO_ROUTE_FIX if no_route else fix)
     if not found:
         return Check("search", False, f"yt-dlp ({route}): no videos found", fix)
     return Check("search", True, f"yt-dlp ({route}): found a video")
@@ -171,7 +184,8 @@ def check_captions(settings: Settings, source: TranscriptSource | None = None) -
     except TranscriptBlocked:
         return Check("captions", False, f"(with {route}) {BLOCKED_NOTE}", fix)
     except TranscriptUnavailable as exc:
-        return Check("captions", False, f"(with {route}) {exc.reason}", fix)
+        no_route = isinstance(exc, TranscriptUnreachable) and proxy is None
+        return Check("captions", False, f"(with {route}) {exc.reason}", NO_ROUTE_FIX if no_route else fix)
     return Check("captions", True, f"(with {route}) fetched {len(found.segments)} caption lines")
 
 

@@ -11,11 +11,20 @@ import pytest
 from app.cli import main
 from app.config import Settings
 from app.db import make_engine
-from app.doctor import Check, check_captions, check_database, check_local_engine, report, run_checks
+from app.doctor import (
+    NO_ROUTE_FIX,
+    Check,
+    check_captions,
+    check_database,
+    check_local_engine,
+    check_search,
+    report,
+    run_checks,
+)
 from app.llm.local import encoder
 from app.migrate import upgrade_to_head
 from app.schemas import Candidate, Segment, TranscriptData
-from app.sources.base import BLOCKED_NOTE, TranscriptBlocked
+from app.sources.base import BLOCKED_NOTE, SourceUnreachable, TranscriptBlocked, TranscriptUnreachable
 from tests.conftest import reset_caches
 from tests.fake_openai_server import FakeOpenAI, fixture, run_fake_openai, structured
 from tests.loopback_doubles import closed_port, fake_redis, refusing_proxy
@@ -125,6 +134,31 @@ def test_a_blocked_caption_fetch_names_the_setting() -> None:
     assert not check.ok
     assert BLOCKED_NOTE in check.detail
     assert "OPENREC_PROXY_URL" in check.fix
+
+
+class Unreachable:
+    """A search that gets no answer at all, as on a server with no network."""
+
+    name = "ytdlp"
+
+    def search(self, query: str, limit: int) -> list[Candidate]:
+        raise SourceUnreachable("YouTube could not be reached: this server could not look up its address")
+
+
+def test_no_answer_at_all_points_to_the_network_before_a_proxy() -> None:
+    plain = Settings(_env_file=None)
+    search = check_search(plain, Unreachable())
+    captions = check_captions(plain, Captions(TranscriptUnreachable("jNQXAC9IVRw", "YouTube could not be reached")))
+    for check in (search, captions):
+        assert not check.ok
+        assert "could not be reached" in check.detail
+        assert check.fix == NO_ROUTE_FIX
+    # With a proxy set, the proxy is what to check first.
+    proxied = Settings(_env_file=None, openrec_proxy_url="http://127.0.0.1:3128")
+    assert check_search(proxied, Unreachable()).fix.startswith("check OPENREC_YTDLP_PROXY_URL")
+    assert check_captions(proxied, Captions(TranscriptUnreachable("x", "down"))).fix.startswith(
+        "check OPENREC_TRANSCRIPT_PROXY_URL"
+    )
 
 
 @pytest.mark.parametrize(
