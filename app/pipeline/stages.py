@@ -259,7 +259,7 @@ def search(
                 )
         progress.step(done, len(written))
     if written and len(failures) == len(written):
-        raise StageError(f"every search failed: {failures[0]}")
+        raise StageError(f"Every search failed: {failures[0]}")
     return list(found.values())
 
 
