@@ -271,7 +271,7 @@ def test_descriptions_add_what_the_name_does_not_say() -> None:
         assert interest.name.lower() not in description.lower(), interest
         assert "\n" not in description and "&" not in description
         assert re.match(r"Your \d+ (posts|likes|posts and likes) on it, ", description), description
-        assert "from the last 60 days (the latest on " in description, description
+        assert "from your last 60 days of posting (the latest on " in description, description
         (subject,) = subject_of_interest(interest, subject_of)
         others = {p for p in SUBJECTS[subject].themes if p.title() != interest.name}
         assert sum(p in description for p in others) >= 2, (description, others)
@@ -292,7 +292,9 @@ def test_a_description_lists_no_word_every_text_uses_and_gives_a_readable_date()
         for i, t in enumerate(texts)
     ]
     (interest,) = LocalEngine().infer_interests(engagement, Preferences())
-    assert interest.description.startswith("Your 6 posts on it, all from the last 60 days (the latest on 3 Nov 2026)")
+    assert interest.description.startswith(
+        "Your 6 posts on it, all from your last 60 days of posting (the latest on 3 Nov 2026)"
+    )
     listed = interest.description.split(", also touch on ")[1].lower()
     assert {"crumb", "hydration"} & set(re.findall(r"\w+", listed)), interest
     assert not {"need", "time", "right"} & set(re.findall(r"\w+", listed)), interest.description
@@ -459,7 +461,7 @@ def test_a_description_leaves_out_everyday_words_and_quantities_and_says_how_rec
         for i, (t, days) in enumerate(texts)
     ]
     (interest,) = LocalEngine().infer_interests(engagement, Preferences())
-    opening = "Your 4 posts on it, 3 of them from the last 60 days (the latest on 2 Nov 2026)"
+    opening = "Your 4 posts on it, 3 of them from your last 60 days of posting (the latest on 2 Nov 2026)"
     assert interest.description.startswith(opening), interest.description
     said = set(re.findall(r"\w+", interest.description.split(", also touch on ")[-1].lower()))
     assert not {"pick", "250k"} & said, interest.description

@@ -189,7 +189,7 @@ def test_search_reads_past_the_results_already_shown_and_no_further() -> None:
 def test_search_fails_when_every_query_fails() -> None:
     source = FakeVideoSource([], failures={"a": SourceError("no key"), "b": SourceError("no key")})
     written = [SearchQuery(interest="X", query="a"), SearchQuery(interest="X", query="b")]
-    with pytest.raises(StageError, match="^Every search failed: no key$"):
+    with pytest.raises(StageError, match=r"^Every search failed: no key$"):
         stages.search(source, written, Recorder())
 
 

@@ -404,10 +404,14 @@ def test_names_the_user_chose_stay_and_the_users_renames_and_mutes_apply_to_new_
 
 def test_a_renamed_interest_does_not_list_its_new_name_among_its_themes() -> None:
     posts = interest("Wheel", "crazing", "glaze").model_copy(
-        update={"description": "Your 4 posts on it, all from the last 60 days, also touch on crazing, glaze and kiln."}
+        update={
+            "description": (
+                "Your 4 posts on it, all from your last 60 days of posting, also touch on crazing, glaze and kiln."
+            )
+        }
     )
     assert renamed_interest(posts, "Glaze").description == (
-        "Your 4 posts on it, all from the last 60 days, also touch on crazing and kiln."
+        "Your 4 posts on it, all from your last 60 days of posting, also touch on crazing and kiln."
     )
     alone = posts.model_copy(update={"description": "Your 2 posts on it, also touch on glazes."})
     assert renamed_interest(alone, "Glaze").description == "Your 2 posts on it."

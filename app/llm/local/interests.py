@@ -644,8 +644,9 @@ def _description(
     subject: _Subject, phrases: Sequence[_Phrase], name: _Phrase, plan: InstructionPlan, newest: datetime | None
 ) -> str:
     """One sentence on what the name does not say: how many posts and how recent, and the other sub-themes they
-    touch on ("Your 6 posts on it, all from the last 60 days (the latest on 3 Nov 2026), also touch on crumb and
-    hydration."). Words every text uses ("thing", "going") say nothing of a subject and are left out."""
+    touch on ("Your 6 posts on it, all from your last 60 days of posting (the latest on 3 Nov 2026), also touch on
+    crumb and hydration."). Recent is counted back from the archive's newest post, which may be months before
+    today. Words every text uses ("thing", "going") say nothing of a subject and are left out."""
     names = proper_nouns(subject.corpus.docs[row].item.text for row in subject.rows)
     others = [
         _plain(p.written, names)
@@ -668,9 +669,9 @@ def _description(
         recent = sum(1 for d in dates if newest - d <= RECENT)
         latest = f"the latest on {max(dates):%-d %b %Y}"
         if recent == len(items):
-            when = f", all from the last 60 days ({latest})"
+            when = f", all from your last 60 days of posting ({latest})"
         elif recent:
-            when = f", {recent} of them from the last 60 days ({latest})"
+            when = f", {recent} of them from your last 60 days of posting ({latest})"
         else:
             when = f", {latest}"
     if not others:
