@@ -67,37 +67,26 @@ def _progress(run_id: int) -> tuple[str | None, int, int]:
 
 
 def print_summary(console: Console, summary: dict[str, Any]) -> None:
-    """The per-stage table (counts, time, model calls, tokens, cost), the run's notes and its outcome."""
+    """The per-stage table (counts, time and, when a model answered, its calls, tokens and cost), the run's notes
+    and its outcome."""
     table = Table(title=f"run #{summary['id']} ({summary['engine']} engine)", title_justify="left")
-    for column in ("stage", "in", "out", "skipped", "seconds", "LLM calls", "tokens", "cost $"):
+    usage = summary["llm_calls"]  # empty for a run of the local engine: no model, nothing spent to show
+    for column in ("stage", "in", "out", "skipped", "seconds", *(("LLM calls", "tokens", "cost $") if usage else ())):
         table.add_column(column, justify="left" if column == "stage" else "right")
-    usage = summary["llm_calls"]
     for stage in STAGES:
         counts = summary["counts"].get(stage, {})
-        calls = usage.get(LLM_STAGE_OF.get(stage, ""), {})
         seconds = summary["timings"].get(stage)
+        calls = usage.get(LLM_STAGE_OF.get(stage, ""), {})
         table.add_row(
             stage,
             str(counts.get("in", "")),
             str(counts.get("out", "")),
             str(counts.get("skipped", "")),
             "" if seconds is None else f"{seconds:.2f}",
-            str(calls.get("calls", "")),
-            f"{calls['tokens_in'] + calls['tokens_out']}" if calls else "",
-            f"{calls['cost_usd']:.4f}" if calls else "",
+            *(_spent(calls) if usage else ()),
         )
-    total_s = sum(summary["timings"].values())
-    table.add_row(
-        "total",
-        "",
-        "",
-        "",
-        f"{total_s:.2f}",
-        str(sum(int(c["calls"]) for c in usage.values())),
-        str(summary["tokens_in"] + summary["tokens_out"]),
-        f"{summary['cost_usd']:.4f}",
-        style="bold",
-    )
+    seconds = f"{sum(summary['timings'].values()):.2f}"
+    table.add_row("total", "", "", "", seconds, *(_spent(_run_usage(summary)) if usage else ()), style="bold")
     console.print(table)
     for entry in summary["log"]:
         if entry.get("kind") == "note":
@@ -142,11 +131,24 @@ def print_runs(console: Console, summaries: list[dict[str, Any]]) -> None:
             s["created_at"][:19].replace("T", " "),
             f"{sum(s['timings'].values()):.1f}",
             str(s["counts"].get("rank", {}).get("out", "")),
-            str(s["tokens_in"] + s["tokens_out"]),
-            f"{s['cost_usd']:.4f}",
+            *_spent(_run_usage(s))[1:],
             Text(s["error"] or ""),
         )
     console.print(table)
+
+
+def _spent(usage: dict[str, Any]) -> tuple[str, str, str]:
+    """Model calls, tokens and cost (of a stage or a run), blank where no model was called; a free local model that
+    answered still shows its $0.0000."""
+    if not usage.get("calls"):
+        return "", "", ""
+    return str(usage["calls"]), str(usage["tokens_in"] + usage["tokens_out"]), f"{usage['cost_usd']:.4f}"
+
+
+def _run_usage(summary: dict[str, Any]) -> dict[str, Any]:
+    """A run's model calls, tokens and cost, as one stage's are counted."""
+    calls = sum(int(stage["calls"]) for stage in summary["llm_calls"].values())
+    return {"calls": calls, **{key: summary[key] for key in ("tokens_in", "tokens_out", "cost_usd")}}
 
 
 def _clock(seconds: float) -> str:

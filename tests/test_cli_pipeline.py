@@ -12,12 +12,15 @@ import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
+from rich.console import Console
 from sqlalchemy import func, select
 
 from app.cli import main
+from app.cli_runs import print_runs, print_summary
 from app.db import session_scope, utcnow
 from app.demo import DEMO_EMAIL, SAMPLE_ARCHIVE, SAMPLE_CATALOG
 from app.models import ImportJob, PipelineRun, Tweet, User
@@ -113,6 +116,38 @@ def test_run_feed_instructions_and_runs_on_the_sample_data(catalog: Path, capsys
     assert run["counts"]["rank"]["out"] == len(feed)
     assert run["llm_calls"] == {} and run["tokens_in"] == 0 and run["cost_usd"] == 0
     assert any("Instructions applied" in entry["message"] for entry in run["log"])
+
+
+def run_shown(engine: str, usage: dict[str, Any]) -> dict[str, Any]:
+    """A finished run as `run_summary` gives it, with the model calls of its interests stage (`usage`)."""
+    spent = usage.get("interests", {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0})
+    return {
+        "id": 7,
+        "engine": engine,
+        "status": "succeeded",
+        "error": None,
+        "created_at": "2026-12-01T09:00:00+00:00",
+        "counts": {stage: {"in": 4, "out": 3, "skipped": 1} for stage in STAGES},
+        "timings": dict.fromkeys(STAGES, 0.25),
+        "llm_calls": usage,
+        "tokens_in": spent["tokens_in"],
+        "tokens_out": spent["tokens_out"],
+        "cost_usd": spent["cost_usd"],
+        "log": [],
+    }
+
+
+def test_a_run_without_a_model_shows_no_model_columns_nor_a_cost() -> None:
+    local = run_shown("local", {})
+    called = run_shown("openai", {"interests": {"calls": 2, "tokens_in": 900, "tokens_out": 100, "cost_usd": 0.0012}})
+    shown = {}
+    for summary in (local, called):
+        console = Console(record=True, width=160)
+        print_summary(console, summary)
+        print_runs(console, [summary])
+        shown[summary["engine"]] = console.export_text()
+    assert "LLM calls" not in shown["local"] and "0.0000" not in shown["local"]
+    assert "LLM calls" in shown["openai"] and "0.0012" in shown["openai"] and "1000" in shown["openai"]
 
 
 def test_an_exclusion_saved_after_a_run_takes_its_clips_out_of_the_feed(
