@@ -225,14 +225,17 @@ def cmd_feed(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from app.cli_runs import feed_json, print_feed
-    from app.services.recommendations import feed_items
+    from app.services.recommendations import feed_items, feed_run
 
     with session_scope() as session:
-        items = feed_items(session, user=_user(session, args.email))
+        user = _user(session, args.email)
+        items = feed_items(session, user=user)
+        run = feed_run(session, user=user)
+        number = None if run is None else run.number
     if args.json:
         print(json.dumps(feed_json(items), ensure_ascii=False, indent=2))
     else:
-        print_feed(Console(), items)
+        print_feed(Console(), items, number)
     return 0
 
 

@@ -105,9 +105,16 @@ def feed_json(items: list[FeedItem]) -> list[dict[str, Any]]:
     return [item.model_dump(mode="json") for item in items]
 
 
-def print_feed(console: Console, items: list[FeedItem]) -> None:
+def print_feed(console: Console, items: list[FeedItem], run_number: int | None = None) -> None:
+    """The newest successful run's clips (run `run_number`), or why there are none."""
     if not items:
-        console.print("the feed is empty: run the pipeline with `openrec run EMAIL`")
+        console.print(
+            "no run has finished yet: run the pipeline with `openrec run EMAIL`"
+            if run_number is None
+            else f"run {run_number}, the latest to finish, holds no clips: `openrec runs EMAIL --json` says why",
+            markup=False,
+            highlight=False,
+        )
         return
     for position, item in enumerate(items, start=1):
         start = int(item.start_s)

@@ -118,6 +118,17 @@ def test_run_feed_instructions_and_runs_on_the_sample_data(catalog: Path, capsys
     assert any("Instructions applied" in entry["message"] for entry in run["log"])
 
 
+def test_an_empty_feed_says_whether_a_run_finished(catalog: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    email = new_user(capsys, SAMPLE_ARCHIVE)
+    code, out, _ = cli(capsys, "feed", email)
+    assert code == 0 and "no run has finished yet" in out, out
+
+    assert cli(capsys, "run", email)[0] == 0
+    assert cli(capsys, "run", email)[0] == 0  # finds only the videos the first run showed
+    code, out, _ = cli(capsys, "feed", email)
+    assert code == 0 and "run 2, the latest to finish, holds no clips" in out, out
+
+
 def run_shown(engine: str, usage: dict[str, Any]) -> dict[str, Any]:
     """A finished run as `run_summary` gives it, with the model calls of its interests stage (`usage`)."""
     spent = usage.get("interests", {"tokens_in": 0, "tokens_out": 0, "cost_usd": 0.0})
