@@ -231,11 +231,11 @@ def cmd_feed(args: argparse.Namespace) -> int:
         user = _user(session, args.email)
         items = feed_items(session, user=user)
         run = feed_run(session, user=user)
-        number = None if run is None else run.number
+        run_id = None if run is None else run.id
     if args.json:
         print(json.dumps(feed_json(items), ensure_ascii=False, indent=2))
     else:
-        print_feed(Console(), items, number)
+        print_feed(Console(), items, run_id)
     return 0
 
 

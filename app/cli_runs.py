@@ -105,13 +105,13 @@ def feed_json(items: list[FeedItem]) -> list[dict[str, Any]]:
     return [item.model_dump(mode="json") for item in items]
 
 
-def print_feed(console: Console, items: list[FeedItem], run_number: int | None = None) -> None:
-    """The newest successful run's clips (run `run_number`), or why there are none."""
+def print_feed(console: Console, items: list[FeedItem], run_id: int | None = None) -> None:
+    """The newest successful run's clips (run `run_id`), or why there are none."""
     if not items:
         console.print(
             "no run has finished yet: run the pipeline with `openrec run EMAIL`"
-            if run_number is None
-            else f"run {run_number}, the latest to finish, holds no clips: `openrec runs EMAIL --json` says why",
+            if run_id is None
+            else f"run #{run_id}, the latest to finish, holds no clips: `openrec runs EMAIL --json` says why",
             markup=False,
             highlight=False,
         )
