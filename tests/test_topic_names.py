@@ -632,3 +632,33 @@ def test_a_name_the_user_saw_with_clips_stays_whatever_the_next_videos_share() -
     assert names(Preferences(interests=previous, seen_video_ids=shown_ids)) == ["Plate tectonics"]
     assert names(Preferences(seen_video_ids=shown_ids)) == ["Mid-ocean ridges"]  # a name the user has not seen
     assert names(Preferences(interests=previous)) == ["Mid-ocean ridges"]  # no clips of it were shown
+
+
+def test_a_video_whose_title_names_an_interest_is_tied_to_it() -> None:
+    """Screening ties by shared words; the title says which of the user's subjects a video is about."""
+    found = [
+        interest("Sourdough", "starter", "levain"),
+        interest("Oven spring", "steam", "crust"),
+        interest("Tide pools", "anemones"),
+        interest("Tide pool ecology", "zonation"),
+        interest("Remotely operated vehicle", "tethers"),
+        interest("Maps", "contours"),
+        interest("Water", "hardness"),
+    ]
+    kept = [
+        video("v1", "Sourdough - shaping and scoring", "Oven spring"),  # the title names another interest
+        video("v2", "Tide pool ecology: who lives where", "Tide pools"),  # both named: the longer name
+        video("v3", "Cheap ROV kits compared", "Maps"),  # named by its initials
+        video("v4", "Water, steam and the crust", "Oven spring"),  # a name of one everyday word names too much
+        video("v5", "Sourdough oven spring, step by step", "Oven spring"),  # two names alike: as screening tied it
+        video("v6", "Reading contour lines", "Maps"),
+    ]
+    _, tied = stages.name_interests(Engines(Recording()), found, kept, kept, Preferences(), Progress())
+    assert {c.video_id: c.interest for c in tied} == {
+        "v1": "Sourdough",
+        "v2": "Tide pool ecology",
+        "v3": "Remotely operated vehicle",
+        "v4": "Oven spring",
+        "v5": "Oven spring",
+        "v6": "Maps",
+    }

@@ -57,6 +57,7 @@ from app.sources.base import (
     TranscriptUnavailable,
     VideoSource,
 )
+from app.text import everyday, holds_terms, terms
 from app.validation import (
     MAX_EVIDENCE,
     MAX_INTERESTS,
@@ -366,7 +367,8 @@ def name_interests(
     found no clips for is named afresh from its videos. The user's own renames and mutes apply
     to the new names too; an interest that takes the name of another merges into it. The videos
     already shown count as well (`_shown_before`), so a subject the user has not seen named
-    takes the name its best videos give it though the feed has shown them.
+    takes the name its best videos give it though the feed has shown them. Then a video whose title
+    names one of the interests is tied to that one (`_named_in_title`).
     """
     namer = engines.primary
     if not isinstance(namer, NamesTopics):
@@ -408,8 +410,32 @@ def name_interests(
         if candidate.interest in dropped:
             progress.skip(candidate.video_id, "about an interest you muted")
         else:
-            shown.append(candidate.model_copy(update={"interest": target.get(candidate.interest, candidate.interest)}))
+            tied = _named_in_title(candidate.title, list(interests)) or target.get(
+                candidate.interest, candidate.interest
+            )
+            shown.append(candidate.model_copy(update={"interest": tied}))
     return list(interests.values()), shown
+
+
+def _named_in_title(title: str, names: Sequence[str]) -> str | None:
+    """The interest the video's title names, or None. Screening ties a video to the interest whose words it
+    shares most, so "Sourdough - shaping and scoring" can land with the posts on oven temperature that share its
+    "crust" and "steam", while the user has an interest named "Sourdough": the title says which it is about.
+    Every term of the name in the title (or its initials: "ROV" for "Remotely operated vehicle") names it; of
+    two named, the one of more words ("Tide pool ecology" over "Tide pools"), and none when they are alike. A
+    name of one everyday word ("Networks", "Water") names too much to tell."""
+    said = set(terms(title))
+    named = sorted(
+        (
+            (len(key), name)
+            for name in names
+            if (key := terms(name)) and not everyday(name) and holds_terms(title, key, said)
+        ),
+        reverse=True,
+    )
+    if not named or (len(named) > 1 and named[0][0] == named[1][0]):
+        return None
+    return named[0][1]
 
 
 def set_aside_voted_down(
