@@ -225,12 +225,12 @@ def cmd_feed(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from app.cli_runs import feed_json, print_feed
-    from app.services.recommendations import feed_items, feed_run
+    from app.services.recommendations import feed_run, run_feed_items
 
     with session_scope() as session:
         user = _user(session, args.email)
-        items = feed_items(session, user=user)
         run = feed_run(session, user=user)
+        items = run_feed_items(session, user=user, run=run)
         run_id = None if run is None else run.id
     if args.json:
         print(json.dumps(feed_json(items), ensure_ascii=False, indent=2))

@@ -405,34 +405,27 @@ def name_interests(
     if target:
         listed = ", ".join(f"“{old}” is now “{new}”" for old, new in target.items())
         progress.note(f"Named interests after the videos screening found for them: {listed}.")
+    # Names of one everyday word name too much to tell ("Networks", "Water"); the others, with their terms.
+    nameable = [(name, key) for name in interests if (key := tuple(terms(name))) and not everyday(name)]
     shown = []
     for candidate in kept:
         if candidate.interest in dropped:
             progress.skip(candidate.video_id, "about an interest you muted")
         else:
-            tied = _named_in_title(candidate.title, list(interests)) or target.get(
-                candidate.interest, candidate.interest
-            )
+            tied = _named_in_title(candidate.title, nameable) or target.get(candidate.interest, candidate.interest)
             shown.append(candidate.model_copy(update={"interest": tied}))
     return list(interests.values()), shown
 
 
-def _named_in_title(title: str, names: Sequence[str]) -> str | None:
-    """The interest the video's title names, or None. Screening ties a video to the interest whose words it
-    shares most, so "Sourdough - shaping and scoring" can land with the posts on oven temperature that share its
-    "crust" and "steam", while the user has an interest named "Sourdough": the title says which it is about.
-    Every term of the name in the title (or its initials: "ROV" for "Remotely operated vehicle") names it; of
-    two named, the one of more words ("Tide pool ecology" over "Tide pools"), and none when they are alike. A
-    name of one everyday word ("Networks", "Water") names too much to tell."""
+def _named_in_title(title: str, names: Sequence[tuple[str, tuple[str, ...]]]) -> str | None:
+    """The interest the video's title names, of `names` (each with its terms), or None. Screening ties a video to
+    the interest whose words it shares most, so "Sourdough - shaping and scoring" can land with the posts on oven
+    temperature that share its "crust" and "steam", while the user has an interest named "Sourdough": the title
+    says which it is about. Every term of the name in the title (or its initials: "ROV" for "Remotely operated
+    vehicle") names it; of two named, the one of more words ("Tide pool ecology" over "Tide pools"), and none when
+    they are alike."""
     said = set(terms(title))
-    named = sorted(
-        (
-            (len(key), name)
-            for name in names
-            if (key := terms(name)) and not everyday(name) and holds_terms(title, key, said)
-        ),
-        reverse=True,
-    )
+    named = sorted(((len(key), name) for name, key in names if holds_terms(title, key, said)), reverse=True)
     if not named or (len(named) > 1 and named[0][0] == named[1][0]):
         return None
     return named[0][1]

@@ -53,7 +53,11 @@ def feed_run(session: Session, *, user: User) -> PipelineRun | None:
 
 def feed_items(session: Session, *, user: User) -> list[FeedItem]:
     """The user's current feed, in order."""
-    run = feed_run(session, user=user)
+    return run_feed_items(session, user=user, run=feed_run(session, user=user))
+
+
+def run_feed_items(session: Session, *, user: User, run: PipelineRun | None) -> list[FeedItem]:
+    """The clips of one run (the feed run, `feed_run`, when the caller has it already), in order."""
     if run is None:
         return []
     rows = session.scalars(

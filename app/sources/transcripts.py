@@ -35,7 +35,7 @@ from youtube_transcript_api.proxies import ProxyConfig
 
 from app.schemas import Segment, TranscriptData
 from app.sources.base import CaptionsAbsent, TranscriptBlocked, TranscriptUnavailable, TranscriptUnreachable
-from app.sources.youtube import unreachable
+from app.sources.youtube import PROXY_DOWN, unreachable
 
 DEFAULT_TIMEOUT_S = 20.0
 ENGLISH = "en"
@@ -88,7 +88,7 @@ class YouTubeTranscripts:
             except RequestBlocked as exc:  # IpBlocked too: YouTube answered 429 or a captcha
                 raise TranscriptBlocked(video_id, BLOCKED_REASON) from exc
             except requests.exceptions.ProxyError as exc:
-                raise TranscriptUnreachable(video_id, "the proxy refused or could not be reached") from exc
+                raise TranscriptUnreachable(video_id, PROXY_DOWN) from exc
             except ABSENT as exc:
                 raise CaptionsAbsent(video_id, unavailable_reason(exc)) from exc
             except YouTubeTranscriptApiException as exc:
