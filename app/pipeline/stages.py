@@ -405,7 +405,7 @@ def name_interests(
     if target:
         listed = ", ".join(f"“{old}” is now “{new}”" for old, new in target.items())
         progress.note(f"Named interests after the videos screening found for them: {listed}.")
-    # Names of one everyday word name too much to tell ("Networks", "Water"); the others, with their terms.
+    # Names of one everyday word name too much to tell ("Light", "Water"); the others, with their terms.
     nameable = [(name, key) for name in interests if (key := tuple(terms(name))) and not everyday(name)]
     shown = []
     for candidate in kept:
