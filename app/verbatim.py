@@ -5,6 +5,7 @@ quoted line full of them is hard to read, and they add nothing to what it says. 
 verbatim style of transcription leaves them out and changes nothing else: no word is
 added, moved or replaced. A word said twice in a row with nothing between is a stutter
 ("the the tide"), except the few words English doubles on purpose ("that that", "had had").
+Automatic captions without casing write the pronoun "i"; a transcriber writes "I".
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ DOUBLED_ON_PURPOSE = frozenset({"that", "had"})
 _EDGES = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
 _PAUSE = ",;:"
 SHORT_WORD = 3  # letters: "a, a" and "the, the" are stutters, "very, very" is emphasis
+_PRONOUN_I = re.compile(r"i(?:['’](?:m|d|ve|ll))?")  # "i", "i'm", "i'd", "i've", "i'll"
 
 
 def is_hesitation(word: str) -> bool:
@@ -55,7 +57,7 @@ def clean_verbatim(text: str) -> str:
                 ending = trail if trail and trail[0] not in _PAUSE else ""  # "the far side, uh." ends the sentence
                 kept[-1] = kept[-1].rstrip(_PAUSE) + ending
             continue
-        if capital and word[:1].islower():
+        if (capital and word[:1].islower()) or _PRONOUN_I.fullmatch(word):
             word = word[:1].upper() + word[1:]
         kept.append(carry + lead + word + trail)
         carry, capital = "", False

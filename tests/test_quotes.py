@@ -93,6 +93,9 @@ def test_a_clip_gets_its_whole_quote_and_time() -> None:
         ("the bulge on the far side, uh.", "the bulge on the far side."),
         ("Two tides. Uh, the second one is smaller.", "Two tides. The second one is smaller."),
         ("um uh the the sea", "the sea"),
+        # Captions without casing write the pronoun in lower case; a reader expects "I" (and nothing else changes).
+        ("…so i think i'm sure i've seen it and i'll say i'd…", "…so I think I'm sure I've seen it and I'll say I'd…"),
+        ("…in ice and i.e. idle ions…", "…in ice and i.e. idle ions…"),
         # Words doubled on purpose, capitals and units that look like hesitations, and emphasis stay.
         ("He said that that was wrong, and he had had doubts.", "He said that that was wrong, and he had had doubts."),
         ("a 5 mm rise seen in the ER logs, very, very slowly", "a 5 mm rise seen in the ER logs, very, very slowly"),
