@@ -454,6 +454,24 @@ def test_clip_holds_the_passage_matching_what_the_user_wrote(engine: LocalEngine
     assert clip.interest == interest.name and clip.score > 0
 
 
+def test_posts_grouped_under_other_interests_count_half_as_much_in_the_clip_profile() -> None:
+    """Grouping posts into interests is imperfect, and a talk often answers a neighbouring post: every post shapes
+    the clip, the interest's own twice as much as one on another subject."""
+    interest = Interest(
+        name="Sourdough",
+        description="",
+        weight=1.0,
+        evidence_tweet_ids=["1"],
+        keywords=["sourdough", "levain"],
+    )
+    own = Engagement(tweet_id="1", kind="tweet", text="my levain peaked early again", weight=1.0)
+    other = Engagement(tweet_id="2", kind="tweet", text="swapped the cassette for climbing gears", weight=1.0)
+    profile = engine_module.clip_profile(interest, [own, other])
+    (levain,), (cassette,) = terms("levain"), terms("cassette")
+    assert profile[levain] == pytest.approx(2 * profile[cassette])
+    assert profile[cassette] > 0
+
+
 def test_a_clip_skips_the_opening_that_only_names_what_is_coming(
     engine: LocalEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
