@@ -70,6 +70,29 @@ def test_auto_captions_without_punctuation_give_a_marked_excerpt() -> None:
     assert quote_s is not None and 112 < quote_s < 115
 
 
+@pytest.mark.parametrize(
+    ("chosen", "shown"),
+    [
+        # "so" only tied the excerpt to what was cut away, as "and" and "okay now" do.
+        ("so a cheese press squeezes two wheels", "a cheese press squeezes two wheels"),
+        ("and so a cheese press squeezes two wheels", "a cheese press squeezes two wheels"),
+        # ... but an excerpt keeps its linking word rather than shrink to a fragment.
+        ("so a cheese press squeezes", "so a cheese press squeezes"),
+    ],
+)
+def test_an_excerpt_starts_past_the_words_that_linked_it_to_what_was_cut(chosen: str, shown: str) -> None:
+    captions = [
+        (106.0, "along the warm vat"),
+        (109.0, "when the whey runs out the curd knits into slabs and so"),
+        (112.0, "a cheese press squeezes two"),
+        (115.0, "wheels wrapped in cheesecloth overnight"),
+    ]
+    quote, quote_s = whole_quote(chosen, transcript(captions), 100, 121)
+    assert quote == f"{ELLIPSIS}{shown}{ELLIPSIS}"
+    # the quote is timed from its first word shown, said in the caption that starts at 112 s
+    assert quote_s is not None and 112 <= quote_s < 115
+
+
 def test_a_quote_not_spoken_in_the_clip_is_left_as_it_is_with_no_time() -> None:
     assert whole_quote("nothing like this is said", transcript(), 100, 121) == ("nothing like this is said", None)
 

@@ -5,23 +5,30 @@ Engines pick a quote as a span of caption text, which often starts or stops mid-
 long as they stay inside the clip and short enough to read; otherwise it stays as chosen
 and is marked as an excerpt with "…" where it cuts a sentence. Auto captions carry no
 punctuation, so where their sentences start and end is a guess: their quotes are always
-marked as excerpts. `quote_s` is when the
+marked as excerpts. An excerpt starts past the words that only linked it to what was cut
+("…so the yeast…" reads "…the yeast…"). `quote_s` is when the
 quote's first word is spoken, in seconds into the video (inside the clip's range). The
 quote shown is clean verbatim: without the "uh"s and stutters automatic captions keep.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.llm.local.sentences import Sentence, is_punctuated, split_sentences
 from app.schemas import Clip, TranscriptData
+from app.text import word_set
 from app.verbatim import clean_verbatim
 
 MAX_QUOTE_CHARS = 320
 ELLIPSIS = "…"
 _TOLERANCE_S = 0.01
+# Words that tie a sentence to the one before it: at the start of an excerpt, what they tied it to is cut away.
+_LINKING = word_set("so and but now well okay ok alright yeah")
+MIN_EXCERPT_WORDS = 6  # an excerpt keeps its linking words rather than shrink below this
+_FIRST_WORD = re.compile(r"([A-Za-z]+)[,;:]?\s+")
 
 
 @dataclass(frozen=True)
@@ -72,12 +79,25 @@ def whole_quote(quote: str, transcript: TranscriptData, start_s: float, end_s: f
     inside = first.sentence.start >= start_s - _TOLERANCE_S and last.sentence.end <= end_s + _TOLERANCE_S
     if punctuated and inside and len(whole) <= MAX_QUOTE_CHARS:
         return whole, round(max(start_s, first.sentence.start), 2)
-    excerpt = joined[at : at + len(text)]
-    if at > first.begin or not punctuated:
-        excerpt = ELLIPSIS + excerpt
-    if at + len(text) < last.end or not punctuated:
+    end = at + len(text)
+    opens_cut = at > first.begin or not punctuated
+    if opens_cut:
+        at = _past_linking_words(joined, at, end)
+        first = next(p for p in touched if p.end > at)
+    excerpt = (ELLIPSIS if opens_cut else "") + joined[at:end]
+    if end < last.end or not punctuated:
         excerpt += ELLIPSIS
     return excerpt, round(min(end_s, max(start_s, _time_at(first, at))), 2)
+
+
+def _past_linking_words(text: str, at: int, end: int) -> int:
+    """Where the excerpt text[at:end] starts once the linking words it opens with ("so", "and", "okay") are left
+    out, never leaving it fewer than MIN_EXCERPT_WORDS."""
+    while (found := _FIRST_WORD.match(text, at, end)) is not None:
+        if found.group(1).lower() not in _LINKING or len(text[found.end() : end].split()) < MIN_EXCERPT_WORDS:
+            break
+        at = found.end()
+    return at
 
 
 def with_whole_quote(clip: Clip, transcript: TranscriptData) -> Clip:
